@@ -1,0 +1,107 @@
+"""Benchmark for `fda track`: track wall time against decode-only wall time of the same clip.
+
+For a 720p one-person clip and a 720p three-person clip (composed from public-domain photos, 10 s
+at 30 fps), per detector, in one run on this machine:
+  * decode-only: decord decoding the 16-fps frames at source size (what any pipeline must pay);
+  * track: the whole per-video pipeline (decode, detect, embed, track, select, key frames);
+  * ratio = track / decode-only (target for the default detector: <= 3x);
+  * real-time factor = video seconds / track wall seconds (target: >= 2x);
+  * peak RSS of a fresh process doing the track (tracemalloc misses native buffers).
+Each timing is the median of --repeat runs after one warm-up run.
+
+    python bench/track.py                 # both detectors, both clips
+    python bench/track.py --detectors yunet --embed-every 1 4 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from media import ONE_PERSON, THREE_PEOPLE, compose  # noqa: E402
+
+from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions  # noqa: E402
+from fdacli.core.inputs import VideoItem  # noqa: E402
+from fdacli.core.video import iter_frames, probe, resample_indices  # noqa: E402
+
+
+def decode_only(path: Path) -> float:
+    info = probe(path)
+    idx = resample_indices(info, 16.0)
+    t = time.perf_counter()
+    for _ in iter_frames(path, idx):
+        pass
+    return time.perf_counter() - t
+
+
+def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, dict]:
+    t = time.perf_counter()
+    rec = module(VideoItem(id=path.stem, video=str(path)))
+    return time.perf_counter() - t, rec
+
+
+def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
+    code = (
+        "import resource,sys;sys.path.insert(0,%r);"
+        "from fdacli.core.face_tracking import FaceTrackingModule,TrackOptions;"
+        "from fdacli.core.inputs import VideoItem;o=TrackOptions(detector=%r);o.tracker.embed_every=%d;"
+        "FaceTrackingModule(o)(VideoItem('x',%r));"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+    ) % (str(ROOT), detector, embed_every, str(path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--detectors", nargs="+", default=["yunet", "mtcnn"])
+    ap.add_argument("--embed-every", nargs="+", type=int, default=[4])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--json", type=Path, help="also write the rows here")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="fda-bench-"))
+    clips = {
+        "720p-1person": compose(tmp / "one.mp4", ONE_PERSON, seconds=args.seconds, fps=30, size=(1280, 720)),
+        "720p-3people": compose(tmp / "three.mp4", THREE_PEOPLE, seconds=args.seconds, fps=30, size=(1280, 720)),
+    }
+    rows = []
+    print(f"{'clip':14} {'detector':8} {'embed':>5} {'decode s':>9} {'track s':>8} {'ratio':>6} {'x realtime':>10} {'peak MB':>8} {'tracks':>6} {'main':>4}")
+    for name, path in clips.items():
+        video_s = probe(path).duration
+        decode_only(path)  # warm the page cache
+        dec = statistics.median(decode_only(path) for _ in range(args.repeat))
+        for det in args.detectors:
+            for ee in args.embed_every:
+                opts = TrackOptions(detector=det)
+                opts.tracker.embed_every = ee
+                module = FaceTrackingModule(opts)
+                track_once(module, path)  # warm-up: first inference allocates
+                runs = [track_once(module, path) for _ in range(args.repeat)]
+                tr = statistics.median(r[0] for r in runs)
+                rec = runs[-1][1]
+                row = {
+                    "clip": name, "detector": det, "embed_every": ee, "decode_s": round(dec, 3), "track_s": round(tr, 3),
+                    "ratio": round(tr / dec, 2), "realtime_x": round(video_s / tr, 2),
+                    "peak_mb": round(peak_rss_mb(path, det, ee)), "tracks": len(rec["tracks"]),
+                    "main": len(rec["main_track_ids"]),
+                }
+                rows.append(row)
+                print(f"{name:14} {det:8} {ee:>5} {dec:>9.3f} {tr:>8.3f} {row['ratio']:>6.2f} {row['realtime_x']:>10.2f} {row['peak_mb']:>8} {row['tracks']:>6} {row['main']:>4}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The `fda` command-line app.  Nothing heavy is imported here: `fda --help` must stay instant."""
+
+from __future__ import annotations
+
+import typer
+
+from fdacli import __version__
+
+app = typer.Typer(
+    name="fda",
+    help="Dynamic facial expression captioning: track faces, build caption data, fine-tune FaceTrack-MM, "
+    "caption videos and score captions on FEC-Bench.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+NOT_BUILT = {
+    "sample": "Sample clips from emotion-video datasets into a manifest.",
+    "preannotate": "Pre-annotate tracked clips with a multimodal LLM (frame grids + the supplement's prompt).",
+    "build-instructions": "Turn annotations into instruction-tuning data (VideoLLaMA2 conversation format).",
+    "finetune": "Fine-tune FaceTrack-MM with LoRA under accelerate.",
+    "caption": "Caption videos with a FaceTrack-MM checkpoint or an OpenAI-compatible endpoint.",
+    "score": "Score captions on FEC-Bench: TEM, AutoDQ, CIDEr, ROUGE-L and judge scores.",
+}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fda {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    pass
+
+
+def _register() -> None:
+    from fdacli.commands.track import track
+
+    app.command("track", help=track.__doc__)(track)
+    for name, text in NOT_BUILT.items():
+        app.command(name, help=f"{text} [not built yet]", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(_not_built(name))
+
+
+def _not_built(name: str):
+    def command(ctx: typer.Context) -> None:
+        typer.echo(f"fda {name}: not built yet in fda {__version__}; see the project's open issues.", err=True)
+        raise typer.Exit(3)
+
+    command.__name__ = name.replace("-", "_")
+    return command
+
+
+_register()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

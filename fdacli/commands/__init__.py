@@ -1,0 +1,1 @@
+"""One module per `fda` subcommand: options, progress display, calls into fdacli.core."""

@@ -1,0 +1,83 @@
+"""Turning command-line VIDEOS arguments into work items with stable ids.
+
+Ids must be stable across reruns (resume depends on them) and unique within a run, so they are
+derived from paths: a file's stem, or a path relative to the folder that was named.  Collisions are
+reported rather than silently renamed, because a silent rename would break resume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fdacli.core.records import RecordError, read_jsonl
+
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv", ".3gp", ".ts", ".mts"}
+)
+
+
+@dataclass(frozen=True)
+class VideoItem:
+    """One unit of work: a clip of a video file, keyed by id."""
+
+    id: str
+    video: str
+    start: float | None = None  # seconds; None = from the beginning
+    end: float | None = None  # seconds; None = to the end
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def collect_videos(paths: list[str | Path], manifest: str | Path | None = None) -> list[VideoItem]:
+    """Expand files, folders (recursive) and an optional manifest into items, in a stable order.
+
+    A named file is taken whatever its suffix (a mislabelled file then fails per record, with its
+    reason); inside folders only known video suffixes are picked up.  A path that does not exist is
+    kept as an item too, so that it is reported in the output instead of aborting the batch.
+    """
+    items: list[VideoItem] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES):
+                items.append(VideoItem(id=f.relative_to(p).with_suffix("").as_posix(), video=str(f)))
+        elif p.suffix.lower() in (".jsonl", ".json") and p.is_file():
+            items.extend(read_manifest(p))
+        else:
+            items.append(VideoItem(id=p.stem, video=str(p)))
+    if manifest is not None:
+        items.extend(read_manifest(manifest))
+    return _unique(items)
+
+
+def read_manifest(path: str | Path) -> list[VideoItem]:
+    """Items from a manifest JSONL (``fda sample`` output); relative videos resolve against its folder."""
+    path = Path(path)
+    items = []
+    for lineno, rec in read_jsonl(path, require=("id", "video")):
+        video = Path(rec["video"])
+        if not video.is_absolute():
+            video = path.parent / video
+        start, end = rec.get("start"), rec.get("end")
+        for name, val in (("start", start), ("end", end)):
+            if val is not None and not isinstance(val, (int, float)):
+                raise RecordError(f"{path}:{lineno}: field {name!r} must be a number of seconds")
+        if start is not None and end is not None and end <= start:
+            raise RecordError(f"{path}:{lineno}: 'end' ({end}) must be after 'start' ({start})")
+        extra = {k: v for k, v in rec.items() if k not in ("id", "video", "start", "end", "status", "error")}
+        items.append(VideoItem(id=rec["id"], video=str(video), start=start, end=end, extra=extra))
+    return items
+
+
+def _unique(items: list[VideoItem]) -> list[VideoItem]:
+    """Drop exact repeats (a file named twice); refuse two different inputs under one id."""
+    seen: dict[str, VideoItem] = {}
+    for it in items:
+        if it.id in seen and seen[it.id] != it:
+            raise RecordError(
+                f"two inputs share the id {it.id!r}: {seen[it.id].video} and {it.video}; "
+                "pass their common parent folder instead, or give explicit ids in a manifest"
+            )
+        seen.setdefault(it.id, it)
+    return list(seen.values())

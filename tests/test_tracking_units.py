@@ -1,0 +1,136 @@
+"""Kalman filter, association, main-character selection and key frames on constructed inputs."""
+
+import numpy as np
+import pytest
+
+from fdacli.core.faces.base import Face, l2_normalise
+from fdacli.core.keyframes import select_key_frames
+from fdacli.core.main_character import TrackStats, select_main, track_stats
+from fdacli.core.tracking import Tracker, TrackerConfig
+from fdacli.core.tracking.association import assign, iou_matrix
+from fdacli.core.tracking.kalman import CHI2_95_4DOF, BoxKalman, xyah_to_xyxy, xyxy_to_xyah
+from fdacli.core.video import VideoInfo, resample_indices, uniform_positions
+
+
+def face(box, score=0.95):
+    b = np.array(box, np.float32)
+    lm = np.array([[b[0] + 0.3 * (b[2] - b[0]), b[1] + 0.4 * (b[3] - b[1])]] * 5, np.float32)
+    return Face(box=b, score=score, landmarks=lm)
+
+
+def test_box_conversions_roundtrip():
+    b = np.array([10, 20, 50, 100], np.float32)
+    np.testing.assert_allclose(xyah_to_xyxy(xyxy_to_xyah(b)), b, atol=1e-4)
+
+
+def test_kalman_learns_constant_velocity_and_gates():
+    kf = BoxKalman(np.array([0, 0, 40, 40], np.float32))
+    for t in range(1, 20):
+        kf.predict()
+        kf.update(np.array([5 * t, 0, 5 * t + 40, 40], np.float32), confidence=0.9)
+    kf.predict()
+    assert abs(kf.box()[0] - 100) < 2.0  # extrapolates the 5 px/frame motion
+    near, far = kf.gating_distance(np.array([[100, 0, 140, 40], [300, 200, 340, 240]], np.float32))
+    assert near < CHI2_95_4DOF < far
+
+
+def test_nsa_trusts_confident_detections_more():
+    a, b = BoxKalman(np.array([0, 0, 40, 40], np.float32)), BoxKalman(np.array([0, 0, 40, 40], np.float32))
+    for kf, conf in ((a, 0.99), (b, 0.3)):
+        kf.predict()
+        kf.update(np.array([10, 0, 50, 40], np.float32), confidence=conf)
+    assert a.box()[0] > b.box()[0]  # pulled closer to the measurement
+
+
+def test_iou_and_assign():
+    iou = iou_matrix(np.array([[0, 0, 10, 10]]), np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]]))
+    np.testing.assert_allclose(iou, [[1.0, 1 / 3, 0.0]])
+    m, ur, uc = assign(np.array([[0.1, 0.9], [0.2, 0.95]]), max_cost=0.5)
+    assert m == [(0, 0)] and ur == [1] and uc == [1]
+
+
+def _feats(n, seed=0):
+    return l2_normalise(np.random.default_rng(seed).normal(size=(n, 128)))
+
+
+@pytest.mark.parametrize("embed_every", [1, 16])
+def test_tracker_keeps_identities_through_a_crossing(embed_every):
+    """Two faces swap sides and overlap mid-way; appearance must keep their identities."""
+    ids = _feats(2)
+    tr = Tracker(TrackerConfig(embed_every=embed_every))
+    for f in range(40):
+        x_a, x_b = 20 + 8 * f, 340 - 8 * f
+        faces = [face([x_a, 50, x_a + 60, 110]), face([x_b, 70, x_b + 60, 130])]
+        noise = _feats(2, seed=f + 1) * 0.05
+        tr.step(f, faces, lambda idx, n=noise: l2_normalise(ids[idx] + n[idx]))
+    tracks = tr.finished_tracks()
+    assert len(tracks) == 2
+    for t in tracks:
+        xs = [b[0] for b in t.boxes]
+        assert len(xs) == 40 and (np.all(np.diff(xs) > 0) or np.all(np.diff(xs) < 0)), "identity switch"
+    if embed_every > 1:
+        assert 0 < tr.embedded < tr.detections  # appearance was computed on demand only
+
+
+def test_tentative_tracks_die_and_confirmed_ones_age_out():
+    cfg = TrackerConfig(n_init=3, max_age=5, embed_every=1)
+    tr = Tracker(cfg)
+    emb = lambda idx: _feats(len(idx))  # noqa: E731
+    tr.step(0, [face([0, 0, 40, 40]), face([200, 200, 240, 240])], emb)  # second one is a one-frame blip
+    for f in range(1, 4):
+        tr.step(f, [face([0, 0, 40, 40])], lambda idx: _feats(1)[[0] * len(idx)])
+    for f in range(4, 12):
+        tr.step(f, [], emb)
+    out = tr.finished_tracks()
+    assert len(out) == 1 and out[0].frames == [0, 1, 2, 3]
+    assert not tr.tracks  # deleted after max_age misses
+
+
+def test_short_clip_keeps_unconfirmed_tracks():
+    tr = Tracker(TrackerConfig(n_init=3))
+    tr.step(0, [face([0, 0, 40, 40])], lambda idx: _feats(len(idx)))
+    assert len(tr.finished_tracks()) == 1
+
+
+def test_track_stats_values():
+    f = l2_normalise(np.array([[1, 0], [1, 1], [0, 1]], np.float64))
+    s = track_stats([np.array([0, 0, 10, 10]), np.array([0, 0, 20, 10])], list(f), frame_area=100.0)
+    assert s.area == pytest.approx(3.0)
+    sims = [f[0] @ f[1], f[0] @ f[2], f[1] @ f[2]]
+    assert s.similarity == pytest.approx(np.mean(sims))
+
+
+def test_select_main_cases():
+    assert select_main([]) == []
+    assert select_main([TrackStats(0.1, 0.2)]) == [True]
+    assert select_main([TrackStats(1.0, 0.8)] * 3) == [True, True, True]  # indistinguishable
+    two = select_main([TrackStats(0.2, 0.9), TrackStats(5.0, 0.9)])
+    assert two == [False, True]
+    three = select_main([TrackStats(0.3, 0.6), TrackStats(9.0, 0.95), TrackStats(0.25, 0.95)])
+    assert three == [False, True, False]
+    # Two similar large tracks (a dialogue) against small background ones: both main.
+    four = select_main([TrackStats(8.0, 0.9), TrackStats(7.5, 0.92), TrackStats(0.2, 0.7), TrackStats(0.1, 0.9)])
+    assert four == [True, True, False, False]
+    assert select_main([TrackStats(0.3, 0.6), TrackStats(9.0, 0.95), TrackStats(0.25, 0.95)]) == three  # deterministic
+
+
+def test_key_frames_replace_missing_main_with_nearest():
+    sampled = list(range(0, 32, 2))  # 16 analysed frames
+    with_main = {f for f in sampled if f >= 10}
+    kf = select_key_frames(sampled, with_main, 4)
+    assert kf == sorted(kf) and all(f in with_main for f in kf)
+    assert len(set(kf)) == 4  # prefers frames not chosen yet
+    assert select_key_frames(sampled, set(), 4) == [0, 10, 20, 30]  # no main face: evenly spaced
+    assert select_key_frames([0, 5], {5}, 4) == [5, 5, 5, 5]  # short clip: repeats, all with the face
+
+
+def test_resampling_to_16fps():
+    info = VideoInfo(fps=30.0, num_frames=300, width=640, height=360)
+    idx = resample_indices(info, 16.0)
+    assert len(idx) == 160 and idx[0] == 0 and idx[-1] < 300
+    assert resample_indices(info, 16.0, start=2.0, end=4.0)[0] == 60
+    assert len(resample_indices(info, 16.0, start=2.0, end=4.0)) == 32
+    slow = VideoInfo(fps=10.0, num_frames=40, width=640, height=360)
+    assert resample_indices(slow, 16.0) == list(range(40))  # never upsample
+    assert resample_indices(info, 16.0, start=20.0) == []
+    assert uniform_positions(160, 16)[0] == 0 and uniform_positions(160, 16)[-1] == 159
