@@ -6,7 +6,7 @@ at 30 fps), per detector, in one run on this machine:
   * track: the whole per-video pipeline (decode, detect, embed, track, select, key frames);
   * ratio = track / decode-only (target for the default detector: <= 3x);
   * real-time factor = video seconds / track wall seconds (target: >= 2x);
-  * peak RSS of a fresh process doing the track (tracemalloc misses native buffers).
+  * peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers).
 Each timing is the median of --repeat runs after one warm-up run.
 
     python bench/track.py                 # both detectors, both clips
@@ -52,11 +52,12 @@ def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, dict]:
 
 def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
     code = (
-        "import resource,sys;sys.path.insert(0,%r);"
+        "import sys;sys.path.insert(0,%r);"
         "from fdacli.core.face_tracking import FaceTrackingModule,TrackOptions;"
         "from fdacli.core.inputs import VideoItem;o=TrackOptions(detector=%r);o.tracker.embed_every=%d;"
         "FaceTrackingModule(o)(VideoItem('x',%r));"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+        # VmHWM, not ru_maxrss: on Linux ru_maxrss carries the forked parent's peak across exec.
+        "print([int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     ) % (str(ROOT), detector, embed_every, str(path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return float(out.strip().splitlines()[-1])

@@ -39,7 +39,9 @@ def background(w: int, h: int, seed: int = 0) -> np.ndarray:
     import cv2
 
     rng = np.random.default_rng(seed)
-    low = rng.integers(60, 200, (9, 16, 3)).astype(np.uint8)
+    grey = rng.integers(70, 190, (9, 16, 1))
+    tint = rng.integers(-12, 12, (1, 1, 3))  # a calm, slightly coloured wall
+    low = np.clip(grey + tint, 0, 255).astype(np.uint8)
     bg = cv2.resize(low, (w, h), interpolation=cv2.INTER_CUBIC)
     noise = rng.normal(0, 6, (h, w, 3))
     return np.clip(bg + noise, 0, 255).astype(np.uint8)

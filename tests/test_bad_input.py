@@ -68,13 +68,15 @@ def test_grayscale_video(tracker_module, tmp_path):
 
 
 def test_4k_video_boxes_in_source_pixels(tracker_module, tmp_path):
-    p = media.compose(tmp_path / "uhd.mp4", media.ONE_PERSON, seconds=1.0, fps=16, size=(3840, 2160))
-    r = rec_for(tracker_module(), p)
+    """A 4K clip is analysed at 512 px but reported in source pixels: 6x the boxes of the 640 px clip."""
+    uhd = media.compose(tmp_path / "uhd.mp4", media.ONE_PERSON, seconds=1.0, fps=16, size=(3840, 2160))
+    small = media.compose(tmp_path / "small.mp4", media.ONE_PERSON, seconds=1.0, fps=16, size=(640, 360))
+    r, r_small = rec_for(tracker_module(), uhd), rec_for(tracker_module(), small)
     assert r["status"] == "ok", r.get("error")
     assert (r["width"], r["height"]) == (3840, 2160) and r["analysis_size"] == [512, 288]
-    (t,) = r["tracks"]
-    w = t["boxes"][0][2] - t["boxes"][0][0]
-    assert 600 < w < 1300  # a 170/640-wide patch at 3840 px is ~1020 px; the face box is a bit smaller
+    (t,), (t_small,) = r["tracks"], r_small["tracks"]
+    for b, b_small in zip(t["boxes"], t_small["boxes"]):
+        np.testing.assert_allclose(b, np.array(b_small) * 6, rtol=0.1, atol=30)
 
 
 def test_start_past_the_end(tracker_module, clips):

@@ -59,6 +59,7 @@ def import_decord():
         import decord
     finally:
         importlib.util.find_spec = find_spec
+    decord.logging.set_level(decord.logging.QUIET)  # failures surface as VideoError reasons instead
     return decord
 
 
