@@ -78,10 +78,14 @@ def track(
     show = not quiet and plan.shard.is_main
     if show and plan.skipped:
         console.print(f"resuming {output}: {plan.skipped} video(s) already done, {len(plan.todo)} to go")
-    with progress_bar(len(plan.todo), "tracking", quiet=not show) as bar:
-        for rec in runner.run(plan.todo, partial(FaceTrackingModule, opts), plan.writer, workers=workers):
-            bar.advance(f"{rec['id']}: {rec['status']}")
-    plan.writer.close()
+    try:
+        with progress_bar(len(plan.todo), "tracking", quiet=not show) as bar:
+            for rec in runner.run(plan.todo, partial(FaceTrackingModule, opts), plan.writer, workers=workers):
+                bar.advance(f"{rec['id']}: {rec['status']}")
+    except runner.WorkerStartError as exc:
+        fail(f"cannot start the tracker: {exc}")
+    finally:
+        plan.writer.close()
     runner.finish(output, plan.shard)
     if not plan.shard.is_main:
         return

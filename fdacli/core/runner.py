@@ -30,6 +30,11 @@ class Item(Protocol):
     id: str
 
 
+class WorkerStartError(RuntimeError):
+    """The per-process worker could not be built (a model missing, a bad option): a setup
+    problem that would fail every item, so the run stops instead of recording N copies of it."""
+
+
 WorkerFactory = Callable[[], Callable[[Any], Record]]
 
 
@@ -166,22 +171,34 @@ def _safe(fn: Callable[[Any], Record], item: Any) -> Record:
         return error_record(str(item.id), exc, video=getattr(item, "video", None))
 
 
+def _build(factory: WorkerFactory) -> Callable[[Any], Record]:
+    try:
+        return factory()
+    except Exception as exc:
+        raise WorkerStartError(f"{type(exc).__name__}: {exc}") from exc
+
+
 def _in_process(todo: list[Any], factory: WorkerFactory) -> Iterator[Record]:
-    fn = factory()
+    fn = _build(factory)
     for item in todo:
         yield _safe(fn, item)
 
 
 _WORKER: Callable[[Any], Record] | None = None
+_WORKER_ERROR: str | None = None
 
 
 def _init_worker(factory: WorkerFactory) -> None:
-    global _WORKER
-    _WORKER = factory()
+    global _WORKER, _WORKER_ERROR
+    try:
+        _WORKER = _build(factory)
+    except WorkerStartError as exc:  # raised in the parent from _call_worker, with its reason
+        _WORKER_ERROR = str(exc)
 
 
 def _call_worker(item: Any) -> Record:
-    assert _WORKER is not None
+    if _WORKER is None:
+        raise WorkerStartError(_WORKER_ERROR or "worker not initialised")
     return _safe(_WORKER, item)
 
 
@@ -209,18 +226,23 @@ def _pool_round(queue: list[Any], factory: WorkerFactory, workers: int, ctx, in_
     pending: dict[Future, Any] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(factory,)) as pool:
         while queue or pending:
-            while queue and len(pending) < workers * 2:
-                item = queue.pop(0)
-                pending[pool.submit(_call_worker, item)] = item
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             broken = False
-            for fut in done:
-                item = pending.pop(fut)
+            while queue and len(pending) < workers * 2:
                 try:
-                    yield fut.result()
-                except BrokenProcessPool:
+                    fut = pool.submit(_call_worker, queue[0])
+                except BrokenProcessPool:  # it broke between two results
                     broken = True
-                    in_flight.append(item)
+                    break
+                pending[fut] = queue.pop(0)
+            if not broken:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    item = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        in_flight.append(item)
             if broken:
                 in_flight.extend(pending.values())
                 return
