@@ -32,6 +32,7 @@ from media import ONE_PERSON, THREE_PEOPLE, compose  # noqa: E402
 
 from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions  # noqa: E402
 from fdacli.core.inputs import VideoItem  # noqa: E402
+from fdacli.core.tracking import TrackerConfig  # noqa: E402
 from fdacli.core.video import iter_frames, probe, resample_indices  # noqa: E402
 
 
@@ -66,7 +67,7 @@ def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--detectors", nargs="+", default=["yunet", "mtcnn"])
-    ap.add_argument("--embed-every", nargs="+", type=int, default=[4])
+    ap.add_argument("--embed-every", nargs="+", type=int, default=[TrackerConfig().embed_every])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--json", type=Path, help="also write the rows here")

@@ -43,8 +43,7 @@ def track(
 ) -> None:
     """Detect, track and pick the main character's face in each video; write one JSONL record per video.
 
-    Under `accelerate launch --num_processes N fda track ...` each process takes its shard of the
-    videos and the first process merges the results into OUTPUT.
+    Under `accelerate launch` each process takes its shard of the videos and the first process merges the results into OUTPUT.
     """
     from fdacli.core import runner
     from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions

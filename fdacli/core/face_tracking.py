@@ -80,7 +80,8 @@ class FaceTrackingModule:
         stats = [track_stats(t.boxes, t.features, float(aw * ah)) for t in tracks]
         is_main = select_main(stats)
         sx, sy = info.width / aw, info.height / ah
-        out_tracks = [_track_json(t, s, m, sx, sy) for t, s, m in zip(tracks, stats, is_main)]
+        # Renumbered 1..K in order of appearance: internal ids have gaps left by discarded tentative tracks.
+        out_tracks = [_track_json(k, t, s, m, sx, sy) for k, (t, s, m) in enumerate(zip(tracks, stats, is_main), start=1)]
         main_tracks = [t for t in out_tracks if t["is_main"]]
         with_main = {f for t in main_tracks for f in t["frames"]}
         key_frames = select_key_frames(sampled, with_main, o.key_frames)
@@ -131,10 +132,10 @@ class FaceTrackingModule:
         return asdict(self.opts)
 
 
-def _track_json(t, stats, is_main: bool, sx: float, sy: float) -> Record:
+def _track_json(track_id: int, t, stats, is_main: bool, sx: float, sy: float) -> Record:
     scale = np.array([sx, sy, sx, sy], np.float32)
     return {
-        "track_id": t.track_id,
+        "track_id": track_id,
         "is_main": is_main,
         "frames": list(t.frames),
         "boxes": [[round(float(v), 1) for v in b * scale] for b in t.boxes],
