@@ -1,0 +1,242 @@
+"""One client for every OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, ...).
+
+What every command that talks to an LLM needs, in one place: the key read from an environment variable
+(never logged, cached or written), a disk cache keyed by what determines the answer, bounded
+concurrency, retries with exponential backoff and jitter on 429 / 5xx / timeouts / dropped connections
+(honouring Retry-After), and a bounded re-ask when a reply cannot be parsed.  A call that still fails
+raises ``LLMError`` with a one-line reason; callers record it per sample instead of guessing a score.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from fdacli.core.cache import DiskCache, NullCache, cache_key
+
+
+class LLMError(RuntimeError):
+    """A call that failed after its retries; the message is safe to record (no secrets)."""
+
+
+class ParseError(ValueError):
+    """A reply that is not the structure asked for."""
+
+
+@dataclass
+class LLMConfig:
+    model: str
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    timeout: float = 60.0
+    max_retries: int = 5
+    parse_retries: int = 2
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    concurrency: int = 4
+
+    @property
+    def host(self) -> str:
+        """The endpoint's host, for provenance and cache keys (the path and any credentials dropped)."""
+        if not self.base_url:
+            return "api.openai.com"
+        u = urlparse(self.base_url)
+        return u.hostname + (f":{u.port}" if u.port else "") if u.hostname else self.base_url
+
+
+@dataclass
+class CallStats:
+    requests: int = 0  # HTTP requests sent, retries included
+    cache_hits: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **kw: int) -> None:
+        with self._lock:
+            for k, v in kw.items():
+                setattr(self, k, getattr(self, k) + v)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("requests", "cache_hits", "retries", "failures", "prompt_tokens", "completion_tokens")}
+
+
+class LLMClient:
+    def __init__(self, config: LLMConfig, cache: DiskCache | NullCache | None = None) -> None:
+        self.cfg = config
+        self.cache = cache or NullCache()
+        self.stats = CallStats()
+        self._client = None
+
+    def _openai(self):
+        if self._client is None:
+            from openai import OpenAI
+
+            key = os.environ.get(self.cfg.api_key_env)
+            if not key:
+                if not self.cfg.base_url:
+                    raise LLMError(f"no API key: set the environment variable {self.cfg.api_key_env}")
+                key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually take any key
+            self._client = OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0)
+        return self._client
+
+    def complete(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        purpose: str,
+        prompt_version: str,
+        parse: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """One chat completion, cached; returns ``parse(text)`` (or the text).
+
+        Only replies that parse are cached, so a malformed reply is asked again on the next run too.
+        """
+        key = cache_key(
+            purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, host=self.cfg.host,
+            temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens, messages=messages,
+        )
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.stats.add(cache_hits=1)
+            return parse(cached) if parse else cached
+        last: Exception | None = None
+        for _ in range(self.cfg.parse_retries + 1):
+            text = self._request(messages)
+            try:
+                value = parse(text) if parse else text
+            except ParseError as exc:
+                last = exc
+                continue
+            self.cache.put(key, text)
+            return value
+        self.stats.add(failures=1)
+        raise LLMError(f"unparseable reply after {self.cfg.parse_retries + 1} tries: {last}")
+
+    def _request(self, messages: list[dict[str, Any]]) -> str:
+        import openai
+
+        attempt = 0
+        while True:
+            self.stats.add(requests=1)
+            try:
+                kwargs: dict[str, Any] = {"model": self.cfg.model, "messages": messages, "temperature": self.cfg.temperature}
+                if self.cfg.max_tokens:
+                    kwargs["max_tokens"] = self.cfg.max_tokens
+                resp = self._openai().chat.completions.create(**kwargs)
+                usage = getattr(resp, "usage", None)
+                if usage is not None:
+                    self.stats.add(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
+                if not resp.choices:
+                    raise LLMError("the endpoint returned no choices")
+                text = resp.choices[0].message.content or ""
+                if not text.strip():
+                    raise ParseError("empty reply")
+                return text
+            except ParseError:
+                raise
+            except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as exc:
+                retry_after = _retry_after(exc)
+                reason = _reason(exc)
+            except openai.APIStatusError as exc:
+                if exc.status_code in (408, 409) or exc.status_code >= 500:
+                    retry_after, reason = _retry_after(exc), _reason(exc)
+                else:
+                    self.stats.add(failures=1)
+                    raise LLMError(_reason(exc)) from None
+            except openai.OpenAIError as exc:
+                self.stats.add(failures=1)
+                raise LLMError(_reason(exc)) from None
+            attempt += 1
+            if attempt > self.cfg.max_retries:
+                self.stats.add(failures=1)
+                raise LLMError(f"{reason} (gave up after {attempt} attempts)")
+            self.stats.add(retries=1)
+            delay = retry_after if retry_after is not None else min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** (attempt - 1))
+            time.sleep(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        """``fn`` over items with bounded concurrency; an exception is returned in place of its result."""
+        items = list(items)
+
+        def safe(x: Any) -> Any:
+            try:
+                return fn(x)
+            except (LLMError, ParseError) as exc:
+                return exc
+
+        if self.cfg.concurrency <= 1 or len(items) <= 1:
+            return [safe(x) for x in items]
+        with ThreadPoolExecutor(max_workers=self.cfg.concurrency) as pool:
+            return list(pool.map(safe, items))
+
+    def provenance(self) -> dict[str, Any]:
+        """What produced the answers — never the key."""
+        return {"model": self.cfg.model, "endpoint_host": self.cfg.host, "temperature": self.cfg.temperature}
+
+
+def _reason(exc: Exception) -> str:
+    code = getattr(exc, "status_code", None)
+    name = type(exc).__name__
+    msg = " ".join(str(getattr(exc, "message", "") or exc).split())[:200]
+    return f"{name}{f' {code}' if code else ''}: {msg}" if msg else name
+
+
+def _retry_after(exc: Exception) -> float | None:
+    resp = getattr(exc, "response", None)
+    try:
+        value = resp.headers.get("retry-after") if resp is not None else None
+        return min(60.0, float(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------ tolerant parsing
+_FENCE = re.compile(r"```(?:json|python|py)?\s*(.*?)```", re.S | re.I)
+
+
+def parse_structured(text: str) -> Any:
+    """A dict/list from a reply that may be JSON, a Python literal, fenced, or slightly broken."""
+    t = text.strip()
+    m = _FENCE.search(t)
+    if m:
+        t = m.group(1).strip()
+    start = min((i for i in (t.find("{"), t.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        raise ParseError(f"no JSON object in reply: {t[:80]!r}")
+    t = t[start:]
+    for loader in (json.loads, ast.literal_eval):
+        try:
+            return loader(t)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            pass
+    end = max(t.rfind("}"), t.rfind("]"))
+    if end > 0:
+        for loader in (json.loads, ast.literal_eval):
+            try:
+                return loader(t[: end + 1])
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                pass
+    try:
+        import json_repair
+
+        value = json_repair.loads(t)
+    except Exception as exc:  # json_repair raises assorted errors on hopeless input
+        raise ParseError(f"cannot repair reply: {exc}") from None
+    if value in ("", None, [], {}):
+        raise ParseError(f"cannot parse reply: {t[:80]!r}")
+    return value

@@ -1,0 +1,1 @@
+"""Caption metrics: TEM and AutoDQ (event based), CIDEr-D and ROUGE-L (n-gram based)."""
