@@ -33,14 +33,14 @@ def test_help_is_fast_and_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
     p = fda("--help", check=0)
-    for name in ("sample", "track", "preannotate", "build-instructions", "finetune", "caption", "score"):
+    for name in ("sample", "track", "preannotate", "build-instructions", "finetune", "caption", "score"):  # all seven
         assert name in p.stdout
     assert fda("--version", check=0).stdout.startswith("fda ")
     assert "--detector" in fda("track", "--help", check=0).stdout
 
 
 def test_unbuilt_commands_say_so():
-    p = fda("score", "preds.jsonl")
+    p = fda("caption", "clip.mp4")
     assert p.returncode == 3 and "not built yet" in p.stderr
 
 
@@ -135,3 +135,7 @@ def test_accelerate_launch_shards_and_merges(tmp_path, clips):
     ids = sorted(r["id"] for r in records(out))
     assert ids == [f"c{i}" for i in range(5)]
     assert not list(tmp_path.glob("tracks.jsonl.part*"))  # parts merged and removed
+    # --overwrite under launch: rank 0 clears the output before any rank looks at it
+    p = subprocess.run([*cmd, "--overwrite", "-q"], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert sorted(r["id"] for r in records(out)) == [f"c{i}" for i in range(5)]

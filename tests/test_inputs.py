@@ -39,3 +39,19 @@ def test_manifest_errors_name_the_line(tmp_path):
     m.write_text('{"id": "a"}\n')
     with pytest.raises(RecordError, match=r"manifest\.jsonl:1: missing required field 'video'"):
         collect_videos([m])
+
+
+def test_manifest_rejects_non_finite_times(tmp_path):
+    m = tmp_path / "manifest.jsonl"
+    m.write_text('{"id": "a", "video": "a.mp4", "start": NaN}\n')
+    with pytest.raises(RecordError, match="finite number"):
+        collect_videos([m])
+
+
+def test_ids_cannot_escape_output_folders():
+    from fdacli.core.face_tracking import safe_relpath
+
+    assert safe_relpath("../../etc/x") == "etc/x"
+    assert safe_relpath("/abs/clip") == "abs/clip"
+    assert safe_relpath("happy/c1") == "happy/c1"
+    assert safe_relpath("..") == "_"

@@ -58,6 +58,14 @@ def test_writer_repairs_a_torn_last_line(tmp_path):
     assert [json.loads(x)["id"] for x in lines] == ["a", "b"]
 
 
+def test_writer_refuses_a_file_that_is_not_its_output(tmp_path):
+    out = tmp_path / "o.jsonl"
+    out.write_text('{"id":"a"}\nthis is a CSV, not our output\n{"id":"b"}\n')
+    with pytest.raises(RecordError, match=r"o\.jsonl:2: not a record"):
+        ResumableWriter(out)
+    assert "CSV" in out.read_text()  # nothing deleted
+
+
 def test_retry_errors_and_overwrite(tmp_path):
     out = tmp_path / "o.jsonl"
     with ResumableWriter(out) as w:

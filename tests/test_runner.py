@@ -62,24 +62,35 @@ def test_worker_that_cannot_start_stops_the_run(tmp_path, workers):
 
 def test_shard_parts_merge_and_resume(tmp_path, monkeypatch):
     """Two ranks write parts; rank 0 merges; a rerun without launch folds in leftovers."""
+    monkeypatch.setattr(runner, "_barrier", lambda: None)  # one process plays both ranks here
     out = tmp_path / "o.jsonl"
     items = [It(f"x{k}") for k in range(5)]
-    for rank in (1, 0):  # rank 1 finishes first, then rank 0 merges
-        monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    plans = {}
+    for rank in (0, 1):  # rank 0 prepares first, as the barrier guarantees
         monkeypatch.setenv("RANK", str(rank))
-        plan = runner.plan(items, out)
-        assert [i.id for i in plan.todo] == [i.id for i in items[rank::2]]
-        list(runner.run(plan.todo, make_worker, plan.writer))
-        plan.writer.close()
-        runner.finish(out, plan.shard, poll=0.01)
+        plans[rank] = runner.plan(items, out)
+        assert [i.id for i in plans[rank].todo] == [i.id for i in items[rank::2]]
+    for rank in (1, 0):  # rank 1 finishes first; rank 0 waits for its marker, then merges
+        p = plans[rank]
+        list(runner.run(p.todo, make_worker, p.writer))
+        p.writer.close()
+        runner.finish(out, p.shard, poll=0.01)
     assert sorted(r["id"] for _, r in read_jsonl(out)) == [i.id for i in items]
     assert not list(tmp_path.glob("o.jsonl.part*"))
-    # a killed sharded run leaves a part with a torn line; a plain rerun folds it in first
+    # a killed sharded run leaves a part with a torn line and a stale marker; a plain rerun folds it in
     monkeypatch.delenv("WORLD_SIZE")
     monkeypatch.delenv("RANK")
     part = runner.part_path(out, runner.Shard(1, 2))
     part.write_text('{"id":"y1","status":"ok"}\n{"id":"y2","sta')
+    runner.marker_path(out, runner.Shard(1, 2)).write_text("done\n")
     plan = runner.plan(items + [It("y1"), It("y2")], out)
     assert [i.id for i in plan.todo] == ["y2"]
     plan.writer.close()
-    assert not part.exists()
+    assert not list(tmp_path.glob("o.jsonl.part*"))
+
+
+def test_unwritable_result_becomes_an_error_record(tmp_path):
+    with ResumableWriter(tmp_path / "o.jsonl") as w:
+        recs = list(runner.run([It("nan")], lambda: (lambda it: {"id": it.id, "status": "ok", "x": float("nan")}), w))
+    assert recs[0]["status"] == "error" and "could not be written" in recs[0]["error"]

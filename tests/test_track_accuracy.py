@@ -19,7 +19,7 @@ def x_centres(track):
 @pytest.mark.parametrize("detector", ["yunet", "mtcnn"])
 def test_carphone_one_main_track(tracker_module, carphone, detector):
     rec = run(tracker_module(detector), carphone, "carphone")
-    assert rec["fps"] == pytest.approx(29.97, abs=0.01) and len(rec["sampled_frames"]) == 64
+    assert rec["fps"] == pytest.approx(29.97, abs=0.01) and len(rec["sampled_frames"]) == 65  # 4.004 s at 16 fps
     assert len(rec["tracks"]) == 1, "a single talking man must give a single track (no identity switch)"
     (t,) = rec["tracks"]
     assert t["is_main"] and rec["main_track_ids"] == [t["track_id"]]

@@ -72,6 +72,35 @@ def test_tracker_keeps_identities_through_a_crossing(embed_every):
         assert 0 < tr.embedded < tr.detections  # appearance was computed on demand only
 
 
+@pytest.mark.parametrize("embed_every", [1, 16])
+def test_reappearing_face_is_not_taken_by_the_live_track(embed_every):
+    """B is hidden for 3 frames and re-appears over A's position while A is missed: the overlap with
+    B's lost track makes the detection ambiguous, so appearance decides (as with embed_every=1)."""
+    rng = np.random.default_rng(0)
+    fa, fb = l2_normalise(rng.normal(size=128)), l2_normalise(rng.normal(size=128))
+    tr = Tracker(TrackerConfig(embed_every=embed_every))
+    for t in range(16):
+        faces, ids = [], []
+        if t != 13:
+            faces.append(face([100, 100, 160, 160]))
+            ids.append("A")
+        if not 10 <= t <= 12:
+            x = 250 - 10 * t
+            faces.append(face([x, 100, x + 60, 160]))
+            ids.append("B")
+        tr.step(t, faces, lambda idx, ids=ids: np.stack([fa if ids[i] == "A" else fb for i in idx]))
+    by_first_x = {float(t.boxes[0][0]): t for t in tr.finished_tracks()}
+    a, b = by_first_x[100.0], by_first_x[250.0]
+    assert 13 not in a.frames and 13 in b.frames
+
+
+def test_n_init_one_confirms_at_once():
+    tr = Tracker(TrackerConfig(n_init=1))
+    for f in range(5):
+        tr.step(f, [face([0, 0, 40, 40])], lambda idx: _feats(1)[[0] * len(idx)])
+    assert len(tr.finished_tracks()) == 1
+
+
 def test_tentative_tracks_die_and_confirmed_ones_age_out():
     cfg = TrackerConfig(n_init=3, max_age=5, embed_every=1)
     tr = Tracker(cfg)
@@ -133,4 +162,7 @@ def test_resampling_to_16fps():
     slow = VideoInfo(fps=10.0, num_frames=40, width=640, height=360)
     assert resample_indices(slow, 16.0) == list(range(40))  # never upsample
     assert resample_indices(info, 16.0, start=20.0) == []
+    steps = np.diff(resample_indices(VideoInfo(fps=24.0, num_frames=240, width=8, height=8), 16.0))
+    assert list(steps[:8]) == [2, 1, 2, 1, 2, 1, 2, 1]  # half-up rounding keeps 24 fps steps regular
+    assert resample_indices(VideoInfo(fps=30.0, num_frames=1, width=8, height=8), 16.0) == [0]  # one-frame video
     assert uniform_positions(160, 16)[0] == 0 and uniform_positions(160, 16)[-1] == 159

@@ -67,13 +67,18 @@ def track(
         max_cos_dist=max_cos_dist, max_iou_dist=max_iou_dist, max_age=max_age, n_init=n_init, ema_alpha=ema_alpha,
         lambda_=lambda_, gating_threshold=gating_threshold, embed_every=embed_every,
     )
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+    # Share the cores among worker processes, and among the processes accelerate put on this machine.
+    per_machine = workers * max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    threads = max(1, (os.cpu_count() or 1) // per_machine) if per_machine > 1 else 0
     opts = TrackOptions(
         fps=fps, detector=detector.lower(), det_threshold=det_threshold, min_face=min_face, max_side=max_side,
         key_frames=key_frames, tracker=cfg, crops_dir=str(crops) if crops else None, crop_margin=crop_margin,
         crop_size=crop_size, viz_dir=str(viz) if viz else None, threads=threads,
     )
-    plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)
+    try:
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)
+    except RecordError as exc:
+        fail(str(exc))
     show = not quiet and plan.shard.is_main
     if show and plan.skipped:
         console.print(f"resuming {output}: {plan.skipped} video(s) already done, {len(plan.todo)} to go")

@@ -20,7 +20,7 @@ from fdacli.core.keyframes import select_key_frames
 from fdacli.core.main_character import select_main, track_stats
 from fdacli.core.records import Record, error_record
 from fdacli.core.tracking import Tracker, TrackerConfig
-from fdacli.core.video import VideoError, analysis_size, iter_frames, probe, resample_indices
+from fdacli.core.video import VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
 
 
 @dataclass
@@ -97,7 +97,7 @@ class FaceTrackingModule:
             "height": info.height,
             "start": item.start,
             "end": item.end,
-            "sample_fps": o.fps,
+            "sample_fps": round(effective_fps(info, o.fps), 4),
             "analysis_size": [aw, ah],
             "detector": self.detector.name,
             "sampled_frames": sampled,
@@ -121,10 +121,10 @@ class FaceTrackingModule:
         frames = read_frames(item.video, rec["key_frames"])
         if self.opts.crops_dir:
             rec["crops"] = crops.write_key_frame_crops(
-                frames, rec, Path(self.opts.crops_dir) / item.id, self.opts.crop_margin, self.opts.crop_size
+                frames, rec, Path(self.opts.crops_dir) / safe_relpath(item.id), self.opts.crop_margin, self.opts.crop_size
             )
         if self.opts.viz_dir:
-            path = Path(self.opts.viz_dir) / f"{item.id}.png"
+            path = Path(self.opts.viz_dir) / f"{safe_relpath(item.id)}.png"
             viz.write_contact_sheet(frames, rec, path)
             rec["viz"] = str(path)
 
@@ -144,6 +144,12 @@ def _track_json(track_id: int, t, stats, is_main: bool, sx: float, sy: float) ->
         "area": round(stats.area, 5),
         "similarity": round(stats.similarity, 5),
     }
+
+
+def safe_relpath(rid: str) -> str:
+    """An id as a relative path that stays inside its folder (ids come from user manifests)."""
+    parts = [p for p in rid.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts) or "_"
 
 
 def _main_box_at(main_tracks: list[Record], frame: int) -> list[float] | None:

@@ -7,6 +7,7 @@ reported rather than silently renamed, because a silent rename would break resum
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,8 @@ def read_manifest(path: str | Path) -> list[VideoItem]:
             video = path.parent / video
         start, end = rec.get("start"), rec.get("end")
         for name, val in (("start", start), ("end", end)):
-            if val is not None and not isinstance(val, (int, float)):
-                raise RecordError(f"{path}:{lineno}: field {name!r} must be a number of seconds")
+            if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
+                raise RecordError(f"{path}:{lineno}: field {name!r} must be a finite number of seconds")
         if start is not None and end is not None and end <= start:
             raise RecordError(f"{path}:{lineno}: 'end' ({end}) must be after 'start' ({start})")
         extra = {k: v for k, v in rec.items() if k not in ("id", "video", "start", "end", "status", "error")}

@@ -104,19 +104,21 @@ class ResumableWriter:
         raw = self.path.read_bytes()
         lines = raw.split(b"\n")
         complete, kept, changed = lines[:-1], [], False
-        if lines[-1].strip():  # no trailing newline: the last write was cut short
+        if lines[-1].strip():  # no trailing newline: the last write was cut short by a kill
             self.torn_lines += 1
             changed = True
-        for line in complete:
+        for lineno, line in enumerate(complete, start=1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
                 rid = str(rec["id"])
             except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
-                self.torn_lines += 1
-                changed = True
-                continue
+                # Only the last line can be torn by a kill; anything else is not ours to delete.
+                raise RecordError(
+                    f"{self.path}:{lineno}: not a record of this tool's output; refusing to resume onto it "
+                    "(check -o, or use --overwrite)"
+                ) from None
             if retry_errors and rec.get("status") == "error":
                 changed = True
                 continue

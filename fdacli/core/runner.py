@@ -14,6 +14,7 @@ killed run then leaves parts that the rerun reads as already done.
 
 from __future__ import annotations
 
+import glob
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -72,7 +73,11 @@ def marker_path(out: Path, shard: Shard) -> Path:
 
 
 def _parts(out: Path) -> list[Path]:
-    return sorted(p for p in out.parent.glob(f"{out.name}.part*") if not p.name.endswith(".done"))
+    return sorted(p for p in out.parent.glob(f"{glob.escape(out.name)}.part*") if not p.name.endswith(".done"))
+
+
+def _markers(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(f"{glob.escape(out.name)}.part*.done"))
 
 
 def done_ids(out: Path) -> set[str]:
@@ -96,25 +101,51 @@ class RunPlan:
 
 
 def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_errors: bool = False) -> RunPlan:
-    """Open the output (or this shard's part) for resuming, and pick the items left to do."""
+    """Prepare the output for this run and pick the items this process still has to do.
+
+    The first process alone changes shared files — deletes them for ``overwrite``, folds in parts left
+    by a killed sharded run, drops error records for ``retry_errors``, clears stale done-markers — and
+    only then do the other processes of a sharded run look at them (a short barrier).
+    """
     out = Path(out)
     shard = current_shard()
-    if overwrite and shard.is_main:
-        for p in [out, *_parts(out)]:
-            p.unlink(missing_ok=True)
+    if shard.is_main:
+        _prepare(out, overwrite, retry_errors)
     if shard.distributed:
-        mine = items[shard.rank :: shard.world_size]
-        target = part_path(out, shard)
-        marker_path(out, shard).unlink(missing_ok=True)
+        _barrier()
+        mine, target = items[shard.rank :: shard.world_size], part_path(out, shard)
     else:
         mine, target = items, out
-        if _parts(out):  # leftovers of a killed sharded run: fold them in first
-            merge_parts(out)
-    writer = ResumableWriter(target, retry_errors=retry_errors)
+    writer = ResumableWriter(target)
     done = done_ids(out) | writer.done
     todo = [it for it in mine if str(it.id) not in done]
     new_ids = {str(it.id) for it in items if str(it.id) not in done}
     return RunPlan(todo=todo, skipped=len(mine) - len(todo), shard=shard, writer=writer, new_ids=new_ids)
+
+
+def _prepare(out: Path, overwrite: bool, retry_errors: bool) -> None:
+    if overwrite:
+        for p in [out, *_parts(out), *_markers(out)]:
+            p.unlink(missing_ok=True)
+        return
+    if _parts(out):  # leftovers of a killed sharded run: fold them in first
+        merge_parts(out)
+    for m in _markers(out):
+        m.unlink(missing_ok=True)
+    if retry_errors and out.exists():
+        ResumableWriter(out, retry_errors=True).close()
+
+
+def _barrier() -> None:
+    """Wait for every process of the launch, once, through torch.distributed (set up by the launcher)."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("gloo", timeout=timedelta(minutes=30))
+    dist.barrier()
+    dist.destroy_process_group()  # the long wait at the end is file-based: no collective timeout applies
 
 
 def records_for(out: str | Path, ids: set[str]) -> list[Record]:
@@ -131,7 +162,11 @@ def run(
     """Process items, write each record as it completes, and yield it (for progress display)."""
     results = _in_process(todo, factory) if workers <= 1 or len(todo) <= 1 else _in_pool(todo, factory, workers)
     for rec in results:
-        writer.write(rec)
+        try:
+            writer.write(rec)
+        except (TypeError, ValueError) as exc:  # not JSON-serialisable (NaN, ...): record why, go on
+            rec = error_record(str(rec.get("id")), f"result could not be written: {exc}", video=rec.get("video"))
+            writer.write(rec)
         yield rec
 
 
@@ -157,10 +192,8 @@ def merge_parts(out: Path) -> int:
             ResumableWriter(part).close()  # opening repairs a line torn by a kill
             for _, rec in read_jsonl(part, require=("id",)):
                 added += w.write(rec)
-    for part in _parts(out):
-        part.unlink(missing_ok=True)
-    for marker in out.parent.glob(f"{out.name}.part*.done"):
-        marker.unlink(missing_ok=True)
+    for p in [*_parts(out), *_markers(out)]:
+        p.unlink(missing_ok=True)
     return added
 
 

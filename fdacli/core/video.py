@@ -114,11 +114,21 @@ def resample_indices(
     if t1 <= t0:
         return []
     if target_fps <= 0 or target_fps >= info.fps:
-        first, last = int(math.floor(t0 * info.fps + 1e-6)), int(math.ceil(t1 * info.fps - 1e-6))
+        first, last = _round(t0 * info.fps), int(math.ceil(t1 * info.fps - 1e-6))
         return list(range(first, min(last, info.num_frames)))
-    count = int(math.floor((t1 - t0) * target_fps + 1e-6))
-    idx = [min(info.num_frames - 1, int(round((t0 + k / target_fps) * info.fps))) for k in range(count)]
+    count = max(1, int(math.ceil((t1 - t0) * target_fps - 1e-6)))
+    idx = [min(info.num_frames - 1, _round((t0 + k / target_fps) * info.fps)) for k in range(count)]
     return sorted(set(idx))
+
+
+def effective_fps(info: VideoInfo, target_fps: float) -> float:
+    """The rate actually analysed: the target, or the source's own when it is slower."""
+    return info.fps if target_fps <= 0 or target_fps >= info.fps else target_fps
+
+
+def _round(x: float) -> int:
+    """Half up, not to even: Python's round() makes 24/30 fps sampling steps uneven."""
+    return int(math.floor(x + 0.5 + 1e-9))
 
 
 def analysis_size(info: VideoInfo, max_side: int) -> tuple[int, int]:

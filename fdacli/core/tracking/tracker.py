@@ -101,22 +101,20 @@ class Tracker:
                 self.embedded += len(todo)
 
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
-        owner = self._clear_owners(boxes)
         refresh = cfg.embed_every <= 1 or self._step % cfg.embed_every == 0
-        ensure([j for j in range(len(faces)) if refresh or j not in owner])
+        owner = {} if refresh else self._clear_owners(boxes)
+        ensure([j for j in range(len(faces)) if j not in owner])
 
-        confirmed = [i for i, t in enumerate(self.tracks) if t.state == CONFIRMED]
-        with_feat = [j for j in range(len(faces)) if j in feats]
-        matches = self._appearance_match(confirmed, with_feat, boxes, feats)
-        matched_t = {ti for ti, _ in matches}
-        matched_d = {dj for _, dj in matches}
-
-        # Clearly owned detections without a feature go to their owner when it is still free.
-        for dj, ti in owner.items():
-            if dj not in matched_d and dj not in feats and ti not in matched_t:
-                matches.append((ti, dj))
-                matched_t.add(ti)
-                matched_d.add(dj)
+        # Clearly owned detections go to their owner first; everything else is matched on appearance.
+        matches = [(ti, dj) for dj, ti in owner.items()]
+        matched_t = set(owner.values())
+        matched_d = set(owner)
+        confirmed = [i for i, t in enumerate(self.tracks) if t.state == CONFIRMED and i not in matched_t]
+        with_feat = [j for j in range(len(faces)) if j in feats and j not in matched_d]
+        for ti, dj in self._appearance_match(confirmed, with_feat, boxes, feats):
+            matches.append((ti, dj))
+            matched_t.add(ti)
+            matched_d.add(dj)
 
         iou_tracks = [
             i for i, t in enumerate(self.tracks)
@@ -153,6 +151,8 @@ class Tracker:
         for dj in new:
             t = Track(track_id=self._next_id, kalman=BoxKalman(faces[dj].box, cfg.std_weight_position, cfg.std_weight_velocity))
             t.add(frame, faces[dj], feats.get(dj), cfg.ema_alpha)
+            if cfg.n_init <= 1:
+                t.state, t.ever_confirmed = CONFIRMED, True
             self._next_id += 1
             self.tracks.append(t)
 
@@ -161,17 +161,24 @@ class Tracker:
         self._step += 1
 
     def _clear_owners(self, boxes: np.ndarray) -> dict[int, int]:
-        """detection -> track for detections that exactly one just-seen confirmed track overlaps."""
-        live = [i for i, t in enumerate(self.tracks) if t.state == CONFIRMED and t.time_since_update == 1]
-        if not live or len(boxes) == 0:
+        """detection -> track, for detections that need no identity feature to be assigned.
+
+        A detection is clearly owned when exactly one live track of any state overlaps it, that
+        track is confirmed and was seen in the previous frame, and that track overlaps no other
+        detection.  A lost or tentative track nearby (a face re-appearing) makes it ambiguous.
+        """
+        if not self.tracks or len(boxes) == 0:
             return {}
-        ious = iou_matrix(np.stack([self.tracks[i].kalman.box() for i in live]), boxes)
+        ious = iou_matrix(np.stack([t.kalman.box() for t in self.tracks]), boxes)
         over = ious > self.cfg.clear_iou
         owners = {}
         for j in range(len(boxes)):
             rows = np.flatnonzero(over[:, j])
-            if len(rows) == 1 and over[rows[0]].sum() == 1:
-                owners[j] = live[rows[0]]
+            if len(rows) != 1:
+                continue
+            t = self.tracks[rows[0]]
+            if t.state == CONFIRMED and t.time_since_update == 1 and over[rows[0]].sum() == 1:
+                owners[j] = int(rows[0])
         return owners
 
     def _appearance_match(
@@ -185,8 +192,8 @@ class Tracker:
         app = cosine_distance(np.stack([self.tracks[i].feature for i in rows]), np.stack([feats[j] for j in det_idx]))
         motion = np.stack([self.tracks[i].kalman.gating_distance(boxes[det_idx]) for i in rows])
         cost = cfg.lambda_ * app + (1 - cfg.lambda_) * motion
-        cost[(app > cfg.max_cos_dist) | (motion > cfg.gating_threshold)] = INFEASIBLE
-        m, _, _ = assign(cost, INFEASIBLE / 2)
+        cost[motion > cfg.gating_threshold] = INFEASIBLE
+        m, _, _ = assign(cost, cfg.max_cos_dist)  # as StrongSORT: the threshold applies to the mixed cost
         return [(rows[r], det_idx[c]) for r, c in m]
 
     def finished_tracks(self) -> list[Track]:
