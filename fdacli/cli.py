@@ -22,7 +22,6 @@ NOT_BUILT = {
     "build-instructions": "Turn annotations into instruction-tuning data (VideoLLaMA2 conversation format).",
     "finetune": "Fine-tune FaceTrack-MM with LoRA under accelerate.",
     "caption": "Caption videos with a FaceTrack-MM checkpoint or an OpenAI-compatible endpoint.",
-    "score": "Score captions on FEC-Bench: TEM, AutoDQ, CIDEr, ROUGE-L and judge scores.",
 }
 
 
@@ -40,9 +39,11 @@ def _root(
 
 
 def _register() -> None:
+    from fdacli.commands.score import score
     from fdacli.commands.track import track
 
     app.command("track", help=track.__doc__)(track)
+    app.command("score", help=score.__doc__)(score)
     for name, text in NOT_BUILT.items():
         app.command(name, help=f"{text} [not built yet]", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(_not_built(name))
 

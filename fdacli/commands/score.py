@@ -1,0 +1,128 @@
+"""fda score — FEC-Bench scoring: TEM, AutoDQ, CIDEr-D, ROUGE-L and judge scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from fdacli.commands.display import console, fail, table
+
+TABLE_COLUMNS = [
+    ("correctness", "Correct."), ("detail", "Detail"), ("context", "Context"), ("temporal", "Temporal"),
+    ("consistency", "Consist."), ("cider", "CIDEr"), ("rouge_l", "ROUGE-L"), ("autodq", "AutoDQ"), ("tem", "TEM"),
+]
+
+
+def score(
+    preds: list[Path] = typer.Argument(..., help="Prediction files: JSONL or JSON lists of {id, caption}; one leaderboard row each."),
+    refs: Path = typer.Option(..., "--refs", "-r", help="Reference captions ({id, caption}; the FEC-Bench release format is read as is)."),
+    output: Path = typer.Option(..., "--output", "-o", help="scores.json to write (per-model summaries and per-sample details)."),
+    names: Optional[str] = typer.Option(None, "--names", help="Comma-separated model names, one per PREDS file (default: file names)."),
+    judge: str = typer.Option("local", "--judge", "-j", help="'local' (offline, deterministic) or 'openai:MODEL' (any OpenAI-compatible endpoint)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Endpoint of an OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...)."),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the API key."),
+    temperature: float = typer.Option(0.0, help="Judge sampling temperature."),
+    concurrency: int = typer.Option(4, help="Judge requests in flight at once."),
+    timeout: float = typer.Option(60.0, help="Seconds before a judge request is retried."),
+    max_retries: int = typer.Option(5, help="Retries on 429 / 5xx / timeouts, with exponential backoff."),
+    metrics: str = typer.Option("tem,autodq,cider,rouge,judge", help="Metrics to compute (judge scores need an LLM judge)."),
+    lcs_norm: str = typer.Option("pred", "--lcs-norm", help="TEM's LCS normalisation: 'pred' (|E_G|, Algorithm 1) or 'ref' (|E_R|, the prose)."),
+    tokenizer: str = typer.Option("auto", help="PTB tokeniser for CIDEr: 'auto' (Java CoreNLP when available) or 'python'."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Judge cache folder (default: $FDA_CACHE_DIR or ~/.cache/fdacli)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the judge cache."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write a markdown report with plots into DIR."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table."),
+) -> None:
+    """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
+    from fdacli import __version__
+    from fdacli.core.cache import DiskCache, NullCache, default_cache_dir
+    from fdacli.core.judges import make_judge
+    from fdacli.core.records import RecordError, atomic_write_bytes
+    from fdacli.core.scoring import METRICS, EventStore, load_captions, score_model
+
+    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
+    if bad := [m for m in chosen if m not in METRICS]:
+        fail(f"unknown metric(s) {', '.join(bad)}; choose from {', '.join(METRICS)}")
+    if lcs_norm not in ("pred", "ref"):
+        fail("--lcs-norm must be 'pred' or 'ref'")
+    model_names = [n.strip() for n in names.split(",")] if names else [p.stem for p in preds]
+    if len(model_names) != len(preds) or len(set(model_names)) != len(model_names):
+        fail("--names needs one distinct name per PREDS file")
+    try:
+        ref_caps = load_captions(refs)
+        pred_caps = [load_captions(p) for p in preds]
+    except RecordError as exc:
+        fail(str(exc))
+    cache = NullCache() if no_cache or judge == "local" else DiskCache((cache_dir or default_cache_dir()) / "judge.sqlite")
+    try:
+        extra = {"base_url": base_url, "api_key_env": api_key_env, "temperature": temperature, "concurrency": concurrency,
+                 "timeout": timeout, "max_retries": max_retries}
+        j = make_judge(judge, cache=cache, **extra) if judge != "local" else make_judge(judge)
+    except ValueError as exc:
+        fail(str(exc))
+    if "judge" in chosen and not j.can_score and not quiet:
+        console.print("[yellow]note:[/] judge scores (correctness, detail, context, temporal) need an LLM judge; "
+                      "left out with --judge local")
+
+    store = EventStore(j)
+    models = {}
+    for name, caps in zip(model_names, pred_caps):
+        with console.status(f"scoring {name}", spinner="dots") if not quiet else _nullcontext() as status:
+            def progress(stage: str, _name=name, _status=status) -> None:
+                if _status is not None:
+                    _status.update(f"scoring {_name}: {stage}")
+
+            models[name] = score_model(caps, ref_caps, j, store, chosen, lcs_norm, tokenizer, progress)  # type: ignore[arg-type]
+    stats = getattr(getattr(j, "client", None), "stats", None)
+    result = {
+        "tool": f"fdacli {__version__}", "refs": str(refs), "metrics": list(chosen), "lcs_norm": lcs_norm,
+        "rouge_l": "F1 (beta=1), rouge-score tokenisation; rouge_l_coco: pycocoevalcap's beta=1.2 on PTB tokens",
+        "cider": "CIDEr-D (pycocoevalcap definition), raw scale, document frequencies over the scored set",
+        "judge": {**j.provenance(), "calls": stats.as_dict() if stats else None},
+        "models": models,
+    }
+    atomic_write_bytes(output, json.dumps(result, indent=1, ensure_ascii=False).encode("utf-8"))
+    cache.close()
+    if report:
+        from fdacli.core.score_report import write_report
+
+        write_report(result, report)
+    if not quiet:
+        _print(result, output)
+    if any(m["counts"]["failed"] for m in models.values()):
+        raise typer.Exit(1)
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _fmt(v) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
+def _print(result: dict, output: Path) -> None:
+    models = result["models"]
+    cols = [(k, label) for k, label in TABLE_COLUMNS if any(m["summary"].get(k) is not None for m in models.values())]
+    rows = [[name, *(_fmt(m["summary"].get(k)) for k, _ in cols)] for name, m in models.items()]
+    console.print(table(f"fda score → {output}   judge: {result['judge']['judge']}", ["Model", *(label for _, label in cols)], rows))
+    for name, m in models.items():
+        c, s = m["counts"], m["summary"]
+        notes = [f"{c['scored']} scored"]
+        for key, label in (("only_in_predictions", "ids not in refs"), ("only_in_references", "refs without prediction"),
+                           ("empty_predictions", "empty predictions"), ("duplicate_ids_in_predictions", "duplicate ids")):
+            if c[key]:
+                notes.append(f"{c[key]} {label}")
+        for metric, n in c["failed"].items():
+            notes.append(f"[red]{n} failed ({metric})[/]")
+        if s.get("opposite_rate") is not None:
+            notes.append(f"events/caption {s['pred_events_per_caption']:.1f} pred, {s['ref_events_per_caption']:.1f} ref; "
+                         f"opposite-meaning pairs {s['opposite_rate']:.3f}")
+        console.print(f"[bold]{name}[/]: " + "; ".join(notes), highlight=False)

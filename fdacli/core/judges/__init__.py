@@ -1,0 +1,25 @@
+"""Judges for event-based metrics: the offline local judge and any OpenAI-compatible LLM.
+
+Both answer the same batch questions, so TEM and AutoDQ are computed by one code path:
+  extract_events(texts)            -> per text: list of events, or an Exception
+  relations([(pred, ref), ...])    -> per pair: |pred| x |ref| matrix of same/opposite/none, or an Exception
+  entailed([(events, text), ...])  -> per pair: list of bools, or an Exception
+  scores(...)                      -> Video-ChatGPT-style scores (LLM judges only)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def make_judge(spec: str, **kw: Any):
+    """``local`` or ``openai:MODEL``."""
+    if spec == "local":
+        from fdacli.core.judges.local import LocalJudge
+
+        return LocalJudge()
+    if spec.startswith("openai:") and len(spec) > len("openai:"):
+        from fdacli.core.judges.llm import LLMJudge
+
+        return LLMJudge(spec.split(":", 1)[1], **kw)
+    raise ValueError(f"unknown judge {spec!r}: use 'local' or 'openai:MODEL'")

@@ -1,0 +1,157 @@
+"""The LLM judge: the supplement's prompts sent to any OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fdacli import __version__
+from fdacli.core import prompts
+from fdacli.core.cache import DiskCache, NullCache
+from fdacli.core.llm_client import LLMClient, LLMConfig, ParseError, parse_structured
+from fdacli.core.metrics.tem import NONE, OPPOSITE, SAME
+
+MAX_EVENTS = 10
+
+
+class LLMJudge:
+    name = "openai"
+    can_score = True
+
+    def __init__(self, model: str, cache: DiskCache | NullCache | None = None, **config: Any) -> None:
+        self.client = LLMClient(LLMConfig(model=model, **config), cache)
+        self.model = model
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "judge": f"openai:{self.model}", **self.client.provenance(),
+            "prompt_versions": {
+                "events": prompts.EVENTS_VERSION, "relations": prompts.RELATIONS_VERSION,
+                "entailment": prompts.ENTAILMENT_VERSION, "align": prompts.ALIGN_VERSION, "scores": prompts.SCORES_VERSION,
+            },
+            "tool_version": __version__,
+        }
+
+    # -- events
+    def extract_events(self, texts: list[str]) -> list[list[str] | Exception]:
+        return self.client.map(self._events, texts)
+
+    def _events(self, text: str) -> list[str]:
+        def parse(reply: str) -> list[str]:
+            value = parse_structured(reply)
+            events = value.get("events") if isinstance(value, dict) else value
+            if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+                raise ParseError("expected {'events': [str, ...]}")
+            return [e.strip() for e in events if e.strip()][:MAX_EVENTS]
+
+        return self.client.complete(prompts.event_extraction(text), purpose="events", prompt_version=prompts.EVENTS_VERSION, parse=parse)
+
+    # -- relations
+    def relations(self, pairs: list[tuple[list[str], list[str]]]) -> list[list[list[str]] | Exception]:
+        return self.client.map(lambda p: self._relations(*p), pairs)
+
+    def _relations(self, pred: list[str], ref: list[str]) -> list[list[str]]:
+        if not pred or not ref:
+            return [[NONE] * len(ref) for _ in pred]
+
+        def parse(reply: str) -> list[list[str]]:
+            value = parse_structured(reply)
+            rows = value.get("event_pairs") if isinstance(value, dict) else value
+            if not isinstance(rows, list):
+                raise ParseError("expected {'event_pairs': [...]}")
+            return _matrix(rows, pred, ref)
+
+        return self.client.complete(
+            prompts.event_relations(pred, ref), purpose="relations", prompt_version=prompts.RELATIONS_VERSION, parse=parse
+        )
+
+    # -- AutoDQ
+    def entailed(self, pairs: list[tuple[list[str], str]]) -> list[list[bool] | Exception]:
+        return self.client.map(lambda p: self._entailed(*p), pairs)
+
+    def _entailed(self, events: list[str], text: str) -> list[bool]:
+        if not events:
+            return []
+
+        def parse(reply: str) -> list[bool]:
+            value = parse_structured(reply)
+            labels = value.get("labels") if isinstance(value, dict) else value
+            if not isinstance(labels, list) or len(labels) != len(events):
+                raise ParseError(f"expected {len(events)} labels")
+            return [str(x).strip().lower().startswith("entail") for x in labels]
+
+        return self.client.complete(
+            prompts.entailment(events, text), purpose="entailment", prompt_version=prompts.ENTAILMENT_VERSION, parse=parse
+        )
+
+    # -- Video-ChatGPT-style scores
+    def scores(self, items: list[tuple[str, str, str | None]]) -> list[dict[str, int] | Exception]:
+        """(reference, prediction, optional second prediction) -> {criterion: 0..5}, after format alignment."""
+        return self.client.map(lambda it: self._scores(*it), items)
+
+    def _scores(self, reference: str, predicted: str, second: str | None) -> dict[str, int]:
+        aligned = self.client.complete(
+            prompts.format_alignment(reference, predicted), purpose="align", prompt_version=prompts.ALIGN_VERSION
+        ).strip()
+        out = {}
+        for crit in ("correctness", "detail", "context", "temporal"):
+            out[crit] = self._score(prompts.judge_score(crit, reference, aligned))
+        if second is not None:
+            out["consistency"] = self._score(prompts.judge_score("consistency", reference, aligned, second))
+        return out
+
+    def _score(self, messages: list[dict]) -> int:
+        def parse(reply: str) -> int:
+            try:
+                value = parse_structured(reply)
+                score = value.get("score") if isinstance(value, dict) else None
+            except ParseError:
+                m = re.search(r"\b([0-5])\b", reply)
+                score = int(m.group(1)) if m else None
+            if not isinstance(score, (int, float)) or not 0 <= score <= 5:
+                raise ParseError("expected {'score': 0..5}")
+            return int(round(score))
+
+        return self.client.complete(messages, purpose="score", prompt_version=prompts.SCORES_VERSION, parse=parse)
+
+
+def _relation(label: Any) -> str:
+    s = str(label).lower()
+    if "opposite" in s:
+        return OPPOSITE
+    if "same" in s or "similar" in s:
+        return SAME
+    return NONE
+
+
+def _find(text: Any, events: list[str], hint: int) -> int | None:
+    """Index of an event the judge copied back: exact, then case-insensitive, then by position."""
+    t = str(text).strip()
+    if t in events:
+        return events.index(t) if events.count(t) == 1 or hint >= len(events) or events[hint] != t else hint
+    low = [e.lower() for e in events]
+    if t.lower() in low:
+        return low.index(t.lower())
+    stripped = re.sub(r"^\s*\d+[.)]\s*", "", t).lower()
+    if stripped in low:
+        return low.index(stripped)
+    return hint if 0 <= hint < len(events) else None
+
+
+def _matrix(rows: list[Any], pred: list[str], ref: list[str]) -> list[list[str]]:
+    """The judge's nested reply as a |pred| x |ref| matrix; pairs it left out are No Relation."""
+    m = [[NONE] * len(ref) for _ in pred]
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        pi = _find(row.get("pred_event", ""), pred, i)
+        gts = row.get("gt_events") or []
+        if pi is None or not isinstance(gts, list):
+            continue
+        for j, g in enumerate(gts):
+            if not isinstance(g, dict):
+                continue
+            gj = _find(g.get("gt_event", ""), ref, j)
+            if gj is not None:
+                m[pi][gj] = _relation(g.get("relationship", ""))
+    return m

@@ -1,0 +1,68 @@
+"""A markdown report of a scores.json: the leaderboard, provenance, counts and two plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+COLUMNS = [("correctness", "Correctness"), ("detail", "Detail"), ("context", "Context"), ("temporal", "Temporal"),
+           ("consistency", "Consistency"), ("cider", "CIDEr"), ("rouge_l", "ROUGE-L"), ("autodq", "AutoDQ"), ("tem", "TEM")]
+
+
+def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    models = result["models"]
+    cols = [(k, label) for k, label in COLUMNS if any(m["summary"].get(k) is not None for m in models.values())]
+
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(cols) * max(1, len(models)) / 2), 3.6))
+    width = 0.8 / max(1, len(models))
+    for i, (name, m) in enumerate(models.items()):
+        vals = [m["summary"].get(k) or 0.0 for k, _ in cols]
+        ax.bar([x + i * width for x in range(len(cols))], vals, width, label=name)
+    ax.set_xticks([x + width * (len(models) - 1) / 2 for x in range(len(cols))], [label for _, label in cols], rotation=30)
+    ax.set_title("Metrics per model")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "metrics.png", dpi=120)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for name, m in models.items():
+        tems = [s["tem"] for s in m["samples"] if "tem" in s]
+        if tems:
+            ax.hist(tems, bins=20, range=(0, 1), alpha=0.5, label=name)
+    ax.set_xlabel("TEM per sample")
+    ax.set_ylabel("samples")
+    ax.set_title("TEM distribution")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "tem_distribution.png", dpi=120)
+    plt.close(fig)
+
+    j = result["judge"]
+    lines = [
+        "# FEC-Bench scores", "",
+        f"References: `{result['refs']}` · tool: {result['tool']} · TEM LCS normalised by **{result['lcs_norm']}** events",
+        f"Judge: **{j['judge']}** · model: {j.get('model')} · endpoint: {j.get('endpoint_host') or 'local'} · "
+        f"temperature: {j.get('temperature')} · prompts: {j.get('prompt_versions')}", "",
+        "| Model | " + " | ".join(label for _, label in cols) + " |",
+        "|---|" + "---:|" * len(cols),
+    ]
+    for name, m in models.items():
+        lines.append(f"| {name} | " + " | ".join("–" if m["summary"].get(k) is None else f"{m['summary'][k]:.3f}" for k, _ in cols) + " |")
+    lines += ["", "## Counts", ""]
+    for name, m in models.items():
+        c = m["counts"]
+        lines.append(f"- **{name}**: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items() if k != "failed")
+                     + (f", failed {c['failed']}" if c["failed"] else ""))
+    lines += ["", "![metrics per model](metrics.png)", "", "![TEM distribution](tem_distribution.png)", "",
+              f"ROUGE-L: {result['rouge_l']}. CIDEr: {result['cider']}.", ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

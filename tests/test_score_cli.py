@@ -1,0 +1,157 @@
+"""`fda score` end to end: the local judge offline, and an LLM judge over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fake_openai import FakeOpenAI
+from fdacli.core.judges.local import extract_events, opposite
+
+DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
+REFS = json.loads(DATA.read_text())
+
+
+def fda(*args, env=None, check=None):
+    p = subprocess.run([sys.executable, "-m", "fdacli.cli", *map(str, args)], capture_output=True, text=True,
+                       env={**os.environ, "COLUMNS": "150", **(env or {})}, timeout=600)
+    if check is not None:
+        assert p.returncode == check, p.stderr[-3000:]
+    return p
+
+
+def write_preds(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def preds(tmp_path):
+    refs = REFS[:12]
+    oracle = write_preds(tmp_path / "oracle.jsonl", [{"id": r["id"], "caption": r["caption"]} for r in refs])
+    shifted = write_preds(tmp_path / "shifted.jsonl",
+                          [{"id": r["id"], "caption": refs[(k + 1) % len(refs)]["caption"]} for k, r in enumerate(refs)])
+    return oracle, shifted
+
+
+def test_local_judge_leaderboard_and_report(tmp_path, preds):
+    oracle, shifted = preds
+    out = tmp_path / "scores.json"
+    p = fda("score", oracle, shifted, "--refs", DATA, "-o", out, "--report", tmp_path / "report", check=0)
+    assert "TEM" in p.stderr and "AutoDQ" in p.stderr and "need an LLM judge" in p.stderr
+    res = json.loads(out.read_text())
+    o, s = res["models"]["oracle"], res["models"]["shifted"]
+    assert o["summary"]["tem"] == pytest.approx(1.0) and s["summary"]["tem"] < 0.7
+    assert o["summary"]["cider"] > s["summary"]["cider"] and o["summary"]["rouge_l"] == pytest.approx(1.0)
+    assert o["counts"]["scored"] == 12 and o["counts"]["only_in_references"] == 48
+    assert res["lcs_norm"] == "pred" and res["judge"]["judge"] == "local"
+    sample = o["samples"][0]
+    for key in ("id", "tem", "lcs", "precision", "recall", "f", "pred_events", "ref_events", "relations", "autodq", "cider"):
+        assert key in sample
+    assert "correctness" not in o["summary"]  # judge scores need an LLM
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "| oracle |" in report and (tmp_path / "report" / "metrics.png").stat().st_size > 1000
+    assert (tmp_path / "report" / "tem_distribution.png").exists()
+    # the other LCS normalisation is explicit and recorded
+    fda("score", shifted, "--refs", DATA, "-o", out, "--lcs-norm", "ref", "--metrics", "tem", "-q", check=0)
+    assert json.loads(out.read_text())["models"]["shifted"]["summary"]["lcs_norm"] == "ref"
+
+
+def test_bad_inputs(tmp_path):
+    refs = REFS[:5]
+    rows = [{"id": r["id"], "caption": r["caption"]} for r in refs[:3]]
+    rows += [{"id": "not-in-refs", "caption": "He smiles."}, {"id": refs[0]["id"], "caption": "duplicate"},
+             {"id": refs[3]["id"], "caption": ""},
+             {"id": refs[4]["id"], "caption": "这个人微笑着，然后皱眉。 " * 2000}]  # non-English and very long
+    p = write_preds(tmp_path / "p.jsonl", rows)
+    out = tmp_path / "s.json"
+    r = fda("score", p, "--refs", DATA, "-o", out, "--metrics", "tem,rouge,cider", check=0)
+    c = json.loads(out.read_text())["models"]["p"]["counts"]
+    assert c["scored"] == 4 and c["only_in_predictions"] == 1 and c["duplicate_ids_in_predictions"] == 1
+    assert c["empty_predictions"] == 1 and c["truncated_predictions"] == 1
+    assert "duplicate ids" in r.stderr and "empty predictions" in r.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "caption": "ok"}\n{"id": "2", "caption": 5}\n')
+    r = fda("score", bad, "--refs", DATA, "-o", out)
+    assert r.returncode == 2 and "bad.jsonl:2" in r.stderr
+    bad.write_text('{"id": "1", "caption": "ok"}\n{"id": "2", "capt\n')
+    r = fda("score", bad, "--refs", DATA, "-o", out)
+    assert r.returncode == 2 and "bad.jsonl:2: not valid JSON" in r.stderr
+    r = fda("score", tmp_path / "missing.jsonl", "--refs", DATA, "-o", out)
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = fda("score", p, "--refs", DATA, "-o", out, "--judge", "gpt")
+    assert r.returncode == 2 and "unknown judge" in r.stderr
+
+
+# ---------------------------------------------------------------- LLM judge over loopback HTTP
+def responder(body):
+    """A judge that answers the supplement's prompts the way a careful LLM would."""
+    text = body["messages"][0]["content"]
+    if "FAILME" in text:
+        return ("status", 500)
+    if text.startswith("Below is a description of a video clip"):
+        cap = text.split("Video Description: ", 1)[1].split("\n\nExtract", 1)[0]
+        return ("ok", repr({"events": extract_events(cap)}))  # a Python dict string, as the prompt asks
+    if "List 1 (Pred Events)" in text:
+        def items(block):
+            return [re.sub(r"^\d+\. ", "", x) for x in block.strip().splitlines() if x.strip()]
+        pred = items(text.split("List 1 (Pred Events):", 1)[1].split("List 2 (GT Events):", 1)[0])
+        gt = items(text.split("List 2 (GT Events):", 1)[1].split("Output a JSON", 1)[0])
+        pairs = [{"pred_event": p, "gt_events": [
+            {"gt_event": g, "relationship": "Same Meaning" if p == g else "Opposite Meaning" if opposite(p, g) else "No Relation"}
+            for g in gt]} for p in pred]
+        return ("ok", "```json\n" + json.dumps({"event_pairs": pairs}) + "\n```")
+    if text.startswith("Below is a description of a video and a numbered list of events"):
+        desc = text.split("Description: ", 1)[1].split("\n\nEvents:", 1)[0]
+        events = [re.sub(r"^\d+\. ", "", x) for x in text.split("Events:\n", 1)[1].split("\n\n", 1)[0].splitlines()]
+        have = set(extract_events(desc))
+        return ("ok", json.dumps({"labels": ["entailment" if e in have else "neutral" for e in events]}))
+    if text.startswith("You are an AI assistant that reformats"):
+        return ("ok", text.split("Generated Text: ", 1)[1])
+    if "Give an integer score" in text:
+        return ("ok", '{"score": 4}')
+    return ("status", 400)
+
+
+def test_llm_judge_calls_cache_and_failures(tmp_path):
+    refs = REFS[:6]
+    a = write_preds(tmp_path / "a.jsonl", [{"id": r["id"], "caption": r["caption"]} for r in refs])
+    b = write_preds(tmp_path / "b.jsonl", [{"id": r["id"], "caption": refs[(k + 2) % 6]["caption"]} for k, r in enumerate(refs)])
+    env = {"FDA_CACHE_DIR": str(tmp_path / "cache"), "JUDGE_KEY": "sk-loopback-secret"}
+    out = tmp_path / "s.json"
+    with FakeOpenAI(responder=responder) as srv:
+        args = ["--refs", DATA, "-o", out, "--judge", "openai:judge-1", "--base-url", srv.base_url,
+                "--api-key-env", "JUDGE_KEY", "--metrics", "tem", "-q"]
+        fda("score", a, *args, env=env, check=0)
+        # events once per distinct caption (the oracle's captions are the references'), relations per pair
+        assert len(srv.requests) == 6 + 6
+        res = json.loads(out.read_text())
+        assert res["models"]["a"]["summary"]["tem"] == pytest.approx(1.0)
+        assert res["judge"]["model"] == "judge-1" and res["judge"]["endpoint_host"].startswith("127.0.0.1:")
+        assert res["judge"]["temperature"] == 0.0 and "sk-loopback-secret" not in out.read_text()
+        n = len(srv.requests)
+        fda("score", a, *args, env=env, check=0)
+        assert len(srv.requests) == n  # identical rerun: every answer from the cache
+        fda("score", b, *args, env=env, check=0)
+        assert len(srv.requests) - n <= 2 * 6  # new predictions: at most 2 calls each
+        assert json.loads(out.read_text())["models"]["b"]["summary"]["tem"] < 0.8
+
+        # all metrics, with a prediction whose judge calls always fail
+        rows = [{"id": r["id"], "caption": r["caption"]} for r in refs[:3]] + [{"id": refs[3]["id"], "caption": "FAILME smiles"}]
+        c = write_preds(tmp_path / "c.jsonl", rows)
+        args[args.index("tem")] = "tem,autodq,judge,cider,rouge"
+        p = fda("score", c, *args[:-1], "--max-retries", "1", env=env)
+        assert p.returncode == 1 and "failed" in p.stderr
+        m = json.loads(out.read_text())["models"]["c"]
+        assert m["counts"]["failed"] == {"tem": 1, "autodq": 1, "judge": 1}
+        failed = next(s for s in m["samples"] if s["id"] == refs[3]["id"])
+        assert "tem" not in failed and "InternalServerError" in failed["failed"]["tem"]
+        assert m["summary"]["tem"] == pytest.approx(1.0)  # averaged over the 3 that were scored, not 0-filled
+        assert m["summary"]["correctness"] == 4 and m["summary"]["autodq"] == pytest.approx(1.0)
+        assert all(h.get("authorization") == "Bearer sk-loopback-secret" for h in srv.headers)
