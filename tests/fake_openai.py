@@ -10,9 +10,12 @@ Every request body is kept in ``requests`` so tests can inspect what was sent.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from fdacli.core.judges.local import extract_events, opposite
 
 
 class FakeOpenAI:
@@ -82,3 +85,32 @@ class FakeOpenAI:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def fec_judge(body):
+    """A judge that answers the supplement's prompts the way a careful LLM would."""
+    text = body["messages"][0]["content"]
+    if "FAILME" in text:
+        return ("status", 500)
+    if text.startswith("Below is a description of a video clip"):
+        cap = text.split("Video Description: ", 1)[1].split("\n\nExtract", 1)[0]
+        return ("ok", repr({"events": extract_events(cap)}))  # a Python dict string, as the prompt asks
+    if "List 1 (Pred Events)" in text:
+        def items(block):
+            return [re.sub(r"^\d+\. ", "", x) for x in block.strip().splitlines() if x.strip()]
+        pred = items(text.split("List 1 (Pred Events):", 1)[1].split("List 2 (GT Events):", 1)[0])
+        gt = items(text.split("List 2 (GT Events):", 1)[1].split("Output a JSON", 1)[0])
+        pairs = [{"pred_event": p, "gt_events": [
+            {"gt_event": g, "relationship": "Same Meaning" if p == g else "Opposite Meaning" if opposite(p, g) else "No Relation"}
+            for g in gt]} for p in pred]
+        return ("ok", "```json\n" + json.dumps({"event_pairs": pairs}) + "\n```")
+    if text.startswith("Below is a description of a video and a numbered list of events"):
+        desc = text.split("Description: ", 1)[1].split("\n\nEvents:", 1)[0]
+        events = [re.sub(r"^\d+\. ", "", x) for x in text.split("Events:\n", 1)[1].split("\n\n", 1)[0].splitlines()]
+        have = set(extract_events(desc))
+        return ("ok", json.dumps({"labels": ["entailment" if e in have else "neutral" for e in events]}))
+    if text.startswith("You are an AI assistant that reformats"):
+        return ("ok", text.split("Generated Text: ", 1)[1])
+    if "Give an integer score" in text:
+        return ("ok", '{"score": 4}')
+    return ("status", 400)
