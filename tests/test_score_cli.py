@@ -112,7 +112,8 @@ def test_llm_judge_calls_cache_and_failures(tmp_path):
         assert json.loads(out.read_text())["models"]["b"]["summary"]["tem"] < 0.8
 
         # all metrics, with a prediction whose judge calls always fail
-        rows = [{"id": r["id"], "caption": r["caption"]} for r in refs[:3]] + [{"id": refs[3]["id"], "caption": "FAILME smiles"}]
+        rows = [{"id": r["id"], "caption": r["caption"], "caption2": r["caption"]} for r in refs[:3]]
+        rows += [{"id": refs[3]["id"], "caption": "FAILME smiles"}]
         c = write_preds(tmp_path / "c.jsonl", rows)
         args[args.index("tem")] = "tem,autodq,judge,cider,rouge"
         p = fda("score", c, *args[:-1], "--max-retries", "1", env=env)
@@ -123,4 +124,5 @@ def test_llm_judge_calls_cache_and_failures(tmp_path):
         assert "tem" not in failed and "InternalServerError" in failed["failed"]["tem"]
         assert m["summary"]["tem"] == pytest.approx(1.0)  # averaged over the 3 that were scored, not 0-filled
         assert m["summary"]["correctness"] == 4 and m["summary"]["autodq"] == pytest.approx(1.0)
+        assert m["summary"]["consistency"] == 4  # two predictions per clip were given
         assert all(h.get("authorization") == "Bearer sk-loopback-secret" for h in srv.headers)

@@ -69,13 +69,15 @@ def score(
 
     store = EventStore(j)
     models = {}
-    for name, caps in zip(model_names, pred_caps):
-        with console.status(f"scoring {name}", spinner="dots") if not quiet else _nullcontext() as status:
-            def progress(stage: str, _name=name, _status=status) -> None:
-                if _status is not None:
-                    _status.update(f"scoring {_name}: {stage}")
-
-            models[name] = score_model(caps, ref_caps, j, store, chosen, lcs_norm, tokenizer, progress)  # type: ignore[arg-type]
+    with _Stages(quiet) as stages:
+        client = getattr(j, "client", None)
+        if client is not None:
+            client.on_item = stages.tick
+        for name, caps in zip(model_names, pred_caps):
+            models[name] = score_model(
+                caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
+                lambda stage, total, _n=name: stages.start(f"{_n}: {stage}", total),
+            )
     stats = getattr(getattr(j, "client", None), "stats", None)
     result = {
         "tool": f"fdacli {__version__}", "refs": str(refs), "metrics": list(chosen), "lcs_norm": lcs_norm,
@@ -96,12 +98,36 @@ def score(
         raise typer.Exit(1)
 
 
-class _nullcontext:
-    def __enter__(self):
-        return None
+class _Stages:
+    """One progress bar per scoring stage (judge calls tick it from worker threads)."""
 
-    def __exit__(self, *exc):
-        return False
+    def __init__(self, quiet: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.bar = None if quiet else Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
+        )
+        self.task = None
+
+    def __enter__(self) -> "_Stages":
+        if self.bar:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.__exit__(*exc)
+
+    def start(self, description: str, total: int) -> None:
+        if self.bar:
+            if self.task is not None:
+                self.bar.remove_task(self.task)
+            self.task = self.bar.add_task(description, total=total or None)
+
+    def tick(self) -> None:
+        if self.bar and self.task is not None:
+            self.bar.advance(self.task)
 
 
 def _fmt(v) -> str:
@@ -112,7 +138,9 @@ def _print(result: dict, output: Path) -> None:
     models = result["models"]
     cols = [(k, label) for k, label in TABLE_COLUMNS if any(m["summary"].get(k) is not None for m in models.values())]
     rows = [[name, *(_fmt(m["summary"].get(k)) for k, _ in cols)] for name, m in models.items()]
-    console.print(table(f"fda score → {output}   judge: {result['judge']['judge']}", ["Model", *(label for _, label in cols)], rows))
+    console.print(table(f"fda score → {output}", ["Model", *(label for _, label in cols)], rows))
+    j = result["judge"]
+    console.print(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""), highlight=False)
     for name, m in models.items():
         c, s = m["counts"], m["summary"]
         notes = [f"{c['scored']} scored"]

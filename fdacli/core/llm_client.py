@@ -80,6 +80,7 @@ class LLMClient:
         self.cfg = config
         self.cache = cache or NullCache()
         self.stats = CallStats()
+        self.on_item: Callable[[], None] | None = None  # progress hook: called as each map() item finishes
         self._client = None
 
     def _openai(self):
@@ -178,6 +179,9 @@ class LLMClient:
                 return fn(x)
             except (LLMError, ParseError) as exc:
                 return exc
+            finally:
+                if self.on_item is not None:
+                    self.on_item()
 
         if self.cfg.concurrency <= 1 or len(items) <= 1:
             return [safe(x) for x in items]

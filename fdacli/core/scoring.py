@@ -81,6 +81,9 @@ class EventStore:
         self.judge = judge
         self.events: dict[str, list[str] | Exception] = {}
 
+    def pending(self, texts: list[str]) -> int:
+        return len({t for t in texts if t not in self.events})
+
     def get(self, texts: list[str]) -> list[list[str] | Exception]:
         todo = sorted({t for t in texts if t not in self.events})
         for t, ev in zip(todo, self.judge.extract_events(todo)):
@@ -96,7 +99,7 @@ def score_model(
     metrics: tuple[str, ...] = METRICS,
     lcs_norm: LcsNorm = "pred",
     tokenizer: str = "auto",
-    progress: Callable[[str], None] = lambda stage: None,
+    progress: Callable[[str, int], None] = lambda stage, total: None,
 ) -> dict[str, Any]:
     """Per-sample details and the model's summary."""
     ids = sorted(set(preds.captions) & set(refs.captions), key=_id_order)
@@ -110,7 +113,7 @@ def score_model(
         failures[metric] = failures.get(metric, 0) + 1
 
     if "tem" in metrics or "autodq" in metrics:
-        progress("events")
+        progress("events", store.pending(ref_txt + pred_txt))
         ref_ev, pred_ev = store.get(ref_txt), store.get(pred_txt)
         for s, pe, re_ in zip(samples, pred_ev, ref_ev):
             if isinstance(pe, Exception) or isinstance(re_, Exception):
@@ -123,7 +126,7 @@ def score_model(
     ok = [k for k, s in enumerate(samples) if "pred_events" in s]
 
     if "tem" in metrics:
-        progress("relations")
+        progress("relations", len(ok))
         rels = judge.relations([(samples[k]["pred_events"], samples[k]["ref_events"]) for k in ok])
         for k, rel in zip(ok, rels):
             s = samples[k]
@@ -135,7 +138,7 @@ def score_model(
             s["relations"] = rel
 
     if "autodq" in metrics:
-        progress("entailment")
+        progress("entailment", 2 * len(ok))
         rec = judge.entailed([(samples[k]["ref_events"], pred_txt[k]) for k in ok])
         prec = judge.entailed([(samples[k]["pred_events"], ref_txt[k]) for k in ok])
         for k, r_, p_ in zip(ok, rec, prec):
@@ -149,7 +152,7 @@ def score_model(
 
     tokenizer_name = None
     if ("cider" in metrics or "rouge" in metrics) and ids:
-        progress("n-grams")
+        progress("n-grams", 0)
         toks, tokenizer_name = ngram.tokenize(pred_txt + ref_txt, prefer_java=tokenizer != "python")
         cand, ref_toks = toks[: len(ids)], toks[len(ids) :]
         if "cider" in metrics:
@@ -162,7 +165,7 @@ def score_model(
                 s["rouge_l_coco"] = ngram.rouge_l_coco(c, [r])
 
     if "judge" in metrics and getattr(judge, "can_score", False):
-        progress("judge scores")
+        progress("judge scores", len(ids))
         items = [(ref_txt[k], pred_txt[k], preds.seconds.get(ids[k])) for k in range(len(ids))]
         for s, sc in zip(samples, judge.scores(items)):
             if isinstance(sc, Exception):
