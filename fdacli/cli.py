@@ -18,7 +18,6 @@ app = typer.Typer(
 
 NOT_BUILT = {
     "sample": "Sample clips from emotion-video datasets into a manifest.",
-    "preannotate": "Pre-annotate tracked clips with a multimodal LLM (frame grids + the supplement's prompt).",
     "finetune": "Fine-tune FaceTrack-MM with LoRA under accelerate.",
     "caption": "Caption videos with a FaceTrack-MM checkpoint or an OpenAI-compatible endpoint.",
 }
@@ -39,11 +38,13 @@ def _root(
 
 def _register() -> None:
     from fdacli.commands.build_instructions import build_instructions
+    from fdacli.commands.preannotate import preannotate
     from fdacli.commands.score import score
     from fdacli.commands.track import track
 
     app.command("track", help=track.__doc__)(track)
     app.command("score", help=score.__doc__)(score)
+    app.command("preannotate", help=preannotate.__doc__)(preannotate)
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)
     for name, text in NOT_BUILT.items():
         app.command(name, help=f"{text} [not built yet]", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(_not_built(name))

@@ -23,6 +23,7 @@ class FakeOpenAI:
         self.script = list(script or [])
         self.responder = responder
         self.requests: list[dict] = []
+        self.echo_auth = False
         self.headers: list[dict] = []
         self._lock = threading.Lock()
         server = self
@@ -55,7 +56,8 @@ class FakeOpenAI:
                 else:
                     code = action[1]
                     extra = {"retry-after": "0"} if code == 429 else {}
-                    self._send(code, {"error": {"message": f"scripted {code}", "type": "test", "code": code}}, extra)
+                    msg = f"scripted {code}" + (f" for {self.headers.get('authorization')}" if server.echo_auth else "")
+                    self._send(code, {"error": {"message": msg, "type": "test", "code": code}}, extra)
 
             def _send(self, code, payload, headers=None):
                 data = json.dumps(payload).encode()

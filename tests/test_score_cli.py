@@ -71,7 +71,8 @@ def test_bad_inputs(tmp_path):
     out = tmp_path / "s.json"
     r = fda("score", p, "--refs", DATA, "-o", out, "--metrics", "tem,rouge,cider", check=0)
     c = json.loads(out.read_text())["models"]["p"]["counts"]
-    assert c["scored"] == 4 and c["only_in_predictions"] == 1 and c["duplicate_ids_in_predictions"] == 1
+    # the empty prediction is scored (as describing nothing), not dropped from the average
+    assert c["scored"] == 5 and c["only_in_predictions"] == 1 and c["duplicate_ids_in_predictions"] == 1
     assert c["empty_predictions"] == 1 and c["truncated_predictions"] == 1
     assert "duplicate ids" in r.stderr and "empty predictions" in r.stderr
     bad = tmp_path / "bad.jsonl"
@@ -85,6 +86,10 @@ def test_bad_inputs(tmp_path):
     assert r.returncode == 2 and "no such file" in r.stderr
     r = fda("score", p, "--refs", DATA, "-o", out, "--judge", "gpt")
     assert r.returncode == 2 and "unknown judge" in r.stderr
+    r = fda("score", p, "--refs", DATA, "-o", out, "--judge", "openai:x", "--base-url", "user:sk-abc@host:8000/v1")
+    assert r.returncode == 2 and "--base-url must look like" in r.stderr and "sk-abc" not in r.stderr
+    r = fda("score", p, "--refs", DATA, "-o", tmp_path / "new" / "dir" / "s.json", "--metrics", "rouge", "-q")
+    assert r.returncode == 0 and (tmp_path / "new" / "dir" / "s.json").exists()
 
 
 # ---------------------------------------------------------------- LLM judge over loopback HTTP
@@ -126,3 +131,15 @@ def test_llm_judge_calls_cache_and_failures(tmp_path):
         assert m["summary"]["correctness"] == 4 and m["summary"]["autodq"] == pytest.approx(1.0)
         assert m["summary"]["consistency"] == 4  # two predictions per clip were given
         assert all(h.get("authorization") == "Bearer sk-loopback-secret" for h in srv.headers)
+
+
+def test_rejected_key_stops_the_run_and_is_never_echoed(tmp_path):
+    a = write_preds(tmp_path / "a.jsonl", [{"id": r["id"], "caption": r["caption"]} for r in REFS[:3]])
+    with FakeOpenAI(responder=lambda body: ("status", 401)) as srv:
+        srv.echo_auth = True  # a server that repeats the credentials it was sent in its error message
+        p = fda("score", a, "--refs", DATA, "-o", tmp_path / "s.json", "--judge", "openai:j", "--base-url", srv.base_url,
+                "--api-key-env", "K", "--metrics", "tem", "--concurrency", "1",
+                env={"K": "sk-very-secret-42", "FDA_CACHE_DIR": str(tmp_path)})
+        assert len(srv.requests) == 1  # stopped at the first refusal, not one refusal per sample
+    assert p.returncode == 2 and "refused the credentials" in p.stderr
+    assert "sk-very-secret-42" not in p.stderr + p.stdout and not (tmp_path / "s.json").exists()

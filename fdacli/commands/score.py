@@ -39,7 +39,10 @@ def score(
     """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
     from fdacli import __version__
     from fdacli.core.cache import DiskCache, NullCache, default_cache_dir
+    import sqlite3
+
     from fdacli.core.judges import make_judge
+    from fdacli.core.llm_client import AuthError
     from fdacli.core.records import RecordError, atomic_write_bytes
     from fdacli.core.scoring import METRICS, EventStore, load_captions, score_model
 
@@ -56,7 +59,11 @@ def score(
         pred_caps = [load_captions(p) for p in preds]
     except RecordError as exc:
         fail(str(exc))
-    cache = NullCache() if no_cache or judge == "local" else DiskCache((cache_dir or default_cache_dir()) / "judge.sqlite")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        cache = NullCache() if no_cache or judge == "local" else DiskCache((cache_dir or default_cache_dir()) / "judge.sqlite")
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"cannot open the judge cache or the output folder: {exc}")
     try:
         extra = {"base_url": base_url, "api_key_env": api_key_env, "temperature": temperature, "concurrency": concurrency,
                  "timeout": timeout, "max_retries": max_retries}
@@ -69,15 +76,20 @@ def score(
 
     store = EventStore(j)
     models = {}
-    with _Stages(quiet) as stages:
-        client = getattr(j, "client", None)
-        if client is not None:
-            client.on_item = stages.tick
-        for name, caps in zip(model_names, pred_caps):
-            models[name] = score_model(
-                caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
-                lambda stage, total, _n=name: stages.start(f"{_n}: {stage}", total),
-            )
+    try:
+        with _Stages(quiet) as stages:
+            client = getattr(j, "client", None)
+            if client is not None:
+                client.on_item = stages.tick
+            for name, caps in zip(model_names, pred_caps):
+                models[name] = score_model(
+                    caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
+                    lambda stage, total, _n=name: stages.start(f"{_n}: {stage}", total),
+                )
+    except AuthError as exc:
+        fail(f"the judge endpoint refused the credentials: {exc}")
+    except sqlite3.Error as exc:
+        fail(f"judge cache error: {exc}")
     stats = getattr(getattr(j, "client", None), "stats", None)
     result = {
         "tool": f"fdacli {__version__}", "refs": str(refs), "metrics": list(chosen), "lcs_norm": lcs_norm,

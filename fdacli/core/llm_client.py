@@ -33,6 +33,10 @@ class ParseError(ValueError):
     """A reply that is not the structure asked for."""
 
 
+class AuthError(LLMError):
+    """The endpoint refused the credentials (401/403): every call would fail, so the run stops."""
+
+
 @dataclass
 class LLMConfig:
     model: str
@@ -47,13 +51,29 @@ class LLMConfig:
     backoff_max: float = 30.0
     concurrency: int = 4
 
+    def __post_init__(self) -> None:
+        if self.base_url is not None:
+            u = urlparse(self.base_url)
+            if u.scheme not in ("http", "https") or not u.hostname:
+                raise ValueError(f"--base-url must look like http(s)://host[:port]/v1, got {_strip_userinfo(self.base_url)!r}")
+            if u.username or u.password:
+                raise ValueError("--base-url must not carry credentials; put the key in the environment variable instead")
+
     @property
     def host(self) -> str:
-        """The endpoint's host, for provenance and cache keys (the path and any credentials dropped)."""
+        """The endpoint's host[:port], for provenance (never a path or credentials)."""
         if not self.base_url:
             return "api.openai.com"
         u = urlparse(self.base_url)
-        return u.hostname + (f":{u.port}" if u.port else "") if u.hostname else self.base_url
+        return (u.hostname or "") + (f":{u.port}" if u.port else "")
+
+    @property
+    def endpoint(self) -> str:
+        """host[:port]/path, for cache keys: two servers on one host are two judges."""
+        if not self.base_url:
+            return "api.openai.com/v1"
+        u = urlparse(self.base_url)
+        return self.host + u.path.rstrip("/")
 
 
 @dataclass
@@ -81,7 +101,10 @@ class LLMClient:
         self.cache = cache or NullCache()
         self.stats = CallStats()
         self.on_item: Callable[[], None] | None = None  # progress hook: called as each map() item finishes
+        self.served_model: str | None = None  # what the endpoint says answered (model version)
+        self.system_fingerprint: str | None = None
         self._client = None
+        self._secret: str | None = None
 
     def _openai(self):
         if self._client is None:
@@ -92,6 +115,7 @@ class LLMClient:
                 if not self.cfg.base_url:
                     raise LLMError(f"no API key: set the environment variable {self.cfg.api_key_env}")
                 key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually take any key
+            self._secret = key
             self._client = OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0)
         return self._client
 
@@ -107,28 +131,43 @@ class LLMClient:
 
         Only replies that parse are cached, so a malformed reply is asked again on the next run too.
         """
+        return self.complete_with_usage(messages, purpose=purpose, prompt_version=prompt_version, parse=parse)[0]
+
+    def complete_with_usage(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        purpose: str,
+        prompt_version: str,
+        parse: Callable[[str], Any] | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """``complete``, plus this call's token usage (``{"cached": true}`` when answered from the cache)."""
         key = cache_key(
-            purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, host=self.cfg.host,
+            purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, endpoint=self.cfg.endpoint,
             temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens, messages=messages,
         )
         cached = self.cache.get(key)
         if cached is not None:
-            self.stats.add(cache_hits=1)
-            return parse(cached) if parse else cached
+            try:
+                value = parse(cached) if parse else cached
+                self.stats.add(cache_hits=1)
+                return value, {"cached": True}
+            except ParseError:
+                pass  # cached under an older parser: ask again
         last: Exception | None = None
         for _ in range(self.cfg.parse_retries + 1):
-            text = self._request(messages)
             try:
+                text, usage = self._request(messages)
                 value = parse(text) if parse else text
             except ParseError as exc:
                 last = exc
                 continue
             self.cache.put(key, text)
-            return value
+            return value, usage
         self.stats.add(failures=1)
         raise LLMError(f"unparseable reply after {self.cfg.parse_retries + 1} tries: {last}")
 
-    def _request(self, messages: list[dict[str, Any]]) -> str:
+    def _request(self, messages: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
         import openai
 
         attempt = 0
@@ -139,29 +178,35 @@ class LLMClient:
                 if self.cfg.max_tokens:
                     kwargs["max_tokens"] = self.cfg.max_tokens
                 resp = self._openai().chat.completions.create(**kwargs)
-                usage = getattr(resp, "usage", None)
-                if usage is not None:
-                    self.stats.add(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
+                u = getattr(resp, "usage", None)
+                usage = {"prompt_tokens": (u.prompt_tokens or 0) if u else None, "completion_tokens": (u.completion_tokens or 0) if u else None}
+                self.stats.add(prompt_tokens=usage["prompt_tokens"] or 0, completion_tokens=usage["completion_tokens"] or 0)
                 if not resp.choices:
                     raise LLMError("the endpoint returned no choices")
-                text = resp.choices[0].message.content or ""
+                self.served_model = getattr(resp, "model", None) or self.served_model
+                self.system_fingerprint = getattr(resp, "system_fingerprint", None) or self.system_fingerprint
+                choice = resp.choices[0]
+                text = choice.message.content or ""
+                if getattr(choice, "finish_reason", None) == "length":
+                    raise ParseError("reply cut off at max_tokens")
                 if not text.strip():
                     raise ParseError("empty reply")
-                return text
+                return text, usage
             except ParseError:
                 raise
             except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as exc:
                 retry_after = _retry_after(exc)
-                reason = _reason(exc)
+                reason = self._reason(exc)
             except openai.APIStatusError as exc:
                 if exc.status_code in (408, 409) or exc.status_code >= 500:
-                    retry_after, reason = _retry_after(exc), _reason(exc)
+                    retry_after, reason = _retry_after(exc), self._reason(exc)
                 else:
                     self.stats.add(failures=1)
-                    raise LLMError(_reason(exc)) from None
+                    cls = AuthError if exc.status_code in (401, 403) else LLMError
+                    raise cls(self._reason(exc)) from None
             except openai.OpenAIError as exc:
                 self.stats.add(failures=1)
-                raise LLMError(_reason(exc)) from None
+                raise LLMError(self._reason(exc)) from None
             attempt += 1
             if attempt > self.cfg.max_retries:
                 self.stats.add(failures=1)
@@ -173,10 +218,16 @@ class LLMClient:
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         """``fn`` over items with bounded concurrency; an exception is returned in place of its result."""
         items = list(items)
+        refused = threading.Event()
 
         def safe(x: Any) -> Any:
+            if refused.is_set():
+                raise AuthError("stopped after the endpoint refused the credentials")
             try:
                 return fn(x)
+            except AuthError:
+                refused.set()  # every other call would fail the same way: send no more
+                raise
             except (LLMError, ParseError) as exc:
                 return exc
             finally:
@@ -190,7 +241,17 @@ class LLMClient:
 
     def provenance(self) -> dict[str, Any]:
         """What produced the answers — never the key."""
-        return {"model": self.cfg.model, "endpoint_host": self.cfg.host, "temperature": self.cfg.temperature}
+        return {"model": self.cfg.model, "served_model": self.served_model, "system_fingerprint": self.system_fingerprint,
+                "endpoint_host": self.cfg.host, "temperature": self.cfg.temperature}
+
+    def _reason(self, exc: Exception) -> str:
+        """A one-line reason, with the key scrubbed (servers sometimes echo what they were sent)."""
+        text = _reason(exc)
+        return text.replace(self._secret, "***") if self._secret and len(self._secret) >= 4 else text
+
+
+def _strip_userinfo(url: str) -> str:
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@", r"\1***@", url)
 
 
 def _reason(exc: Exception) -> str:

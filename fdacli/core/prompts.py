@@ -13,6 +13,22 @@ RELATIONS_VERSION = "fec-relations-v1"
 ENTAILMENT_VERSION = "autodq-entail-v1"
 ALIGN_VERSION = "fec-align-v1"
 SCORES_VERSION = "vcg-scores-v1"
+PREANNOTATE_VERSION = "fda-preannotate-v1"
+
+# Supplement Fig. 5: the pre-annotation prompt sent with the 2x2 frame grids.
+PREANNOTATE_PROMPT = (
+    "For a given video, every four consecutive frames are combined into a 2x2 grid to create a new image. We use these "
+    "sequentially stitched images as input to represent the video. If the number of frames is not a multiple of four, "
+    "black padding will be used to make it fit perfectly into the 2x2 grid.\n\n"
+    "Please provide a detailed description of the emotions and facial changes of the person in the video. Avoid describing "
+    "frame by frame; instead, describe the facial changes from the overall perspective of the video. Provide a coherent and "
+    "detailed description, ensuring each detail is vivid and flowing smoothly without isolating different aspects, such as "
+    "\"head movement: ***\". Integrate all details seamlessly into the overall narrative, exhibiting a natural fluidity. "
+    "Minimize speculation. If certain features are not clear, such as the individual's age, opt not to describe them."
+)
+FACE_CROPS_NOTE = (
+    "\n\nThe last images are close-up crops of the main character's face at the same moments, in the same 2x2 layout."
+)
 
 
 def event_extraction(caption: str) -> list[dict]:

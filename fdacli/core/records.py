@@ -168,6 +168,7 @@ class ResumableWriter:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` so that readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with tmp.open("wb") as fh:
         fh.write(data)

@@ -162,12 +162,26 @@ def run(
     """Process items, write each record as it completes, and yield it (for progress display)."""
     results = _in_process(todo, factory) if workers <= 1 or len(todo) <= 1 else _in_pool(todo, factory, workers)
     for rec in results:
-        try:
-            writer.write(rec)
-        except (TypeError, ValueError) as exc:  # not JSON-serialisable (NaN, ...): record why, go on
-            rec = error_record(str(rec.get("id")), f"result could not be written: {exc}", video=rec.get("video"))
-            writer.write(rec)
-        yield rec
+        yield _write(writer, rec)
+
+
+def _write(writer: ResumableWriter, rec: Record) -> Record:
+    try:
+        writer.write(rec)
+    except (TypeError, ValueError) as exc:  # not JSON-serialisable (NaN, ...): record why, go on
+        rec = error_record(str(rec.get("id")), f"result could not be written: {exc}", video=rec.get("video"))
+        writer.write(rec)
+    return rec
+
+
+def run_threads(todo: list[Any], fn: Callable[[Any], Record], writer: ResumableWriter, concurrency: int = 4) -> Iterator[Record]:
+    """``run`` for I/O-bound work (LLM calls): a thread pool, records written as they complete."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(_safe, fn, item) for item in todo]
+        for fut in as_completed(futures):
+            yield _write(writer, fut.result())
 
 
 def finish(out: str | Path, shard: Shard, poll: float = 1.0) -> None:

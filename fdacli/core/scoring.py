@@ -102,9 +102,12 @@ def score_model(
     progress: Callable[[str, int], None] = lambda stage, total: None,
 ) -> dict[str, Any]:
     """Per-sample details and the model's summary."""
-    ids = sorted(set(preds.captions) & set(refs.captions), key=_id_order)
+    # An empty prediction for a known clip is scored (as describing nothing), not dropped: dropping it
+    # would raise the model's average.  An empty reference cannot be scored against and is left out.
+    answered = set(preds.captions) | set(preds.empty)
+    ids = sorted(answered & set(refs.captions), key=_id_order)
     samples = [{"id": i} for i in ids]
-    pred_txt = [preds.captions[i] for i in ids]
+    pred_txt = [preds.captions.get(i, "") for i in ids]
     ref_txt = [refs.captions[i] for i in ids]
     failures: dict[str, int] = {}
 
@@ -156,6 +159,8 @@ def score_model(
         toks, tokenizer_name = ngram.tokenize(pred_txt + ref_txt, prefer_java=tokenizer != "python")
         cand, ref_toks = toks[: len(ids)], toks[len(ids) :]
         if "cider" in metrics:
+            # Document frequencies come from the scored set (pycocoevalcap): rows are comparable only
+            # over the same clips, so the number of documents is recorded with the score.
             _, per = ngram.cider_d(cand, [[r] for r in ref_toks])
             for s, c in zip(samples, per):
                 s["cider"] = c
@@ -177,7 +182,8 @@ def score_model(
     counts = {
         "scored": len(ids), "only_in_predictions": len(set(preds.captions) - set(refs.captions)),
         "only_in_references": len(set(refs.captions) - set(preds.captions)),
-        "empty_predictions": len(preds.empty), "empty_references": len(refs.empty),
+        "empty_predictions": len(set(preds.empty) & set(refs.captions)), "empty_references": len(refs.empty),
+        "no_events": sum(1 for s in samples if "pred_events" in s and (not s["pred_events"] or not s["ref_events"])),
         "duplicate_ids_in_predictions": len(preds.duplicates), "truncated_predictions": len(preds.truncated),
         "failed": failures,
     }
@@ -206,6 +212,7 @@ def summarise(samples: list[dict], metrics: tuple[str, ...], lcs_norm: str) -> d
         out["autodq_precision"], out["autodq_recall"], out["autodq"] = p, r, _f(p, r)
     if "cider" in metrics:
         out["cider"] = _mean(col("cider"))
+        out["cider_documents"] = len(col("cider"))
     if "rouge" in metrics:
         out["rouge_l"] = _mean(col("rouge_l"))
         out["rouge_l_coco"] = _mean(col("rouge_l_coco"))
@@ -216,4 +223,4 @@ def summarise(samples: list[dict], metrics: tuple[str, ...], lcs_norm: str) -> d
 
 
 def _id_order(i: str) -> tuple[int, int | str]:
-    return (0, int(i)) if i.isdigit() else (1, i)
+    return (0, int(i)) if i.isascii() and i.isdigit() else (1, i)

@@ -35,6 +35,10 @@ class VideoInfo:
         return self.num_frames / self.fps if self.fps > 0 else 0.0
 
 
+_DECORD = None
+_DECORD_LOCK = threading.Lock()
+
+
 def import_decord():
     """Import decord without its CUDA preloader.
 
@@ -43,24 +47,26 @@ def import_decord():
     symbols and makes the next torch matrix multiply segfault.  We decode on the CPU, so the
     preloader is shown no `nvidia` package while decord imports (this also cuts the import 6x).
     """
-    import sys
+    global _DECORD
+    if _DECORD is not None:
+        return _DECORD
+    with _DECORD_LOCK:  # threads (preannotate, caption) must not see a half-imported module
+        if _DECORD is None:
+            import importlib.util
 
-    if "decord" in sys.modules:
-        return sys.modules["decord"]
-    import importlib.util
+            find_spec = importlib.util.find_spec
 
-    find_spec = importlib.util.find_spec
+            def hide_nvidia(name, *args, **kwargs):
+                return None if name == "nvidia" else find_spec(name, *args, **kwargs)
 
-    def hide_nvidia(name, *args, **kwargs):
-        return None if name == "nvidia" else find_spec(name, *args, **kwargs)
-
-    importlib.util.find_spec = hide_nvidia
-    try:
-        import decord
-    finally:
-        importlib.util.find_spec = find_spec
-    decord.logging.set_level(decord.logging.QUIET)  # failures surface as VideoError reasons instead
-    return decord
+            importlib.util.find_spec = hide_nvidia
+            try:
+                import decord
+            finally:
+                importlib.util.find_spec = find_spec
+            decord.logging.set_level(decord.logging.QUIET)  # failures surface as VideoError reasons instead
+            _DECORD = decord
+    return _DECORD
 
 
 def _reader(path: str | Path, width: int = -1, height: int = -1):  # -> decord.VideoReader

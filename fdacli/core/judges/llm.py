@@ -37,6 +37,9 @@ class LLMJudge:
         return self.client.map(self._events, texts)
 
     def _events(self, text: str) -> list[str]:
+        if not text.strip():
+            return []  # an empty caption describes nothing
+
         def parse(reply: str) -> list[str]:
             value = parse_structured(reply)
             events = value.get("events") if isinstance(value, dict) else value
@@ -106,52 +109,66 @@ class LLMJudge:
                 value = parse_structured(reply)
                 score = value.get("score") if isinstance(value, dict) else None
             except ParseError:
-                m = re.search(r"\b([0-5])\b", reply)
-                score = int(m.group(1)) if m else None
-            if not isinstance(score, (int, float)) or not 0 <= score <= 5:
+                found = re.findall(r"\b([0-5])\b", reply)  # prose: the last number is the verdict
+                score = int(found[-1]) if found else None
+            if isinstance(score, str) and score.strip().isdigit():
+                score = int(score.strip())
+            if not isinstance(score, (int, float)) or isinstance(score, bool) or not 0 <= score <= 5:
                 raise ParseError("expected {'score': 0..5}")
             return int(round(score))
 
         return self.client.complete(messages, purpose="score", prompt_version=prompts.SCORES_VERSION, parse=parse)
 
 
+_LABELS = {"same meaning": SAME, "similar meaning": SAME, "same": SAME, "opposite meaning": OPPOSITE, "opposite": OPPOSITE,
+           "no relation": NONE, "none": NONE, "unrelated": NONE, "no clear relation": NONE}
+
+
 def _relation(label: Any) -> str:
-    s = str(label).lower()
-    if "opposite" in s:
-        return OPPOSITE
-    if "same" in s or "similar" in s:
-        return SAME
-    return NONE
+    key = re.sub(r"[^a-z ]", "", str(label).lower()).strip()
+    if key not in _LABELS:
+        raise ParseError(f"unknown relationship {label!r}")
+    return _LABELS[key]
 
 
-def _find(text: Any, events: list[str], hint: int) -> int | None:
-    """Index of an event the judge copied back: exact, then case-insensitive, then by position."""
-    t = str(text).strip()
-    if t in events:
-        return events.index(t) if events.count(t) == 1 or hint >= len(events) or events[hint] != t else hint
-    low = [e.lower() for e in events]
-    if t.lower() in low:
-        return low.index(t.lower())
-    stripped = re.sub(r"^\s*\d+[.)]\s*", "", t).lower()
-    if stripped in low:
-        return low.index(stripped)
-    return hint if 0 <= hint < len(events) else None
+def _norm(t: Any) -> str:
+    return re.sub(r"^\s*\d+[.)]\s*", "", str(t)).strip().strip("'\"").lower()
+
+
+def _pick(text: Any, events: list[str], used: set[int], position: int, by_position: bool) -> int | None:
+    """The event a judge copied back: the first unused copy with that text; its position only when the
+    judge listed exactly as many entries as there are events (so positions mean something)."""
+    t = _norm(text)
+    for i, e in enumerate(events):
+        if i not in used and _norm(e) == t:
+            return i
+    if by_position and 0 <= position < len(events) and position not in used:
+        return position
+    return None
 
 
 def _matrix(rows: list[Any], pred: list[str], ref: list[str]) -> list[list[str]]:
-    """The judge's nested reply as a |pred| x |ref| matrix; pairs it left out are No Relation."""
+    """The judge's nested reply as a |pred| x |ref| matrix.
+
+    Every predicted event must be answered for (else the reply is re-asked); reference events a row
+    leaves out are No Relation, as in the supplement's example, which lists only the related ones.
+    """
     m = [[NONE] * len(ref) for _ in pred]
+    rows = [r for r in rows if isinstance(r, dict)]
+    used_rows: set[int] = set()
     for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            continue
-        pi = _find(row.get("pred_event", ""), pred, i)
-        gts = row.get("gt_events") or []
-        if pi is None or not isinstance(gts, list):
-            continue
+        pi = _pick(row.get("pred_event", ""), pred, used_rows, i, len(rows) == len(pred))
+        if pi is None:
+            raise ParseError(f"cannot place predicted event {str(row.get('pred_event'))[:60]!r}")
+        used_rows.add(pi)
+        gts = [g for g in (row.get("gt_events") or []) if isinstance(g, dict)]
+        used_cols: set[int] = set()
         for j, g in enumerate(gts):
-            if not isinstance(g, dict):
-                continue
-            gj = _find(g.get("gt_event", ""), ref, j)
-            if gj is not None:
-                m[pi][gj] = _relation(g.get("relationship", ""))
+            gj = _pick(g.get("gt_event", ""), ref, used_cols, j, len(gts) == len(ref))
+            if gj is None:
+                raise ParseError(f"cannot place reference event {str(g.get('gt_event'))[:60]!r}")
+            used_cols.add(gj)
+            m[pi][gj] = _relation(g.get("relationship", ""))
+    if len(used_rows) != len(pred):
+        raise ParseError(f"the judge answered for {len(used_rows)} of {len(pred)} predicted events")
     return m

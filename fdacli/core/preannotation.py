@@ -1,0 +1,100 @@
+"""Pre-annotation with a multimodal LLM (paper §3.2, supplement Fig. 5).
+
+For each tracked clip: decode its key frames, stitch every four into a 2x2 grid (black padding), optionally
+add the main character's face crops in the same layout, and send the grids as JPEG data URLs with the
+supplement's prompt to an OpenAI-compatible vision endpoint.  One record per clip; the shared LLM client
+supplies the cache, retries and key handling.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fdacli.core import prompts
+from fdacli.core.crops import square_crop
+from fdacli.core.face_tracking import safe_relpath
+from fdacli.core.grids import jpeg_data_url, make_grids
+from fdacli.core.llm_client import LLMClient, LLMError
+from fdacli.core.records import Record, error_record
+from fdacli.core.video import VideoError, read_frames
+
+
+@dataclass(frozen=True)
+class ClipItem:
+    """A tracked clip: what `fda track` wrote about it."""
+
+    id: str
+    video: str
+    key_frames: tuple[int, ...]
+    key_frame_boxes: tuple[Any, ...]
+
+
+@dataclass
+class PreannotateOptions:
+    cell: int = 384
+    face_crops: bool = False
+    crop_margin: float = 0.5
+    crop_size: int = 224
+    save_grids: str | None = None
+    jpeg_quality: int = 90
+
+
+def items_from_tracks(records: list[Record]) -> list[ClipItem]:
+    return [ClipItem(r["id"], r["video"], tuple(r.get("key_frames") or ()), tuple(r.get("key_frame_boxes") or ()))
+            for r in records]
+
+
+class Preannotator:
+    def __init__(self, client: LLMClient, opts: PreannotateOptions) -> None:
+        self.client, self.opts = client, opts
+
+    def images(self, item: ClipItem) -> list:
+        """The grids for one clip (frame grids, then face-crop grids), RGB."""
+        if not item.key_frames:
+            raise VideoError("the tracks record has no key frames")
+        frames = list(read_frames(item.video, list(item.key_frames)))
+        grids = make_grids(frames, self.opts.cell)
+        if self.opts.face_crops:
+            crops = [square_crop(f, b, self.opts.crop_margin, self.opts.crop_size) for f, b in zip(frames, item.key_frame_boxes) if b]
+            grids += make_grids(crops, self.opts.crop_size)
+        return grids
+
+    def __call__(self, item: ClipItem) -> Record:
+        t0 = time.perf_counter()
+        try:
+            grids = self.images(item)
+            paths = self._save(item, grids) if self.opts.save_grids else None
+            text = prompts.PREANNOTATE_PROMPT + (prompts.FACE_CROPS_NOTE if self.opts.face_crops else "")
+            content = [{"type": "text", "text": text}] + [
+                {"type": "image_url", "image_url": {"url": jpeg_data_url(g, self.opts.jpeg_quality)}} for g in grids
+            ]
+            reply, usage = self.client.complete_with_usage(
+                [{"role": "user", "content": content}], purpose="preannotate", prompt_version=prompts.PREANNOTATE_VERSION
+            )
+        except (VideoError, LLMError, OSError, ValueError) as exc:
+            return error_record(item.id, str(exc) if isinstance(exc, (VideoError, LLMError)) else exc, video=item.video,
+                                model=self.client.cfg.model, seconds=round(time.perf_counter() - t0, 3))
+        rec: Record = {
+            "id": item.id, "video": item.video, "status": "ok", "error": None, "model": self.client.cfg.model,
+            "prompt_version": prompts.PREANNOTATE_VERSION, "text": reply.strip(), "usage": usage,
+            "key_frames": list(item.key_frames), "images": len(grids), "seconds": round(time.perf_counter() - t0, 3),
+        }
+        if paths:
+            rec["grids"] = paths
+        return rec
+
+    def _save(self, item: ClipItem, grids: list) -> list[str]:
+        import cv2
+
+        out = Path(self.opts.save_grids) / safe_relpath(item.id)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for k, g in enumerate(grids):
+            p = out / f"grid{k:02d}.jpg"
+            if not cv2.imwrite(str(p), cv2.cvtColor(g, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, self.opts.jpeg_quality]):
+                raise OSError(f"could not write {p}")
+            paths.append(str(p))
+        return paths
