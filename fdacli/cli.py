@@ -17,7 +17,6 @@ app = typer.Typer(
 )
 
 NOT_BUILT = {
-    "sample": "Sample clips from emotion-video datasets into a manifest.",
     "finetune": "Fine-tune FaceTrack-MM with LoRA under accelerate.",
     "caption": "Caption videos with a FaceTrack-MM checkpoint or an OpenAI-compatible endpoint.",
 }
@@ -39,9 +38,11 @@ def _root(
 def _register() -> None:
     from fdacli.commands.build_instructions import build_instructions
     from fdacli.commands.preannotate import preannotate
+    from fdacli.commands.sample import sample
     from fdacli.commands.score import score
     from fdacli.commands.track import track
 
+    app.command("sample", help=sample.__doc__)(sample)
     app.command("track", help=track.__doc__)(track)
     app.command("score", help=score.__doc__)(score)
     app.command("preannotate", help=preannotate.__doc__)(preannotate)

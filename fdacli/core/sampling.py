@@ -1,0 +1,218 @@
+"""Sampling clips from emotion-video datasets and movies into a manifest (paper §3.1).
+
+Dataset mode: clips listed by index files (CSV or JSONL with path, label, optional dataset and
+duration) or found in folders whose sub-folder names are labels.  Per dataset, ``per_dataset`` clips are
+drawn uniformly over its labels: each label gets an equal share, the remainder goes one each to labels
+in seeded order, and a label with too few clips hands its shortfall to labels that have more.
+Durations come from the container (no full decode).
+
+Movie mode: random windows of ``clip_len`` seconds from long videos, kept only when the face detector
+finds a face covering more than ``min_face_area`` of the frame on a few frames of the window.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fdacli.core.inputs import VIDEO_SUFFIXES
+from fdacli.core.records import RecordError, read_jsonl
+from fdacli.core.video import VideoError, probe
+
+
+@dataclass
+class Candidate:
+    id: str
+    video: str
+    dataset: str
+    label: str | None
+    duration: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def read_index(path: Path) -> list[Candidate]:
+    """Candidates from a CSV (header with path/video and label) or JSONL index; paths relative to it."""
+    rows: list[tuple[str, dict]] = []
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            for lineno, row in enumerate(reader, start=2):
+                rows.append((f"{path}:{lineno}", {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}))
+    else:
+        rows = [(f"{path}:{n}", rec) for n, rec in read_jsonl(path, require=())]
+    out = []
+    for where, rec in rows:
+        video = rec.get("path") or rec.get("video")
+        if not video:
+            raise RecordError(f"{where}: missing 'path' (or 'video')")
+        label = rec.get("label")
+        if label in (None, ""):
+            raise RecordError(f"{where}: missing 'label'")
+        v = Path(video)
+        if not v.is_absolute():
+            v = path.parent / v
+        dataset = str(rec.get("dataset") or path.stem)
+        dur = rec.get("duration")
+        try:
+            dur = float(dur) if dur not in (None, "") else None
+        except ValueError:
+            raise RecordError(f"{where}: 'duration' must be a number of seconds") from None
+        rid = str(rec.get("id") or f"{dataset}/{label}/{v.stem}")
+        out.append(Candidate(rid, str(v), dataset, str(label), dur))
+    return out
+
+
+def read_folder(path: Path) -> list[Candidate]:
+    """<dataset folder>/<label>/<clip>: sub-folder names are the labels."""
+    out = []
+    for label_dir in sorted(p for p in path.iterdir() if p.is_dir()):
+        for f in sorted(q for q in label_dir.rglob("*") if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES):
+            rel = f.relative_to(label_dir).with_suffix("").as_posix()
+            out.append(Candidate(f"{path.name}/{label_dir.name}/{rel}", str(f), path.name, label_dir.name))
+    return out
+
+
+def collect(sources: list[Path]) -> list[Candidate]:
+    cands: list[Candidate] = []
+    for s in sources:
+        if s.is_dir():
+            cands += read_folder(s)
+        elif s.is_file():
+            cands += read_index(s)
+        else:
+            raise RecordError(f"{s}: no such file or folder")
+    return cands
+
+
+def with_durations(cands: list[Candidate]) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
+    """Fill missing durations from the container; unreadable videos come back with their reason."""
+    ok, bad = [], []
+    for c in cands:
+        if c.duration is None:
+            try:
+                c.duration = probe(c.video).duration
+            except VideoError as exc:
+                bad.append((c, str(exc)))
+                continue
+        ok.append(c)
+    return ok, bad
+
+
+def quotas(available: dict[str, int], total: int, rng: random.Random) -> dict[str, int]:
+    """Equal shares per label, the remainder one each in seeded order, shortfalls handed on."""
+    labels = sorted(available)
+    q = {lab: 0 for lab in labels}
+    left = min(total, sum(available.values()))
+    while left > 0:
+        open_ = [lab for lab in labels if q[lab] < available[lab]]
+        share, rem = divmod(left, len(open_))
+        order = open_[:]
+        rng.shuffle(order)
+        for i, lab in enumerate(order):
+            take = min(available[lab] - q[lab], share + (1 if i < rem else 0))
+            q[lab] += take
+            left -= take
+    return q
+
+
+def sample_datasets(cands: list[Candidate], per_dataset: int | None, seed: int) -> list[Candidate]:
+    by_ds: dict[str, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
+    for c in cands:
+        by_ds[c.dataset][c.label or ""].append(c)
+    chosen = []
+    for ds in sorted(by_ds):
+        labels = by_ds[ds]
+        rng = random.Random(f"{seed}:{ds}")
+        if per_dataset is None:
+            chosen += [c for lab in sorted(labels) for c in labels[lab]]
+            continue
+        q = quotas({lab: len(v) for lab, v in labels.items()}, per_dataset, rng)
+        for lab in sorted(labels):
+            pool = sorted(labels[lab], key=lambda c: c.id)
+            chosen += sorted(rng.sample(pool, q[lab]), key=lambda c: c.id)
+    return chosen
+
+
+def count_table(records: list[dict]) -> list[list[Any]]:
+    counts = Counter((r["dataset"], r.get("label") or "–") for r in records)
+    return [[ds, lab, n] for (ds, lab), n in sorted(counts.items())]
+
+
+# ---------------------------------------------------------------- movie mode
+def face_share(detector, frames) -> float:
+    """Largest face box area / frame area over the frames given (0 when no face)."""
+    best = 0.0
+    for f in frames:
+        h, w = f.shape[:2]
+        for face in detector.detect(f):
+            best = max(best, face.area / float(w * h))
+    return best
+
+
+def movie_clips(
+    videos: list[Path], clip_len: float, count: int, min_face_area: float, seed: int, check_frames: int = 3,
+    max_side: int = 512, detector_name: str = "yunet",
+) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Random windows with a large enough face; returns kept clips and (source, reason) for rejects."""
+    from fdacli.core.faces import make_detector
+    from fdacli.core.video import analysis_size, iter_frames
+
+    detector = make_detector(detector_name)
+    rng = random.Random(seed)
+    infos, rejected = {}, []
+    for v in videos:
+        try:
+            info = probe(v)
+        except VideoError as exc:
+            rejected.append((str(v), str(exc)))
+            continue
+        if info.duration >= clip_len:
+            infos[str(v)] = info
+        else:
+            rejected.append((str(v), f"shorter than --clip-len ({info.duration:.1f} s)"))
+    kept: list[Candidate] = []
+    taken: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    attempts = 0
+    while infos and len(kept) < count and attempts < count * 20:
+        attempts += 1
+        src = rng.choice(sorted(infos))
+        info = infos[src]
+        start = round(rng.uniform(0, info.duration - clip_len), 3)
+        end = start + clip_len
+        if any(start < e and s < end for s, e in taken[src]):
+            continue  # no overlapping clips from one source
+        idx = sorted({min(info.num_frames - 1, int((start + (k + 0.5) * clip_len / check_frames) * info.fps)) for k in range(check_frames)})
+        frames = [f for _, f in iter_frames(src, idx, size=analysis_size(info, max_side))]
+        share = face_share(detector, frames)
+        if share <= min_face_area:
+            rejected.append((f"{src}@{start:.2f}s", f"largest face covers {share:.1%} of the frame (need > {min_face_area:.0%})"))
+            continue
+        taken[src].append((start, end))
+        stem = Path(src).stem
+        kept.append(Candidate(f"movie/{stem}/{int(start * 1000):08d}", src, "movie", None, clip_len,
+                              {"start": start, "end": end, "face_share": round(share, 4)}))
+    return sorted(kept, key=lambda c: c.id), rejected
+
+
+def export_clip(src: str, start: float, end: float, out: Path) -> None:
+    """Write [start, end) of ``src`` as its own MPEG-4 file at the source frame rate."""
+    import cv2
+
+    from fdacli.core.video import iter_frames
+
+    info = probe(src)
+    first, last = int(math.floor(start * info.fps + 1e-6)), min(info.num_frames, int(math.ceil(end * info.fps - 1e-6)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
+    if not writer.isOpened():
+        raise OSError(f"cannot write {out}")
+    try:
+        for _, frame in iter_frames(src, list(range(first, last))):
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    finally:
+        writer.release()
