@@ -50,6 +50,7 @@ def test_balanced_per_dataset_with_duration_filter(tree, tmp_path):
     assert sum(a.values()) == 7 and a["sad"] == 2 and {a["happy"], a["angry"]} == {2, 3}  # 7 = 2+2+2 +1, sad short
     assert Counter(r["label"] for r in recs if r["dataset"] == "dsB") == {"calm": 2, "fear": 1}
     assert not any("toolong" in r["video"] for r in recs)
+    assert all((out.parent / r["video"]).exists() for r in recs)  # relative to the manifest's folder
     assert "broken.mp4" in p.stderr and "toolong.mp4" in p.stderr and "> --max-duration" in p.stderr
     r = recs[0]
     assert set(r) >= {"id", "video", "dataset", "label", "start", "end", "duration"} and r["duration"] == pytest.approx(1.0, abs=0.05)
@@ -74,7 +75,7 @@ def test_trim_and_export(tree, tmp_path):
     assert r["source_start"] == 0.2 and r["source_end"] == pytest.approx(0.7, abs=0.05)
     from fdacli.core.video import probe
 
-    info = probe(r["video"])
+    info = probe(out.parent / r["video"])  # paths are relative to the manifest
     assert info.num_frames == 5 and info.width == 96  # 0.2 s .. 0.7 s at 10 fps
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -59,9 +60,16 @@ def sample(
         movies, rejected = sampling.movie_clips(list(clips_from), clip_len, count, min_face_area, seed)
         chosen += movies
         skipped += rejected
+    def rel(path: str) -> str:
+        """Paths relative to the manifest's folder (how `fda track --manifest` resolves them)."""
+        try:
+            return os.path.relpath(Path(path).resolve(), output.resolve().parent)
+        except ValueError:  # another drive on Windows
+            return str(Path(path).resolve())
+
     records = []
     for c in chosen:
-        rec = {"id": c.id, "video": c.video, "dataset": c.dataset, "label": c.label, "start": c.extra.get("start"),
+        rec = {"id": c.id, "video": rel(c.video), "dataset": c.dataset, "label": c.label, "start": c.extra.get("start"),
                "end": c.extra.get("end"), "duration": round(c.duration, 3) if c.duration is not None else None}
         if "face_share" in c.extra:
             rec["face_share"] = c.extra["face_share"]
@@ -72,7 +80,7 @@ def sample(
             except (VideoError, OSError) as exc:
                 skipped.append((c.video, f"export failed: {exc}"))
                 continue
-            rec.update(source_video=c.video, source_start=rec["start"], source_end=rec["end"], video=str(path), start=None, end=None)
+            rec.update(source_video=rel(c.video), source_start=rec["start"], source_end=rec["end"], video=rel(str(path)), start=None, end=None)
         records.append(rec)
     atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in records).encode("utf-8"))
     if not quiet:
