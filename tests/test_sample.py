@@ -86,6 +86,11 @@ def test_bad_sources(tmp_path):
     assert p.returncode == 2 and "idx.csv:2: missing 'label'" in p.stderr
     p = fda("sample", tmp_path / "nope", "-o", tmp_path / "m.jsonl")
     assert p.returncode == 2 and "no such file or folder" in p.stderr
+    dup = tmp_path / "dup.jsonl"
+    dup.write_text('{"id": "x", "path": "a.mp4", "label": "happy", "duration": 2}\n{"id": "x", "path": "b.mp4", "label": "sad", "duration": 2}\n')
+    p = fda("sample", dup, "-o", tmp_path / "m.jsonl")
+    assert p.returncode == 0 and "duplicate id 'x'" in p.stderr
+    assert len((tmp_path / "m.jsonl").read_text().splitlines()) == 1
 
 
 def test_movie_mode_keeps_only_clips_with_a_large_face(tmp_path):

@@ -40,7 +40,15 @@ def sample(
         cands = sampling.collect(list(sources or []))
     except RecordError as exc:
         fail(str(exc))
-    cands, bad = sampling.with_durations(cands)
+    seen: set[str] = set()
+    unique = []
+    for c in cands:
+        if c.id in seen:
+            skipped.append((c.video, f"duplicate id {c.id!r} (first kept)"))
+        else:
+            seen.add(c.id)
+            unique.append(c)
+    cands, bad = sampling.with_durations(unique)
     skipped += [(c.video, why) for c, why in bad]
     kept = []
     for c in cands:
