@@ -31,7 +31,7 @@ def tree(tmp_path_factory):
             (root / "dsA" / label / f"{label}{i}.mp4").write_bytes(base.read_bytes())
     (root / "dsA" / "happy" / "toolong.mp4").write_bytes(long.read_bytes())
     (root / "dsA" / "sad" / "broken.mp4").write_text("not a video")
-    rows = ["path,label,duration"] + [f"../base.mp4,{lab},1.0" for lab in ("calm", "calm", "fear")]
+    rows = ["path,label,duration,id"] + [f"../base.mp4,{lab},1.0,b{k}" for k, lab in enumerate(("calm", "calm", "fear"))]
     (root / "idx").mkdir()
     (root / "idx" / "dsB.csv").write_text("\n".join(rows) + "\n")
     return root
