@@ -7,7 +7,8 @@ at 30 fps), per detector, in one run on this machine:
   * ratio = track / decode-only (target for the default detector: <= 3x);
   * real-time factor = video seconds / track wall seconds (target: >= 2x);
   * peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers).
-Each timing is the median of --repeat runs after one warm-up run.
+Each timing is the median of --repeat runs after one warm-up run; decode-only and track runs
+alternate so that both see the same load on these noisy machines.
 
     python bench/track.py                 # both detectors, both clips
     python bench/track.py --detectors yunet --embed-every 1 4 8
@@ -83,14 +84,18 @@ def main() -> None:
     for name, path in clips.items():
         video_s = probe(path).duration
         decode_only(path)  # warm the page cache
-        dec = statistics.median(decode_only(path) for _ in range(args.repeat))
         for det in args.detectors:
             for ee in args.embed_every:
                 opts = TrackOptions(detector=det)
                 opts.tracker.embed_every = ee
                 module = FaceTrackingModule(opts)
                 track_once(module, path)  # warm-up: first inference allocates
-                runs = [track_once(module, path) for _ in range(args.repeat)]
+                # Decode-only and track runs alternate, so both medians see the same machine load.
+                decs, runs = [], []
+                for _ in range(args.repeat):
+                    decs.append(decode_only(path))
+                    runs.append(track_once(module, path))
+                dec = statistics.median(decs)
                 tr = statistics.median(r[0] for r in runs)
                 rec = runs[-1][1]
                 row = {

@@ -1,7 +1,6 @@
 """The local judge on real FEC-Bench references."""
 
 import json
-import random
 from pathlib import Path
 
 import numpy as np

@@ -8,10 +8,13 @@ character → optional face crops and a contact sheet.  Detection runs at an ana
 
 from __future__ import annotations
 
+import queue
 import time
-from dataclasses import asdict, dataclass, field
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -37,6 +40,7 @@ class TrackOptions:
     crop_size: int = 224
     viz_dir: str | None = None
     threads: int = 0  # 0 = library default
+    detect_threads: int = 2  # frames detected ahead, in parallel, while the tracker works on the current one
 
 
 class FaceTrackingModule:
@@ -48,6 +52,10 @@ class FaceTrackingModule:
         self.opts = opts
         self.detector = make_detector(opts.detector, opts.det_threshold, opts.min_face)
         self.embedder = make_embedder("sface")
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        self._free.put(self.detector)
+        for _ in range(max(1, opts.detect_threads) - 1):
+            self._free.put(make_detector(opts.detector, opts.det_threshold, opts.min_face))
         if opts.threads > 0:
             _limit_threads(opts.threads)
 
@@ -72,8 +80,7 @@ class FaceTrackingModule:
             )
         aw, ah = analysis_size(info, o.max_side)
         tracker = Tracker(o.tracker)
-        for idx, frame in iter_frames(item.video, sampled, size=(aw, ah)):
-            faces = self.detector.detect(frame)
+        for idx, frame, faces in self._detections(iter_frames(item.video, sampled, size=(aw, ah))):
             tracker.step(idx, faces, lambda ids, fr=frame, fs=faces: self.embedder.embed(fr, [fs[i] for i in ids]))
 
         tracks = tracker.finished_tracks()
@@ -114,6 +121,36 @@ class FaceTrackingModule:
             self._write_images(item, rec)
         return rec
 
+    def _detections(self, frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray, list]]:
+        """(index, frame, faces) in frame order, detecting a few frames ahead on worker threads.
+
+        Detection does not depend on the tracker, so it runs ahead while the tracker (and the identity
+        features it asks for) works on the current frame; OpenCV and torch release the GIL.  Measured
+        10-20% faster on two cores than detecting inline (docs/benchmarks.md).
+        """
+        n = max(1, self.opts.detect_threads)
+        if n == 1:
+            for idx, frame in frames:
+                yield idx, frame, self.detector.detect(frame)
+            return
+        pending: deque = deque()
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            for idx, frame in frames:
+                pending.append((idx, frame, pool.submit(self._detect_here, frame)))
+                if len(pending) > 2 * n:
+                    i, f, fut = pending.popleft()
+                    yield i, f, fut.result()
+            while pending:
+                i, f, fut = pending.popleft()
+                yield i, f, fut.result()
+
+    def _detect_here(self, frame: np.ndarray) -> list:
+        det = self._free.get()  # a detector no other thread is using (they are not thread-safe)
+        try:
+            return det.detect(frame)
+        finally:
+            self._free.put(det)
+
     def _write_images(self, item: VideoItem, rec: Record) -> None:
         from fdacli.core import crops, viz
         from fdacli.core.video import read_frames
@@ -127,9 +164,6 @@ class FaceTrackingModule:
             path = Path(self.opts.viz_dir) / f"{safe_relpath(item.id)}.png"
             viz.write_contact_sheet(frames, rec, path)
             rec["viz"] = str(path)
-
-    def options_json(self) -> dict[str, Any]:
-        return asdict(self.opts)
 
 
 def _track_json(track_id: int, t, stats, is_main: bool, sx: float, sy: float) -> Record:

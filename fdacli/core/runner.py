@@ -22,13 +22,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from fdacli.core.records import Record, ResumableWriter, error_record, read_jsonl
-
-
-class Item(Protocol):
-    id: str
 
 
 class WorkerStartError(RuntimeError):

@@ -162,11 +162,12 @@ def iter_frames(
         except Exception as exc:
             raise VideoError(f"decoding failed near frame {batch[0]}: {_first_line(exc)}") from None
 
+    ahead = _prefetch(decode, chunks)
     try:
-        for batch, frames in zip(chunks, _prefetch(decode, chunks)):
+        for batch, frames in zip(chunks, ahead):
             yield from zip(batch, frames)
     finally:
-        del vr
+        ahead.close()  # stops and joins the decoding thread; the reader goes with this generator
 
 
 def read_frames(path: str | Path, indices: list[int]) -> np.ndarray:
