@@ -49,12 +49,14 @@ def test_inferences_structured_records_tracks_and_bad_records(tmp_path):
         {"id": "b", "video": "DFEW/b.mp4", "attributes": "A young woman with long hair.",
          "facial_changes": "She opens her mouth [in surprise] and blinks.", "summary": "She seems surprised."},
         {"id": "c", "video": "x/c.mp4"},
+        {"id": "d", "video": "x/d.mp4", "caption": "[She is only guessed about.]"},
         {"id": "a", "video": "dup.mp4", "caption": "duplicate"},
     ]
     ann.write_text("".join(json.dumps(r) + "\n" for r in rows))
     tracks = tmp_path / "tracks.jsonl"
     tracks.write_text(json.dumps({"id": "a", "status": "ok", "fps": 25.0, "num_frames": 100, "key_frames": [0, 5],
-                                  "key_frame_boxes": [[1, 2, 3, 4], None], "main_track_ids": [1]}) + "\n")
+                                  "key_frame_boxes": [[1, 2, 3, 4], None], "main_track_ids": [1]}) + "\n"
+                      + json.dumps({"id": "b", "status": "ok", "fps": 25.0}) + "\n")  # an incomplete record
     p = fda("build-instructions", ann, "-o", tmp_path / "o.jsonl", "--tracks", tracks, "--stats")
     assert p.returncode == 0, p.stderr
     out = {r["id"]: r for r in lines(tmp_path / "o.jsonl")}
@@ -62,7 +64,8 @@ def test_inferences_structured_records_tracks_and_bad_records(tmp_path):
     assert out["a"]["conversations"][1]["value"] == "His eyebrows are raised. He smiles."
     assert out["b"]["conversations"][1]["value"] == "A young woman with long hair.\nShe opens her mouth and blinks."
     assert out["a"]["key_frames"] == [0, 5] and out["a"]["key_frame_boxes"][1] is None
-    assert "ann.jsonl:3 (c): no caption" in p.stderr and "ann.jsonl:4 (a): duplicate id" in p.stderr
+    assert "ann.jsonl:3 (c): no caption" in p.stderr and "ann.jsonl:5 (a): duplicate id" in p.stderr
+    assert "ann.jsonl:4 (d): nothing left after removing [inferences]" in p.stderr
     assert "MAFW" in p.stderr and "tokens/caption" in p.stderr
     p = fda("build-instructions", ann, "-o", tmp_path / "k.jsonl", "--keep-inferences", "--with-summary")
     kept = {r["id"]: r for r in lines(tmp_path / "k.jsonl")}
@@ -75,6 +78,10 @@ def test_inferences_structured_records_tracks_and_bad_records(tmp_path):
 def test_strip_inferences():
     assert strip_inferences("He smiles [happily], then frowns [annoyed].") == "He smiles, then frowns."
     assert strip_inferences("[All inference.] Eyes open.") == "Eyes open."
+    assert strip_inferences("[happy [very]] He smiles.") == "He smiles."  # nested spans leave nothing behind
+    assert strip_inferences("A, [b], c.") == "A, c."
+    assert strip_inferences("Line one.\n[inf] Line two") == "Line one.\nLine two"  # lines are kept apart
+    assert strip_inferences("[only an inference]") == ""
 
 
 def test_stats_plot(tmp_path):

@@ -119,6 +119,36 @@ def test_failures_are_reported_and_nothing_lost(tmp_path, colour_clip):
     assert p.returncode == 0 and all(json.loads(x)["text"] == "fine now" for x in out.read_text().splitlines())
 
 
+def test_missing_key_or_refused_key_stops_before_any_record(tmp_path, colour_clip):
+    tracks = tracks_file(tmp_path, colour_clip, ["a", "b", "c"])
+    out = tmp_path / "pre.jsonl"
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    p = subprocess.run([*FDA, "preannotate", str(tracks), "-o", str(out)], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 2 and "set the environment variable OPENAI_API_KEY" in p.stderr and not out.exists()
+    with FakeOpenAI(responder=lambda body: ("status", 401)) as srv:
+        p = run(["preannotate", tracks, "-o", out, "--base-url", srv.base_url, "--no-cache", "--concurrency", "1"])
+        assert len(srv.requests) == 1
+    assert p.returncode == 2 and "stopped" in p.stderr
+    assert out.read_text() == ""  # no clip was marked failed: a rerun with a good key does them all
+
+
+def test_relative_video_paths_resolve_against_the_tracks_file(tmp_path, colour_clip):
+    import shutil
+
+    d = tmp_path / "project"
+    d.mkdir()
+    shutil.copy(colour_clip, d / "clip.mp4")
+    (d / "tracks.jsonl").write_text(json.dumps({"id": "r", "video": "clip.mp4", "status": "ok", "key_frames": [0, 2],
+                                                "key_frame_boxes": [None, [40, 20, 100, 80]]}) + "\n")
+    with FakeOpenAI(responder=lambda body: ("ok", "ok")) as srv:
+        p = run(["preannotate", d / "tracks.jsonl", "-o", tmp_path / "o.jsonl", "--base-url", srv.base_url, "--no-cache",
+                 "--face-crops"], cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        content = srv.requests[0]["messages"][0]["content"]
+    crops = decode_data_url(content[2]["image_url"]["url"])
+    assert crops[:224, :224].max() < 30 and crops[:224, 224:].mean() > 30  # no box -> a black cell, in step
+
+
 def test_make_grids_pads_with_black():
     frames = [np.full((10, 20, 3), v, np.uint8) for v in (50, 100, 150, 200, 250)]
     grids = make_grids(frames, cell=20)

@@ -79,6 +79,26 @@ def test_trim_and_export(tree, tmp_path):
     assert info.num_frames == 5 and info.width == 96  # 0.2 s .. 0.7 s at 10 fps
 
 
+def test_export_past_the_end_is_skipped_not_written(tree, tmp_path):
+    idx = tmp_path / "idx.csv"
+    idx.write_text("\ufeffpath,label,duration\n" + f"{tree / 'base.mp4'},x,9.0\n")  # lies about the duration; BOM
+    p = fda("sample", idx, "-o", tmp_path / "m.jsonl", "--trim-head", "5", "--export", tmp_path / "clips")
+    assert p.returncode == 0, p.stderr
+    assert "nothing to export" in p.stderr and (tmp_path / "m.jsonl").read_text() == ""
+    assert not list((tmp_path / "clips").rglob("*.mp4")) if (tmp_path / "clips").exists() else True
+
+
+def test_dot_folder_and_unreadable_movie(tree, tmp_path):
+    p = subprocess.run([sys.executable, "-m", "fdacli.cli", "sample", ".", "-o", str(tmp_path / "m.jsonl")],
+                       capture_output=True, text=True, cwd=tree / "dsA", timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert all(r["id"].startswith("dsA/") and r["dataset"] == "dsA" for r in manifest(tmp_path / "m.jsonl"))
+    broken = tmp_path / "broken_movie.mp4"
+    broken.write_bytes((tree / "long.mp4").read_bytes()[:3000])
+    p = fda("sample", "--clips-from", broken, "-o", tmp_path / "mv.jsonl", "--clip-len", "1", "--count", "1")
+    assert p.returncode == 0 and "broken_movie" in p.stderr
+
+
 def test_bad_sources(tmp_path):
     bad = tmp_path / "idx.csv"
     bad.write_text("path,label\nclip.mp4,\n")

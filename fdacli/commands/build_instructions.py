@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, table
+from fdacli.commands.display import console, fail, flag, say, table
 
 
 def build_instructions(
@@ -57,8 +57,11 @@ def build_instructions(
                 if not isinstance(video, str) or not video:
                     skipped.append((f"{path}:{lineno}", rid, "no video path"))
                     continue
-                seen.add(rid)
                 text = cap.strip() if keep_inferences else ins.strip_inferences(cap)
+                if not text:
+                    skipped.append((f"{path}:{lineno}", rid, "nothing left after removing [inferences]"))
+                    continue
+                seen.add(rid)
                 if video_root is not None:
                     try:
                         video = str(Path(video).resolve().relative_to(video_root.resolve()))
@@ -67,9 +70,13 @@ def build_instructions(
                 sample = ins.conversation(rid, video, text, ins.choose_instruction(rid, seed))
                 tr = track_info.get(rid)
                 if tr is not None:
-                    sample.update(key_frames=tr["key_frames"], key_frame_boxes=tr["key_frame_boxes"],
-                                  main_track_ids=tr["main_track_ids"], fps=tr.get("fps"))
-                duration = tr["num_frames"] / tr["fps"] if tr and tr.get("fps") else rec.get("duration")
+                    sample.update(key_frames=tr.get("key_frames") or [], key_frame_boxes=tr.get("key_frame_boxes") or [],
+                                  main_track_ids=tr.get("main_track_ids") or [], fps=tr.get("fps"))
+                duration = rec.get("duration")
+                if tr is not None and tr.get("fps") and tr.get("num_frames"):
+                    # the analysed clip: [start, end) of the source when the manifest trimmed it
+                    end = tr.get("end") if tr.get("end") is not None else tr["num_frames"] / tr["fps"]
+                    duration = end - (tr.get("start") or 0.0)
                 st.add(ins.source_of(video), text, duration if isinstance(duration, (int, float)) else None)
                 (test if test_size and ins.in_test_split(rid, seed, test_size) else train).append(sample)
     except RecordError as exc:
@@ -81,19 +88,18 @@ def build_instructions(
         atomic_write_bytes(test_out, "".join(dumps(s) + "\n" for s in test).encode("utf-8"))
     if not quiet:
         if output is not None:
-            console.print(f"wrote {len(train)} training conversations to {output}"
-                          + (f", {len(test)} test to {test_out}" if test_out else ""), highlight=False)
+            say(f"wrote {len(train)} training conversations to {output}" + (f", {len(test)} test to {test_out}" if test_out else ""))
         for where, rid, why in skipped[:10]:
-            console.print(f"[yellow]skipped[/] {where} ({rid}): {why}", highlight=False)
+            flag("skipped", "yellow", f"{where} ({rid}): {why}")
         if len(skipped) > 10:
             console.print(f"[yellow]... and {len(skipped) - 10} more skipped[/]")
     if stats:
         console.print(table("dataset statistics", ["source", "clips", "tokens/caption", "facial-action keywords/caption", "duration s"],
                             [[c if c is not None else "–" for c in r] for r in st.rows()]))
-        console.print("most frequent facial-action keywords: " + ", ".join(f"{w} ({n})" for w, n in st.top_keywords.most_common(12)))
+        say("most frequent facial-action keywords: " + ", ".join(f"{w} ({n})" for w, n in st.top_keywords.most_common(12)))
         if plot:
             _plot(st, plot)
-            console.print(f"plots written to {plot}/")
+            say(f"plots written to {plot}/")
 
 
 def _plot(st, out: Path) -> None:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -52,12 +53,22 @@ class _NoBar:
         pass
 
 
+def flag(label: str, style: str, text: str) -> None:
+    """One line: a coloured label, then data printed literally (reasons often contain [brackets])."""
+    console.print(f"[{style}]{label}[/] {escape(text)}", highlight=False)
+
+
+def say(text: str) -> None:
+    """A line of plain data, never read as rich markup."""
+    console.print(escape(text), highlight=False)
+
+
 def table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> Table:
     t = Table(title=title, title_justify="left", header_style="bold")
     for i, c in enumerate(columns):
         t.add_column(c, justify="left" if i == 0 else "right")
     for r in rows:
-        t.add_row(*(str(v) for v in r))
+        t.add_row(*(escape(str(v)) for v in r))
     return t
 
 
@@ -65,5 +76,5 @@ def fail(message: str, code: int = 2) -> None:
     """Print a one-line error and exit; used for problems with the invocation itself."""
     import typer
 
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, progress_bar, table
+from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 
 
 def preannotate(
@@ -37,25 +37,35 @@ def preannotate(
     from fdacli.core.preannotation import PreannotateOptions, Preannotator, items_from_tracks
     from fdacli.core.records import RecordError, read_jsonl
 
+    import os
+
+    try:  # everything that would fail every clip is checked before the output is touched
+        config = LLMConfig(model=model, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency)
+    except ValueError as exc:
+        fail(str(exc))
+    if not base_url and not os.environ.get(api_key_env):
+        fail(f"no API key: set the environment variable {api_key_env} (or use --base-url for a local server)")
     try:
         recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
-        plan = runner.plan(items_from_tracks([r for r in recs if r.get("status", "ok") == "ok"]), output,
+        plan = runner.plan(items_from_tracks([r for r in recs if r.get("status", "ok") == "ok"], tracks.parent), output,
                            overwrite=overwrite, retry_errors=retry_errors)
     except RecordError as exc:
         fail(str(exc))
     not_ok = sum(1 for r in recs if r.get("status", "ok") != "ok")
     cache = NullCache() if no_cache else DiskCache((cache_dir or default_cache_dir()) / "preannotate.sqlite")
-    client = LLMClient(LLMConfig(model=model, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
-                                 max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency), cache)
+    client = LLMClient(config, cache)
     worker = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops, save_grids=str(save_grids) if save_grids else None))
     if not quiet and plan.skipped:
-        console.print(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
+        say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
     done = []
     try:
         with progress_bar(len(plan.todo), "pre-annotating", quiet=quiet) as bar:
             for rec in runner.run_threads(plan.todo, worker, plan.writer, concurrency):
                 done.append(rec)
                 bar.advance(f"{rec['id']}: {rec['status']}")
+    except runner.StopRun as exc:
+        fail(f"stopped: {exc} ({len(done)} clip(s) written before)")
     finally:
         plan.writer.close()
         cache.close()
@@ -67,6 +77,6 @@ def preannotate(
         if not_ok:
             console.print(f"{not_ok} tracks record(s) with status error were skipped")
         for r in errors[:10]:
-            console.print(f"[red]error[/] {r['id']}: {r['error']}", highlight=False)
+            flag("error", "red", f"{r['id']}: {r['error']}")
     if errors:
         raise typer.Exit(1)

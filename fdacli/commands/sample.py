@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, table
+from fdacli.commands.display import console, fail, flag, table
 
 
 def sample(
@@ -35,6 +35,10 @@ def sample(
 
     if not sources and not clips_from:
         fail("give dataset sources, or --clips-from for movie mode")
+    if clips_from and clip_len <= 0:
+        fail("--clip-len must be positive")
+    if per_dataset is not None and per_dataset < 0:
+        fail("--per-dataset must not be negative")
     skipped: list[tuple[str, str]] = []
     try:
         cands = sampling.collect(list(sources or []))
@@ -95,6 +99,6 @@ def sample(
         console.print(table(f"fda sample → {output}", ["dataset", "label", "clips"], sampling.count_table(records)))
         console.print(f"{len(records)} clips written; {len(skipped)} skipped", highlight=False)
         for where, why in skipped[:10]:
-            console.print(f"[yellow]skipped[/] {where}: {why}", highlight=False)
+            flag("skipped", "yellow", f"{where}: {why}")
         if len(skipped) > 10:
             console.print(f"[yellow]... and {len(skipped) - 10} more skipped[/]")

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
-from fdacli.commands.display import console, fail, table
+from fdacli.commands.display import console, fail, say, table
 
 TABLE_COLUMNS = [
     ("correctness", "Correct."), ("detail", "Detail"), ("context", "Context"), ("temporal", "Temporal"),
@@ -152,7 +153,7 @@ def _print(result: dict, output: Path) -> None:
     rows = [[name, *(_fmt(m["summary"].get(k)) for k, _ in cols)] for name, m in models.items()]
     console.print(table(f"fda score → {output}", ["Model", *(label for _, label in cols)], rows))
     j = result["judge"]
-    console.print(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""), highlight=False)
+    say(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""))
     for name, m in models.items():
         c, s = m["counts"], m["summary"]
         notes = [f"{c['scored']} scored"]
@@ -165,4 +166,4 @@ def _print(result: dict, output: Path) -> None:
         if s.get("opposite_rate") is not None:
             notes.append(f"events/caption {s['pred_events_per_caption']:.1f} pred, {s['ref_events_per_caption']:.1f} ref; "
                          f"opposite-meaning pairs {s['opposite_rate']:.3f}")
-        console.print(f"[bold]{name}[/]: " + "; ".join(notes), highlight=False)
+        console.print(f"[bold]{escape(name)}[/]: " + "; ".join(notes), highlight=False)

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, progress_bar, table
+from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 
 DETECTOR_HELP = "Face detector backend: yunet (OpenCV, fast) or mtcnn (facenet-pytorch)."
 
@@ -81,7 +81,7 @@ def track(
         fail(str(exc))
     show = not quiet and plan.shard.is_main
     if show and plan.skipped:
-        console.print(f"resuming {output}: {plan.skipped} video(s) already done, {len(plan.todo)} to go")
+        say(f"resuming {output}: {plan.skipped} video(s) already done, {len(plan.todo)} to go")
     try:
         with progress_bar(len(plan.todo), "tracking", quiet=not show) as bar:
             for rec in runner.run(plan.todo, partial(FaceTrackingModule, opts), plan.writer, workers=workers):
@@ -112,4 +112,4 @@ def _summary(records: list[dict], output: Path) -> None:
         ))
     console.print(table(f"fda track → {output}", ["status", "videos", "faces", "tracks", "main tracks", "seconds"], rows))
     for r in [r for r in records if r.get("status") == "error"][:10]:
-        console.print(f"[red]error[/] {r['id']}: {r.get('error')}", highlight=False)
+        flag("error", "red", f"{r['id']}: {r.get('error')}")

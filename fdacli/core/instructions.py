@@ -40,15 +40,19 @@ INSTRUCTIONS = [
     "Provide a comprehensive description of the character's face in the video and the evolution of their expression, paying attention to the beginning and the end.",
 ]
 
-_BRACKETS = re.compile(r"\s*\[[^\[\]]*\]")
-_SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_BRACKETS = re.compile(r"[ \t]*\[[^\[\]]*\]")  # innermost spans; spaces before them, never newlines
+_SPACE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
 
 
 def strip_inferences(text: str) -> str:
-    """Remove bracketed inference spans and tidy the whitespace and punctuation they leave."""
-    out = _BRACKETS.sub("", text)
+    """Remove bracketed inference spans (nested ones too) and tidy what they leave behind."""
+    out, prev = text, None
+    while out != prev:  # innermost first, until no span is left
+        prev, out = out, _BRACKETS.sub("", out)
     out = _SPACE_PUNCT.sub(r"\1", out)
+    out = re.sub(r",(\s*,)+", ",", out)  # "A, [b], c." -> "A, c."
     out = re.sub(r",\s*([.;!?])", r"\1", out)
+    out = re.sub(r"^[ \t]*[,.;:]+[ \t]*", "", out, flags=re.M)  # a line that began with a span
     out = re.sub(r"[ \t]+", " ", out)
     out = re.sub(r" *\n *", "\n", out)
     return out.strip()

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from fdacli.core.cache import DiskCache, NullCache, cache_key
+from fdacli.core.runner import StopRun
 
 
 class LLMError(RuntimeError):
@@ -33,7 +34,7 @@ class ParseError(ValueError):
     """A reply that is not the structure asked for."""
 
 
-class AuthError(LLMError):
+class AuthError(LLMError, StopRun):
     """The endpoint refused the credentials (401/403): every call would fail, so the run stops."""
 
 
@@ -113,7 +114,7 @@ class LLMClient:
             key = os.environ.get(self.cfg.api_key_env)
             if not key:
                 if not self.cfg.base_url:
-                    raise LLMError(f"no API key: set the environment variable {self.cfg.api_key_env}")
+                    raise AuthError(f"no API key: set the environment variable {self.cfg.api_key_env}")
                 key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually take any key
             self._secret = key
             self._client = OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0)

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from fdacli.core import prompts
 from fdacli.core.crops import square_crop
 from fdacli.core.face_tracking import safe_relpath
 from fdacli.core.grids import jpeg_data_url, make_grids
-from fdacli.core.llm_client import LLMClient, LLMError
+from fdacli.core.llm_client import AuthError, LLMClient, LLMError
 from fdacli.core.records import Record, error_record
 from fdacli.core.video import VideoError, read_frames
 
@@ -42,8 +44,16 @@ class PreannotateOptions:
     jpeg_quality: int = 90
 
 
-def items_from_tracks(records: list[Record]) -> list[ClipItem]:
-    return [ClipItem(r["id"], r["video"], tuple(r.get("key_frames") or ()), tuple(r.get("key_frame_boxes") or ()))
+def items_from_tracks(records: list[Record], base: Path | None = None) -> list[ClipItem]:
+    """Clips from tracks records; a relative video path that does not exist from here is tried
+    relative to the tracks file's folder (``base``)."""
+    def where(video: str) -> str:
+        p = Path(video)
+        if base is not None and not p.is_absolute() and not p.exists() and (base / p).exists():
+            return str(base / p)
+        return video
+
+    return [ClipItem(r["id"], where(r["video"]), tuple(r.get("key_frames") or ()), tuple(r.get("key_frame_boxes") or ()))
             for r in records]
 
 
@@ -58,8 +68,11 @@ class Preannotator:
         frames = list(read_frames(item.video, list(item.key_frames)))
         grids = make_grids(frames, self.opts.cell)
         if self.opts.face_crops:
-            crops = [square_crop(f, b, self.opts.crop_margin, self.opts.crop_size) for f, b in zip(frames, item.key_frame_boxes) if b]
-            grids += make_grids(crops, self.opts.crop_size)
+            # A key frame without a main face gets a black cell, so crops stay in step with the frame grids.
+            size = self.opts.crop_size
+            crops = [square_crop(f, b, self.opts.crop_margin, size) if b else np.zeros((size, size, 3), np.uint8)
+                     for f, b in zip(frames, list(item.key_frame_boxes) + [None] * (len(frames) - len(item.key_frame_boxes)))]
+            grids += make_grids(crops, size)
         return grids
 
     def __call__(self, item: ClipItem) -> Record:
@@ -74,6 +87,8 @@ class Preannotator:
             reply, usage = self.client.complete_with_usage(
                 [{"role": "user", "content": content}], purpose="preannotate", prompt_version=prompts.PREANNOTATE_VERSION
             )
+        except AuthError:
+            raise  # every clip would fail the same way: the command stops
         except (VideoError, LLMError, OSError, ValueError) as exc:
             return error_record(item.id, str(exc) if isinstance(exc, (VideoError, LLMError)) else exc, video=item.video,
                                 model=self.client.cfg.model, seconds=round(time.perf_counter() - t0, 3))

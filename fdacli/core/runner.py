@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -25,6 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from fdacli.core.records import Record, ResumableWriter, error_record, read_jsonl
+
+
+class StopRun(Exception):
+    """A failure that every remaining item would hit too (refused credentials): stop, keep what is written."""
 
 
 class WorkerStartError(RuntimeError):
@@ -174,10 +179,24 @@ def run_threads(todo: list[Any], fn: Callable[[Any], Record], writer: ResumableW
     """``run`` for I/O-bound work (LLM calls): a thread pool, records written as they complete."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(_safe, fn, item) for item in todo]
+    stopped = threading.Event()
+
+    def guarded(item: Any) -> Record:
+        if stopped.is_set():
+            raise StopRun("stopped")
+        try:
+            return _safe(fn, item)
+        except StopRun:
+            stopped.set()  # set before this worker thread takes its next item
+            raise
+
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    try:
+        futures = [pool.submit(guarded, item) for item in todo]
         for fut in as_completed(futures):
             yield _write(writer, fut.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on StopRun: queued items never start
 
 
 def finish(out: str | Path, shard: Shard, poll: float = 1.0) -> None:
@@ -210,6 +229,8 @@ def merge_parts(out: Path) -> int:
 def _safe(fn: Callable[[Any], Record], item: Any) -> Record:
     try:
         return fn(item)
+    except StopRun:
+        raise
     except Exception as exc:  # the worker should catch its own; this is the last line of defence
         return error_record(str(item.id), exc, video=getattr(item, "video", None))
 

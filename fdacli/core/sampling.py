@@ -39,7 +39,7 @@ def read_index(path: Path) -> list[Candidate]:
     """Candidates from a CSV (header with path/video and label) or JSONL index; paths relative to it."""
     rows: list[tuple[str, dict]] = []
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets write a byte-order mark
             reader = csv.DictReader(fh)
             for lineno, row in enumerate(reader, start=2):
                 rows.append((f"{path}:{lineno}", {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}))
@@ -62,7 +62,11 @@ def read_index(path: Path) -> list[Candidate]:
             dur = float(dur) if dur not in (None, "") else None
         except ValueError:
             raise RecordError(f"{where}: 'duration' must be a number of seconds") from None
-        rid = str(rec.get("id") or f"{dataset}/{label}/{v.stem}")
+        try:
+            rel = v.resolve().relative_to(path.parent.resolve()).with_suffix("").as_posix()
+        except ValueError:
+            rel = v.with_suffix("").as_posix().lstrip("/")
+        rid = str(rec.get("id") or f"{dataset}/{rel}")
         out.append(Candidate(rid, str(v), dataset, str(label), dur))
     return out
 
@@ -70,10 +74,11 @@ def read_index(path: Path) -> list[Candidate]:
 def read_folder(path: Path) -> list[Candidate]:
     """<dataset folder>/<label>/<clip>: sub-folder names are the labels."""
     out = []
+    name = path.resolve().name  # `fda sample .` names the dataset after the folder, not ""
     for label_dir in sorted(p for p in path.iterdir() if p.is_dir()):
         for f in sorted(q for q in label_dir.rglob("*") if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES):
             rel = f.relative_to(label_dir).with_suffix("").as_posix()
-            out.append(Candidate(f"{path.name}/{label_dir.name}/{rel}", str(f), path.name, label_dir.name))
+            out.append(Candidate(f"{name}/{label_dir.name}/{rel}", str(f), name, label_dir.name))
     return out
 
 
@@ -187,7 +192,12 @@ def movie_clips(
         if any(start < e and s < end for s, e in taken[src]):
             continue  # no overlapping clips from one source
         idx = sorted({min(info.num_frames - 1, int((start + (k + 0.5) * clip_len / check_frames) * info.fps)) for k in range(check_frames)})
-        frames = [f for _, f in iter_frames(src, idx, size=analysis_size(info, max_side))]
+        try:
+            frames = [f for _, f in iter_frames(src, idx, size=analysis_size(info, max_side))]
+        except VideoError as exc:
+            rejected.append((src, str(exc)))
+            del infos[src]  # an unreadable source is dropped, the others go on
+            continue
         share = face_share(detector, frames)
         if share <= min_face_area:
             rejected.append((f"{src}@{start:.2f}s", f"largest face covers {share:.1%} of the frame (need > {min_face_area:.0%})"))
@@ -206,13 +216,22 @@ def export_clip(src: str, start: float, end: float, out: Path) -> None:
     from fdacli.core.video import iter_frames
 
     info = probe(src)
-    first, last = int(math.floor(start * info.fps + 1e-6)), min(info.num_frames, int(math.ceil(end * info.fps - 1e-6)))
+    # half-up, as the tracker's resampling rounds: an exported clip holds the frames a trimmed one is analysed on
+    first, last = int(math.floor(start * info.fps + 0.5)), min(info.num_frames, int(math.ceil(end * info.fps - 1e-6)))
+    if last <= first:
+        raise VideoError(f"nothing to export: [{start:.2f}, {end:.2f}) s is past the end ({info.duration:.2f} s)")
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
     if not writer.isOpened():
         raise OSError(f"cannot write {out}")
+    written = 0
     try:
         for _, frame in iter_frames(src, list(range(first, last))):
             writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            written += 1
     finally:
         writer.release()
+        if not written:
+            out.unlink(missing_ok=True)
+    if not written:
+        raise VideoError(f"no frames could be exported from {Path(src).name}")
