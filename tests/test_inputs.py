@@ -49,7 +49,7 @@ def test_manifest_rejects_non_finite_times(tmp_path):
 
 
 def test_ids_cannot_escape_output_folders():
-    from fdacli.core.face_tracking import safe_relpath
+    from fdacli.core.inputs import safe_relpath
 
     assert safe_relpath("../../etc/x") == "etc/x"
     assert safe_relpath("/abs/clip") == "abs/clip"

@@ -32,7 +32,7 @@ def preannotate(
 ) -> None:
     """Send each clip's key frames as 2x2 grids with the supplement's prompt; write one draft caption per clip."""
     from fdacli.core import runner
-    from fdacli.core.cache import DiskCache, NullCache, default_cache_dir
+    from fdacli.core.cache import open_cache
     from fdacli.core.llm_client import LLMClient, LLMConfig
     from fdacli.core.preannotation import PreannotateOptions, Preannotator, items_from_tracks
     from fdacli.core.records import RecordError, read_jsonl
@@ -53,7 +53,7 @@ def preannotate(
     except RecordError as exc:
         fail(str(exc))
     not_ok = sum(1 for r in recs if r.get("status", "ok") != "ok")
-    cache = NullCache() if no_cache else DiskCache((cache_dir or default_cache_dir()) / "preannotate.sqlite")
+    cache = open_cache("preannotate", cache_dir, enabled=not no_cache)
     client = LLMClient(config, cache)
     worker = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops, save_grids=str(save_grids) if save_grids else None))
     if not quiet and plan.skipped:

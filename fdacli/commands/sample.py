@@ -29,7 +29,7 @@ def sample(
 ) -> None:
     """Sample clips uniformly over labels per dataset, or cut face-bearing clips from movies, into a manifest."""
     from fdacli.core import sampling
-    from fdacli.core.face_tracking import safe_relpath
+    from fdacli.core.inputs import safe_relpath
     from fdacli.core.records import RecordError, atomic_write_bytes, dumps
     from fdacli.core.video import VideoError
 

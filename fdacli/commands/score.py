@@ -39,7 +39,7 @@ def score(
 ) -> None:
     """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
     from fdacli import __version__
-    from fdacli.core.cache import DiskCache, NullCache, default_cache_dir
+    from fdacli.core.cache import open_cache
     import sqlite3
 
     from fdacli.core.judges import make_judge
@@ -62,7 +62,7 @@ def score(
         fail(str(exc))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        cache = NullCache() if no_cache or judge == "local" else DiskCache((cache_dir or default_cache_dir()) / "judge.sqlite")
+        cache = open_cache("judge", cache_dir, enabled=not no_cache and judge != "local")
     except (OSError, sqlite3.Error) as exc:
         fail(f"cannot open the judge cache or the output folder: {exc}")
     try:

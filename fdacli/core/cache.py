@@ -57,6 +57,13 @@ class DiskCache:
             self._db.close()
 
 
+def open_cache(name: str, cache_dir: str | Path | None = None, enabled: bool = True) -> DiskCache | NullCache:
+    """The cache every LLM-calling command uses: ``<cache_dir or default>/<name>.sqlite``, or none."""
+    if not enabled:
+        return NullCache()
+    return DiskCache(Path(cache_dir or default_cache_dir()) / f"{name}.sqlite")
+
+
 class NullCache:
     """Stands in when caching is turned off (``--no-cache``)."""
 

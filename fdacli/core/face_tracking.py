@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fdacli.core.inputs import VideoItem
+from fdacli.core.inputs import VideoItem, safe_relpath
 from fdacli.core.keyframes import select_key_frames
 from fdacli.core.main_character import select_main, track_stats
 from fdacli.core.records import Record, error_record
@@ -50,12 +50,12 @@ class FaceTrackingModule:
         from fdacli.core.faces import make_detector, make_embedder
 
         self.opts = opts
-        self.detector = make_detector(opts.detector, opts.det_threshold, opts.min_face)
+        detectors = [make_detector(opts.detector, opts.det_threshold, opts.min_face) for _ in range(max(1, opts.detect_threads))]
+        self.detector = detectors[0]
         self.embedder = make_embedder("sface")
-        self._free: queue.SimpleQueue = queue.SimpleQueue()
-        self._free.put(self.detector)
-        for _ in range(max(1, opts.detect_threads) - 1):
-            self._free.put(make_detector(opts.detector, opts.det_threshold, opts.min_face))
+        self._free: queue.SimpleQueue = queue.SimpleQueue()  # detectors not in use by a detection thread
+        for d in detectors:
+            self._free.put(d)
         if opts.threads > 0:
             _limit_threads(opts.threads)
 
@@ -178,12 +178,6 @@ def _track_json(track_id: int, t, stats, is_main: bool, sx: float, sy: float) ->
         "area": round(stats.area, 5),
         "similarity": round(stats.similarity, 5),
     }
-
-
-def safe_relpath(rid: str) -> str:
-    """An id as a relative path that stays inside its folder (ids come from user manifests)."""
-    parts = [p for p in rid.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    return "/".join(parts) or "_"
 
 
 def _main_box_at(main_tracks: list[Record], frame: int) -> list[float] | None:

@@ -82,3 +82,9 @@ def _unique(items: list[VideoItem]) -> list[VideoItem]:
             )
         seen.setdefault(it.id, it)
     return list(seen.values())
+
+
+def safe_relpath(rid: str) -> str:
+    """An id as a relative path that stays inside its folder (ids come from user manifests)."""
+    parts = [p for p in rid.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts) or "_"

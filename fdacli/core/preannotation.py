@@ -17,7 +17,7 @@ import numpy as np
 
 from fdacli.core import prompts
 from fdacli.core.crops import square_crop
-from fdacli.core.face_tracking import safe_relpath
+from fdacli.core.inputs import safe_relpath
 from fdacli.core.grids import jpeg_data_url, make_grids
 from fdacli.core.llm_client import AuthError, LLMClient, LLMError
 from fdacli.core.records import Record, error_record
