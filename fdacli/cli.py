@@ -16,10 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-NOT_BUILT = {
-    "finetune": "Fine-tune FaceTrack-MM with LoRA under accelerate.",
-    "caption": "Caption videos with a FaceTrack-MM checkpoint or an OpenAI-compatible endpoint.",
-}
+NOT_BUILT: dict[str, str] = {}
 
 
 def _version(value: bool) -> None:
@@ -37,6 +34,8 @@ def _root(
 
 def _register() -> None:
     from fdacli.commands.build_instructions import build_instructions
+    from fdacli.commands.caption import caption
+    from fdacli.commands.finetune import finetune
     from fdacli.commands.preannotate import preannotate
     from fdacli.commands.sample import sample
     from fdacli.commands.score import score
@@ -47,6 +46,8 @@ def _register() -> None:
     app.command("score", help=score.__doc__)(score)
     app.command("preannotate", help=preannotate.__doc__)(preannotate)
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)
+    app.command("finetune", help=finetune.__doc__)(finetune)
+    app.command("caption", help=caption.__doc__)(caption)
     for name, text in NOT_BUILT.items():
         app.command(name, help=f"{text} [not built yet]", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(_not_built(name))
 

@@ -199,6 +199,33 @@ def run_threads(todo: list[Any], fn: Callable[[Any], Record], writer: ResumableW
         pool.shutdown(wait=True, cancel_futures=True)  # on StopRun: queued items never start
 
 
+def run_batches(todo: list[Any], fn: Callable[[list[Any]], list[Record]], writer: ResumableWriter, batch_size: int) -> Iterator[Record]:
+    """``run`` for work that is cheaper in batches (model inference): ``fn`` maps a chunk of items to one
+    record each; a chunk that raises gets an error record per item, and the run goes on."""
+    for i in range(0, len(todo), max(1, batch_size)):
+        chunk = todo[i : i + batch_size]
+        try:
+            recs = fn(chunk)
+        except StopRun:
+            raise
+        except Exception as exc:  # noqa: BLE001 - isolate the chunk, keep the batch going
+            recs = [error_record(str(it.id), exc, video=getattr(it, "video", None)) for it in chunk]
+        for rec in recs:
+            yield _write(writer, rec)
+
+
+class NullWriter:
+    """A writer that keeps nothing (output to the terminal only)."""
+
+    done: set[str] = set()
+
+    def write(self, record: Record) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
 def finish(out: str | Path, shard: Shard, poll: float = 1.0) -> None:
     """After a sharded run: mark this rank done; rank 0 waits for all ranks, then merges."""
     if not shard.distributed:

@@ -1,0 +1,171 @@
+"""fda caption — describe the main character's facial dynamics in videos."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+
+
+def caption(
+    videos: list[Path] = typer.Argument(None, help="Video files, folders (recursive) or manifest .jsonl files."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="FaceTrack-MM checkpoint folder (a `fda finetune` output or one of its checkpoint-N)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="openai:MODEL — caption through an OpenAI-compatible vision endpoint instead."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Predictions JSONL {id, video, caption, model}; resumed if it exists. Without it captions go to stdout."),
+    tracks: Optional[Path] = typer.Option(None, "--tracks", help="tracks.jsonl from `fda track`; videos not in it are tracked now."),
+    video_root: list[Path] = typer.Option([], "--video-root", help="Folder(s) that relative video paths resolve against."),
+    prompt: Optional[str] = typer.Option(None, "--prompt", help="Instruction to use instead of the training phrasings."),
+    instruction: str = typer.Option("0", "--instruction", help="Which training phrasing: 0-19, or 'random' (per id, from --seed)."),
+    batch_size: int = typer.Option(4, "--batch-size", "-b", help="Clips per generate call (local model)."),
+    max_new_tokens: int = typer.Option(512, help="Longest caption in tokens."),
+    sample: bool = typer.Option(False, "--sample", help="Sampled decoding (default: greedy)."),
+    temperature: float = typer.Option(0.7, help="Sampling temperature (with --sample; the endpoint's temperature otherwise 0)."),
+    top_p: float = typer.Option(0.9, help="Nucleus sampling mass (with --sample)."),
+    seed: int = typer.Option(0),
+    base_llm: Optional[str] = typer.Option(None, "--base-llm", help="Base LLM to put the adapter on, when it has moved since training."),
+    precision: str = typer.Option("auto", help="auto (bf16 on a GPU, else fp32), bf16, fp16 or fp32."),
+    attn_implementation: str = typer.Option("sdpa", help="sdpa, flash_attention_2 or eager."),
+    detector: str = typer.Option("yunet", help="Face detector for videos that are tracked now."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Endpoint for --backend (vLLM, Ollama, ...); default OpenAI."),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the API key."),
+    concurrency: int = typer.Option(4, help="Requests in flight (--backend)."),
+    timeout: float = typer.Option(120.0, help="Seconds before a request is retried (--backend)."),
+    max_retries: int = typer.Option(5, help="Retries on 429 / 5xx / timeouts (--backend)."),
+    face_crops: bool = typer.Option(False, "--face-crops", help="Also send face-crop grids (--backend)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reply cache folder (--backend)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the reply cache (--backend)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="Caption again the clips that failed before."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Caption videos with a FaceTrack-MM checkpoint, or through an OpenAI-compatible endpoint (--backend openai:MODEL).
+
+    Under `accelerate launch` each process captions its shard and the first process merges them into OUTPUT.
+    """
+    from fdacli.core import runner
+    from fdacli.core.captioning import CaptionOptions, ClipSource, instruction_for
+    from fdacli.core.inputs import collect_videos
+    from fdacli.core.records import RecordError, read_jsonl
+
+    if (model is None) == (backend is None):
+        fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL")
+    if backend is not None and not backend.startswith("openai:"):
+        fail(f"unknown backend {backend!r}: use openai:MODEL (any OpenAI-compatible endpoint, with --base-url)")
+    if not videos:
+        fail("give video files, folders or a manifest")
+    if batch_size < 1:
+        fail("--batch-size must be at least 1")
+    opts = CaptionOptions(prompt=prompt, instruction=instruction, seed=seed, max_new_tokens=max_new_tokens, do_sample=sample,
+                          temperature=temperature, top_p=top_p)
+    try:
+        instruction_for("x", opts)
+        items = collect_videos(list(videos))
+        track_recs = {r["id"]: r for _, r in read_jsonl(tracks, require=("id",))} if tracks else None
+    except (RecordError, ValueError) as exc:
+        fail(str(exc))
+    except FileNotFoundError as exc:
+        fail(f"file not found: {exc.filename}")
+    roots = list(video_root) + ([tracks.parent] if tracks else [])
+    source = ClipSource(track_recs, 16, roots, detector)
+    if output is None:
+        plan = None
+        todo = items
+    else:
+        try:
+            plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)
+        except RecordError as exc:
+            fail(str(exc))
+        todo = plan.todo
+        if not quiet and plan.skipped:
+            say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(todo)} to go")
+    if backend is not None:
+        worker, stats = _endpoint(backend[len("openai:"):], opts, base_url, api_key_env, temperature if sample else 0.0,
+                                  max_new_tokens, concurrency, timeout, max_retries, face_crops, cache_dir, no_cache)
+    else:
+        worker, stats = _local(model, opts, base_llm, precision, attn_implementation), None
+    source.key_frames = opts.num_frames
+    done = []
+    writer = plan.writer if plan else None
+    try:
+        with progress_bar(len(todo), "captioning", quiet=quiet or not todo) as bar:
+            for rec in _run(worker, source, todo, writer, batch_size, concurrency):
+                done.append(rec)
+                bar.advance(f"{rec['id']}: {rec['status']}")
+                if output is None:
+                    typer.echo(rec["caption"] if rec["status"] == "ok" and len(items) == 1 else
+                               f"{rec['id']}\t{rec.get('caption') or 'ERROR: ' + str(rec['error'])}")
+    except runner.StopRun as exc:
+        fail(f"stopped: {exc} ({len(done)} clip(s) written before)")
+    finally:
+        if writer is not None:
+            writer.close()
+        if stats is not None:
+            stats.close()
+    if plan is not None:
+        runner.finish(output, plan.shard)
+    errors = [r for r in done if r["status"] == "error"]
+    if not quiet and output is not None and plan.shard.is_main:
+        console.print(table(f"fda caption → {output}", ["clips", "ok", "error", "model"],
+                            [[len(done), len(done) - len(errors), len(errors), done[0]["model"] if done else "-"]]))
+    if not quiet:
+        for r in errors[:10]:
+            flag("error", "red", f"{r['id']}: {r['error']}")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _local(model: Path, opts, base_llm, precision: str, attn: str):
+    from fdacli.core.captioning import LocalCaptioner
+
+    if not model.is_dir():
+        fail(f"checkpoint folder not found: {model}")
+    device = "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    if precision not in ("auto", "bf16", "fp16", "fp32"):
+        fail(f"unknown precision {precision!r}")
+    try:
+        return LocalCaptioner(model, opts, device, precision, base_llm, attn)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        fail(str(exc))
+
+
+def _endpoint(name, opts, base_url, api_key_env, temperature, max_tokens, concurrency, timeout, max_retries, face_crops,
+              cache_dir, no_cache):
+    from fdacli.core.cache import open_cache
+    from fdacli.core.captioning import EndpointCaptioner
+    from fdacli.core.llm_client import LLMClient, LLMConfig
+
+    try:
+        config = LLMConfig(model=name, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency)
+    except ValueError as exc:
+        fail(str(exc))
+    if not base_url and not os.environ.get(api_key_env):
+        fail(f"no API key: set the environment variable {api_key_env} (or use --base-url for a local server)")
+    cache = open_cache("caption", cache_dir, enabled=not no_cache)
+    return EndpointCaptioner(LLMClient(config, cache), opts, face_crops), cache
+
+
+def _run(worker, source, todo, writer, batch_size: int, concurrency: int):
+    """Records in completion order: batches through a local model, a thread pool for an endpoint."""
+    from fdacli.core import runner
+    from fdacli.core.captioning import EndpointCaptioner
+
+    def with_spec(item):
+        try:
+            return item, source.spec(item)
+        except Exception as exc:  # noqa: BLE001 - any tracking failure becomes this clip's error record
+            return item, exc if isinstance(exc, (OSError, ValueError, RuntimeError)) else RuntimeError(str(exc))
+
+    if isinstance(worker, EndpointCaptioner):
+        yield from runner.run_threads(todo, lambda item: worker(with_spec(item)), writer or runner.NullWriter(), concurrency)
+        return
+    yield from runner.run_batches(todo, lambda chunk: worker.caption_batch([with_spec(it) for it in chunk]),
+                                  writer or runner.NullWriter(), batch_size)

@@ -1,0 +1,160 @@
+"""Captioning clips: with a FaceTrack-MM checkpoint (batched generation), or through any
+OpenAI-compatible vision endpoint with the same frame grids as pre-annotation (how the paper benchmarks
+GPT-4o and open VLMs).  Clips without a tracks record are tracked first, so the main character's face
+crops are always the ones the model was trained on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fdacli.core.clips import ClipSpec, clip_pixels, resolve_video
+from fdacli.core.inputs import VideoItem
+from fdacli.core.instructions import INSTRUCTIONS, choose_instruction
+from fdacli.core.records import Record, error_record
+from fdacli.core.video import VideoError
+
+
+@dataclass
+class CaptionOptions:
+    prompt: str | None = None  # overrides the instruction phrasings
+    instruction: str = "0"  # index into the training phrasings, or "random" (chosen per id from the seed)
+    seed: int = 0
+    max_new_tokens: int = 512
+    do_sample: bool = False
+    temperature: float = 0.7
+    top_p: float = 0.9
+    num_frames: int = 16
+
+
+def instruction_for(rid: str, opts: CaptionOptions) -> str:
+    if opts.prompt:
+        return opts.prompt
+    if opts.instruction == "random":
+        return INSTRUCTIONS[choose_instruction(rid, opts.seed)]
+    k = int(opts.instruction)
+    if not 0 <= k < len(INSTRUCTIONS):
+        raise ValueError(f"--instruction must be 0..{len(INSTRUCTIONS) - 1} or 'random'")
+    return INSTRUCTIONS[k]
+
+
+class ClipSource:
+    """Clip specs for video items: from a tracks file when it has the id, else by tracking the video now."""
+
+    def __init__(self, tracks: dict[str, Record] | None, key_frames: int, roots: list[Path], detector: str = "yunet") -> None:
+        self.tracks, self.key_frames, self.roots, self.detector = tracks or {}, key_frames, roots, detector
+        self._tracker = None
+        self._lock = threading.Lock()  # one tracker, shared by the endpoint's request threads
+
+    def spec(self, item: VideoItem) -> ClipSpec:
+        rec = self.tracks.get(item.id)
+        if rec is None:
+            rec = self._track(item)
+        if rec.get("status", "ok") != "ok":
+            raise VideoError(f"tracking failed: {rec.get('error')}")
+        return ClipSpec(item.id, resolve_video(rec.get("video") or item.video, self.roots),
+                        tuple(rec.get("key_frames") or ()), tuple(rec.get("key_frame_boxes") or ()))
+
+    def _track(self, item: VideoItem) -> Record:
+        with self._lock:
+            if self._tracker is None:
+                from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
+
+                self._tracker = FaceTrackingModule(TrackOptions(detector=self.detector, key_frames=self.key_frames))
+            return self._tracker(item)
+
+
+class LocalCaptioner:
+    """Batched generation with a FaceTrack-MM checkpoint: base LLM, then its adapter, then the projectors."""
+
+    def __init__(self, checkpoint: str | Path, opts: CaptionOptions, device: str, dtype: str = "auto",
+                 base_llm: str | None = None, attn_implementation: str = "sdpa") -> None:
+        import torch
+
+        from fdacli.core.model import checkpoint as ckpt
+
+        self.opts, self.device = opts, torch.device(device)
+        torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}.get(dtype)
+        if torch_dtype is None:
+            torch_dtype = torch.bfloat16 if self.device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+        self.model, self.tok = ckpt.load(checkpoint, torch_dtype, attn_implementation, base_llm)
+        self.model.to(self.device).eval()
+        self.cfg = self.model.cfg
+        self.opts.num_frames = self.cfg.num_frames
+        ck = Path(checkpoint).resolve()
+        self.name = f"{ck.parent.name}/{ck.name}" if ck.name.startswith("checkpoint-") else ck.name
+
+    def caption_batch(self, items: list[tuple[VideoItem, ClipSpec | Exception]]) -> list[Record]:
+        """One record per item; clips that fail to load get error records, the rest share one generate."""
+        import torch
+
+        from fdacli.core.model import prompting
+        from fdacli.core.model.facetrack_mm import Batch
+
+        t0 = time.perf_counter()
+        out: dict[str, Record] = {}
+        ready: list[tuple[VideoItem, str, Any, Any, list[int]]] = []
+        for item, spec in items:
+            try:
+                if isinstance(spec, Exception):
+                    raise spec
+                text = instruction_for(item.id, self.opts)
+                frames, faces = clip_pixels(spec, self.cfg.num_frames, self.cfg.image_size, self.cfg.face_input_size(),
+                                            self.cfg.crop_margin, self.cfg.fill())
+                ids, _ = prompting.encode(self.tok, prompting.user_turn(text), train=False)
+                ready.append((item, text, frames, faces, ids))
+            except (VideoError, ValueError, OSError) as exc:
+                out[item.id] = error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=self.name)
+        if ready:
+            batch = Batch(torch.stack([torch.from_numpy(r[2]) for r in ready]),
+                          None if ready[0][3] is None else torch.stack([torch.from_numpy(r[3]) for r in ready]),
+                          [torch.tensor(r[4]) for r in ready]).to(self.device)
+            torch.manual_seed(self.opts.seed)
+            gen = dict(max_new_tokens=self.opts.max_new_tokens, do_sample=self.opts.do_sample,
+                       pad_token_id=self.tok.pad_token_id, eos_token_id=self.tok.eos_token_id)
+            if self.opts.do_sample:
+                gen.update(temperature=self.opts.temperature, top_p=self.opts.top_p)
+            else:
+                gen.update(temperature=None, top_p=None, top_k=None)
+            seqs = self.model.generate(batch, **gen)
+            texts = self.tok.batch_decode(seqs, skip_special_tokens=True)
+            secs = round((time.perf_counter() - t0) / len(items), 3)
+            for (item, text, *_), cap in zip(ready, texts):
+                out[item.id] = {"id": item.id, "video": item.video, "caption": cap.strip(), "model": self.name, "status": "ok",
+                                "error": None, "prompt": text, "seconds": secs}
+        return [out[item.id] for item, _ in items]
+
+
+class EndpointCaptioner:
+    """Captions from an OpenAI-compatible vision model, sent the pre-annotation frame grids."""
+
+    def __init__(self, client, opts: CaptionOptions, face_crops: bool = False, cell: int = 384) -> None:
+        from fdacli.core.preannotation import PreannotateOptions, Preannotator
+
+        self.client, self.opts = client, opts
+        self.grids = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops))
+
+    def __call__(self, work: tuple[VideoItem, ClipSpec | Exception]) -> Record:
+        from fdacli.core.llm_client import AuthError, LLMError
+        from fdacli.core.grids import jpeg_data_url
+        from fdacli.core.preannotation import ClipItem
+
+        item, spec = work
+        t0 = time.perf_counter()
+        model = self.client.cfg.model
+        try:
+            if isinstance(spec, Exception):
+                raise spec
+            text = instruction_for(item.id, self.opts)
+            images = self.grids.images(ClipItem(spec.id, spec.video, spec.key_frames, spec.key_frame_boxes))
+            content = [{"type": "text", "text": text}] + [{"type": "image_url", "image_url": {"url": jpeg_data_url(g)}} for g in images]
+            reply = self.client.complete([{"role": "user", "content": content}], purpose="caption", prompt_version="fda-caption-v1")
+        except AuthError:
+            raise
+        except (VideoError, LLMError, ValueError, OSError) as exc:
+            return error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=model)
+        return {"id": item.id, "video": item.video, "caption": reply.strip(), "model": model, "status": "ok", "error": None,
+                "prompt": text, "images": len(images), "seconds": round(time.perf_counter() - t0, 3)}
