@@ -51,3 +51,50 @@ def tracker_module():
         return _modules[key]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def smol_base(tmp_path_factory) -> Path:
+    """SmolLM2-135M-Instruct (the real pretrained LLM shipped as GGUF) as a local base-model folder."""
+    from fdacli.core.model.tiny import smollm2_base
+
+    return smollm2_base(tmp_path_factory.mktemp("llm") / "smollm2")
+
+
+@pytest.fixture(scope="session")
+def tiny_tower(tmp_path_factory) -> Path:
+    """A random CLIP vision tower: 48-px images in 4-px patches (12x12 grid), saved like a real one."""
+    from fdacli.core.model.tiny import tiny_clip_vision
+
+    return tiny_clip_vision(tmp_path_factory.mktemp("tower") / "clip", image_size=48, patch_size=4, hidden=32)
+
+
+CAPTIONS = {
+    "one": "He smiles broadly, then blinks twice.",
+    "two": "She frowns, then raises her eyebrows.",
+    "carphone": "The man talks and nods slowly.",
+}
+
+
+@pytest.fixture(scope="session")
+def ft_data(tmp_path_factory, clips, carphone) -> dict[str, Path]:
+    """Real clips tracked by `fda track`'s module, and instruction data built from them (short captions)."""
+    import json
+
+    from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
+    from fdacli.core.inputs import VideoItem
+    from fdacli.core.instructions import conversation
+
+    d = tmp_path_factory.mktemp("ft")
+    module = FaceTrackingModule(TrackOptions(key_frames=4))
+    videos = {"one": clips["one"], "two": clips["two"], "carphone": carphone}
+    tracks, train = d / "tracks.jsonl", d / "train.jsonl"
+    with tracks.open("w") as ft, train.open("w") as fr:
+        for rid, video in videos.items():
+            rec = module(VideoItem(rid, str(video)))
+            assert rec["status"] == "ok"
+            ft.write(json.dumps(rec) + "\n")
+            sample = conversation(rid, str(video), CAPTIONS[rid], 0)
+            sample.update(key_frames=rec["key_frames"], key_frame_boxes=rec["key_frame_boxes"])
+            fr.write(json.dumps(sample) + "\n")
+    return {"dir": d, "tracks": tracks, "train": train, **{k: Path(v) for k, v in videos.items()}}

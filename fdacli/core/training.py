@@ -351,7 +351,10 @@ class Trainer:
         flat = [idx for _, micro in plan for mb in micro for idx in mb]
         dl = torch.utils.data.DataLoader(torch.utils.data.Subset(self.loader, flat), batch_size=b, shuffle=False,
                                          num_workers=self.opts.num_workers, collate_fn=collate,
-                                         prefetch_factor=2 if self.opts.num_workers else None, persistent_workers=False)
+                                         prefetch_factor=2 if self.opts.num_workers else None, persistent_workers=False,
+                                         # its own generator: creating the iterator must not draw from the global
+                                         # RNG, or a resumed run's dropout masks would be shifted by one draw
+                                         generator=torch.Generator().manual_seed(self.opts.seed + self.step))
         it = iter(dl)
         for s, micro in plan:
             yield s, [next(it) for _ in micro]
