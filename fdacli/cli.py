@@ -16,9 +16,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-NOT_BUILT: dict[str, str] = {}
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"fda {__version__}")
@@ -48,17 +45,6 @@ def _register() -> None:
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)
     app.command("finetune", help=finetune.__doc__)(finetune)
     app.command("caption", help=caption.__doc__)(caption)
-    for name, text in NOT_BUILT.items():
-        app.command(name, help=f"{text} [not built yet]", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(_not_built(name))
-
-
-def _not_built(name: str):
-    def command(ctx: typer.Context) -> None:
-        typer.echo(f"fda {name}: not built yet in fda {__version__}; see the project's open issues.", err=True)
-        raise typer.Exit(3)
-
-    command.__name__ = name.replace("-", "_")
-    return command
 
 
 _register()

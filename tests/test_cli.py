@@ -38,11 +38,6 @@ def test_help_is_fast_and_imports_nothing_heavy():
     assert "--detector" in fda("track", "--help", check=0).stdout
 
 
-def test_unbuilt_commands_say_so():
-    p = fda("caption", "clip.mp4")
-    assert p.returncode == 3 and "not built yet" in p.stderr
-
-
 def test_usage_errors(tmp_path):
     p = fda("track", "-o", tmp_path / "o.jsonl")
     assert p.returncode == 2 and "give video files" in p.stderr

@@ -24,6 +24,7 @@ class CaptionOptions:
     instruction: str = "0"  # index into the training phrasings, or "random" (chosen per id from the seed)
     seed: int = 0
     max_new_tokens: int = 512
+    min_new_tokens: int = 0  # benchmarks: equal-length generations
     do_sample: bool = False
     temperature: float = 0.7
     top_p: float = 0.9
@@ -113,7 +114,7 @@ class LocalCaptioner:
                           None if ready[0][3] is None else torch.stack([torch.from_numpy(r[3]) for r in ready]),
                           [torch.tensor(r[4]) for r in ready]).to(self.device)
             torch.manual_seed(self.opts.seed)
-            gen = dict(max_new_tokens=self.opts.max_new_tokens, do_sample=self.opts.do_sample,
+            gen = dict(max_new_tokens=self.opts.max_new_tokens, min_new_tokens=self.opts.min_new_tokens, do_sample=self.opts.do_sample,
                        pad_token_id=self.tok.pad_token_id, eos_token_id=self.tok.eos_token_id)
             if self.opts.do_sample:
                 gen.update(temperature=self.opts.temperature, top_p=self.opts.top_p)

@@ -486,9 +486,9 @@ def plan(cfg: FaceTrackMMConfig, opts: TrainOptions, samples: list[Sample], worl
     sched = Schedule.of(len(samples), opts, world_size)
     per_sample = visual + (max(text) if text else 0)
     mem = _memory_estimate(model, trainable, frozen, dtype, per_sample, opts)
-    rows = [(f"{name} parameters", f"{t / 1e6:,.1f} M trainable, {f / 1e6:,.1f} M frozen") for name, (t, f) in counts.items()]
+    rows = [(f"{name} parameters", f"{_m(t)} trainable, {_m(f)} frozen") for name, (t, f) in counts.items()]
     rows += [
-        ("trainable / total", f"{trainable / 1e6:,.1f} M / {(trainable + frozen) / 1e6:,.1f} M ({100 * trainable / max(trainable + frozen, 1):.2f}%)"),
+        ("trainable / total", f"{_m(trainable)} / {_m(trainable + frozen)} ({100 * trainable / max(trainable + frozen, 1):.2f}%)"),
         ("tokens per sample", f"{visual} visual ({cfg.video_tokens(patches)} video + {cfg.face_tokens()} face) + text "
                               f"{min(text) if text else 0}–{max(text) if text else 0} (mean {np.mean(text) if text else 0:.0f})"),
         ("samples", f"{len(samples)}"),
@@ -500,6 +500,10 @@ def plan(cfg: FaceTrackMMConfig, opts: TrainOptions, samples: list[Sample], worl
         ("memory per device (rough)", mem),
     ]
     return Plan(rows)
+
+
+def _m(n: int) -> str:
+    return f"{n / 1e6:,.1f} M" if n >= 1e7 or n == 0 else f"{n / 1e6:,.3f} M"
 
 
 def _memory_estimate(model, trainable: int, frozen: int, dtype: torch.dtype, seq: int, opts: TrainOptions) -> str:

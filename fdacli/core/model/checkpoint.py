@@ -32,7 +32,7 @@ def _quiet_hub() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
 
 
 def _where(ref: str | None, folder: Path | None) -> str | None:

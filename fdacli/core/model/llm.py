@@ -44,7 +44,9 @@ def export_gguf(gguf_path: str | Path, out_dir: str | Path, dtype: torch.dtype =
     """Dequantise a GGUF checkpoint into a safetensors model folder with its tokenizer and chat template,
     so it can serve as a local base LLM (training needs real, differentiable weights)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     gguf_path, out_dir = Path(gguf_path), Path(out_dir)
     if not gguf_path.is_file():
         raise FileNotFoundError(f"GGUF file not found: {gguf_path}")
