@@ -17,7 +17,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -461,8 +461,7 @@ class Plan:
     rows: list[tuple[str, str]]
 
 
-def plan(cfg: FaceTrackMMConfig, opts: TrainOptions, samples: list[Sample], world_size: int,
-         tokens_of: Callable[[Sample], int] | None = None) -> Plan:
+def plan(cfg: FaceTrackMMConfig, opts: TrainOptions, samples: list[Sample], world_size: int) -> Plan:
     """What a run would do, from the configs alone (the model is built on the meta device): parameters,
     tokens per sample, the schedule and a rough per-device memory estimate."""
     precision = precision_of(opts)
