@@ -86,8 +86,9 @@ def test_killed_run_resumes_each_clip_once(tmp_path, colour_clip):
     tracks = tracks_file(tmp_path, colour_clip, ids)
     out = tmp_path / "pre.jsonl"
     with FakeOpenAI(responder=lambda body: ("sleep", 0.4, "draft")) as srv:
-        args = ["preannotate", tracks, "-o", out, "--base-url", srv.base_url, "--concurrency", "1", "-q",
-                "--cache-dir", tmp_path / "cache"]
+        # no cache: the six clips send identical images, so cache hits would finish clips 2-6 at once and the
+        # kill could land after the last one
+        args = ["preannotate", tracks, "-o", out, "--base-url", srv.base_url, "--concurrency", "1", "-q", "--no-cache"]
         proc = subprocess.Popen([*FDA, *map(str, args)], env=os.environ.copy())
         deadline = time.time() + 120
         while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 2):
