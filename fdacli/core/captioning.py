@@ -141,7 +141,6 @@ class EndpointCaptioner:
     def __call__(self, work: tuple[VideoItem, ClipSpec | Exception]) -> Record:
         from fdacli.core.llm_client import AuthError, LLMError
         from fdacli.core.grids import jpeg_data_url
-        from fdacli.core.preannotation import ClipItem
 
         item, spec = work
         t0 = time.perf_counter()
@@ -150,7 +149,7 @@ class EndpointCaptioner:
             if isinstance(spec, Exception):
                 raise spec
             text = instruction_for(item.id, self.opts)
-            images = self.grids.images(ClipItem(spec.id, spec.video, spec.key_frames, spec.key_frame_boxes))
+            images = self.grids.images(spec)
             content = [{"type": "text", "text": text}] + [{"type": "image_url", "image_url": {"url": jpeg_data_url(g)}} for g in images]
             reply = self.client.complete([{"role": "user", "content": content}], purpose="caption", prompt_version="fda-caption-v1")
         except AuthError:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from fdacli.core import prompts
+from fdacli.core.clips import ClipSpec
 from fdacli.core.crops import square_crop
 from fdacli.core.inputs import safe_relpath
 from fdacli.core.grids import jpeg_data_url, make_grids
@@ -24,14 +24,7 @@ from fdacli.core.records import Record, error_record
 from fdacli.core.video import VideoError, read_frames
 
 
-@dataclass(frozen=True)
-class ClipItem:
-    """A tracked clip: what `fda track` wrote about it."""
-
-    id: str
-    video: str
-    key_frames: tuple[int, ...]
-    key_frame_boxes: tuple[Any, ...]
+ClipItem = ClipSpec  # a tracked clip: what `fda track` wrote about it (shared with training and captioning)
 
 
 @dataclass
