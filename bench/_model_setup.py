@@ -16,7 +16,7 @@ import media  # noqa: E402
 
 def base_llm(kind: str, work: Path) -> Path:
     """smollm2: SmolLM2-135M-Instruct, dequantised once into $FDA_CACHE_DIR; 7b: Mistral-7B-shaped random bf16."""
-    from fdacli.core.cache import default_cache_dir
+    from fdacli.core.llm.cache import default_cache_dir
     from fdacli.core.model.tiny import mistral_7b_shaped, smollm2_base
 
     if kind == "7b":
@@ -37,9 +37,9 @@ def tower(kind: str, work: Path) -> Path:
 
 def train_file(work: Path, n: int, frames: int) -> tuple[Path, Path]:
     """``n`` training samples over the composed clips and carphone, tracked for real."""
-    from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
-    from fdacli.core.inputs import VideoItem
-    from fdacli.core.instructions import conversation
+    from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+    from fdacli.core.run.inputs import VideoItem
+    from fdacli.core.dataset.instructions import conversation
 
     refs = json.loads((ROOT / "tests" / "data" / "fec_bench_refs_slice.json").read_text())
     videos = [media.compose(work / "one.mp4", media.ONE_PERSON), media.compose(work / "two.mp4", media.TWO_CROSSING), media.carphone()]

@@ -33,11 +33,11 @@ def main() -> None:
     setup.cpu_threads()
     import torch
 
-    from fdacli.core.captioning import CaptionOptions, ClipSource, LocalCaptioner
-    from fdacli.core.inputs import VideoItem
+    from fdacli.core.caption.captioning import CaptionOptions, ClipSource, LocalCaptioner
+    from fdacli.core.run.inputs import VideoItem
     from fdacli.core.model import checkpoint as ckpt
     from fdacli.core.model.config import FaceTrackMMConfig
-    from fdacli.core.records import read_jsonl
+    from fdacli.core.run.records import read_jsonl
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import media  # noqa: E402
 
 from fdacli.core.faces import make_detector  # noqa: E402
-from fdacli.core.video import analysis_size, iter_frames, probe, resample_indices  # noqa: E402
+from fdacli.core.media.video import analysis_size, iter_frames, probe, resample_indices  # noqa: E402
 
 
 def frames_of(path: Path, max_side: int = 512):

@@ -29,9 +29,9 @@ REFS = ROOT.parent / "shared" / "data" / "fec_bench_refs_dev.json"
 
 from fake_openai import FakeOpenAI, fec_judge  # noqa: E402
 
-from fdacli.core.judges.local import LocalJudge  # noqa: E402
-from fdacli.core.metrics.ngram import rouge_l_f1  # noqa: E402
-from fdacli.core.scoring import Captions, EventStore, score_model  # noqa: E402
+from fdacli.core.score.judges.local import LocalJudge  # noqa: E402
+from fdacli.core.score.metrics.ngram import rouge_l_f1  # noqa: E402
+from fdacli.core.score.scoring import Captions, EventStore, score_model  # noqa: E402
 
 
 def main() -> None:

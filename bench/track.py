@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from media import ONE_PERSON, THREE_PEOPLE, compose  # noqa: E402
 
-from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions  # noqa: E402
-from fdacli.core.inputs import VideoItem  # noqa: E402
-from fdacli.core.tracking import TrackerConfig  # noqa: E402
-from fdacli.core.video import iter_frames, probe, resample_indices  # noqa: E402
+from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions  # noqa: E402
+from fdacli.core.run.inputs import VideoItem  # noqa: E402
+from fdacli.core.track.tracker import TrackerConfig  # noqa: E402
+from fdacli.core.media.video import iter_frames, probe, resample_indices  # noqa: E402
 
 
 def decode_only(path: Path) -> float:
@@ -55,8 +55,8 @@ def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, dict]:
 def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
     code = (
         "import sys;sys.path.insert(0,%r);"
-        "from fdacli.core.face_tracking import FaceTrackingModule,TrackOptions;"
-        "from fdacli.core.inputs import VideoItem;o=TrackOptions(detector=%r);o.tracker.embed_every=%d;"
+        "from fdacli.core.track.pipeline import FaceTrackingModule,TrackOptions;"
+        "from fdacli.core.run.inputs import VideoItem;o=TrackOptions(detector=%r);o.tracker.embed_every=%d;"
         "FaceTrackingModule(o)(VideoItem('x',%r));"
         # VmHWM, not ru_maxrss: on Linux ru_maxrss carries the forked parent's peak across exec.
         "print([int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"

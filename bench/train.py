@@ -27,7 +27,7 @@ import _model_setup as setup
 def run(train: Path, tracks: Path, llm: Path, tower: Path, frames: int, batch: int, steps: int, work: Path) -> dict:
     import torch
 
-    from fdacli.core import training
+    from fdacli.core.train import training
     from fdacli.core.model.config import FaceTrackMMConfig
 
     cfg = FaceTrackMMConfig(llm=str(llm), vision_tower=str(tower), num_frames=frames)

@@ -36,7 +36,7 @@ _modules: dict = {}
 @pytest.fixture(scope="session")
 def tracker_module():
     """Build (once) a FaceTrackingModule for a detector name."""
-    from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
+    from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
 
     def get(detector: str = "yunet", **kw):
         key = (detector, tuple(sorted(kw.items())))
@@ -81,9 +81,9 @@ def ft_data(tmp_path_factory, clips, carphone) -> dict[str, Path]:
     """Real clips tracked by `fda track`'s module, and instruction data built from them (short captions)."""
     import json
 
-    from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
-    from fdacli.core.inputs import VideoItem
-    from fdacli.core.instructions import conversation
+    from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+    from fdacli.core.run.inputs import VideoItem
+    from fdacli.core.dataset.instructions import conversation
 
     d = tmp_path_factory.mktemp("ft")
     module = FaceTrackingModule(TrackOptions(key_frames=4))

@@ -15,7 +15,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from fdacli.core.judges.local import extract_events, opposite
+from fdacli.core.score.judges.local import extract_events, opposite
 
 
 class FakeOpenAI:

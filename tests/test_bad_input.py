@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import media
-from fdacli.core.inputs import VideoItem
+from fdacli.core.run.inputs import VideoItem
 
 
 def rec_for(module, path):

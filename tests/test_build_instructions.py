@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fdacli.core.instructions import INSTRUCTIONS, strip_inferences
+from fdacli.core.dataset.instructions import INSTRUCTIONS, strip_inferences
 
 DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from fdacli.core.inputs import collect_videos
-from fdacli.core.records import RecordError
+from fdacli.core.run.inputs import collect_videos
+from fdacli.core.run.records import RecordError
 
 
 def test_folder_ids_are_relative_paths(tmp_path):
@@ -49,7 +49,7 @@ def test_manifest_rejects_non_finite_times(tmp_path):
 
 
 def test_ids_cannot_escape_output_folders():
-    from fdacli.core.inputs import safe_relpath
+    from fdacli.core.run.inputs import safe_relpath
 
     assert safe_relpath("../../etc/x") == "etc/x"
     assert safe_relpath("/abs/clip") == "abs/clip"

@@ -3,8 +3,8 @@
 import pytest
 
 from fake_openai import FakeOpenAI
-from fdacli.core.cache import DiskCache
-from fdacli.core.llm_client import LLMClient, LLMConfig, LLMError, ParseError, parse_structured
+from fdacli.core.llm.cache import DiskCache
+from fdacli.core.llm.client import LLMClient, LLMConfig, LLMError, ParseError, parse_structured
 
 MSG = [{"role": "user", "content": "Extract events."}]
 

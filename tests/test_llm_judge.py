@@ -2,9 +2,9 @@
 
 import pytest
 
-from fdacli.core.judges.llm import _matrix, _relation
-from fdacli.core.llm_client import ParseError
-from fdacli.core.metrics.tem import NONE, OPPOSITE, SAME
+from fdacli.core.score.judges.llm import _matrix, _relation
+from fdacli.core.llm.client import ParseError
+from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
 
 
 def row(p, *gts):

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fdacli.core.judges.local import LocalJudge, extract_events, opposite
-from fdacli.core.metrics.tem import OPPOSITE, tem_score
+from fdacli.core.score.judges.local import LocalJudge, extract_events, opposite
+from fdacli.core.score.metrics.tem import OPPOSITE, tem_score
 
 REFS = json.loads((Path(__file__).parent / "data" / "fec_bench_refs_slice.json").read_text())
 

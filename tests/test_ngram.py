@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fdacli.core.metrics.ngram import cider_d, python_ptb_tokenize, rouge_l_coco, rouge_l_f1, tokenize
+from fdacli.core.score.metrics.ngram import cider_d, python_ptb_tokenize, rouge_l_coco, rouge_l_f1, tokenize
 
 REFS = json.loads((Path(__file__).parent / "data" / "fec_bench_refs_slice.json").read_text())
 

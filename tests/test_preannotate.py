@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fake_openai import FakeOpenAI
-from fdacli.core.grids import decode_data_url, make_grids
+from fdacli.core.media.grids import decode_data_url, make_grids
 
 COLOURS = [(230, 30, 30), (30, 230, 30), (30, 30, 230), (230, 230, 30), (230, 30, 230), (30, 230, 230), (240, 240, 240)]
 FDA = [sys.executable, "-m", "fdacli.cli"]

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from fdacli.core.records import RecordError, ResumableWriter, error_record, read_jsonl
+from fdacli.core.run.records import RecordError, ResumableWriter, error_record, read_jsonl
 
 
 def test_read_jsonl_reports_file_and_line(tmp_path):

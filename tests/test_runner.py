@@ -7,8 +7,8 @@ from functools import partial
 
 import pytest
 
-from fdacli.core import runner
-from fdacli.core.records import ResumableWriter, read_jsonl
+from fdacli.core.run import runner
+from fdacli.core.run.records import ResumableWriter, read_jsonl
 
 
 @dataclass(frozen=True)

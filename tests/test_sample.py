@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 import media
-from fdacli.core.sampling import quotas
+from fdacli.core.sample.sampling import quotas
 
 COUNTS = {"happy": 5, "sad": 2, "angry": 4}
 
@@ -73,7 +73,7 @@ def test_trim_and_export(tree, tmp_path):
     assert len(recs) == 3 and all(r["duration"] == pytest.approx(0.5, abs=0.05) for r in recs)
     r = recs[0]
     assert r["source_start"] == 0.2 and r["source_end"] == pytest.approx(0.7, abs=0.05)
-    from fdacli.core.video import probe
+    from fdacli.core.media.video import probe
 
     info = probe(out.parent / r["video"])  # paths are relative to the manifest
     assert info.num_frames == 5 and info.width == 96  # 0.2 s .. 0.7 s at 10 fps

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fdacli.core.metrics.tem import NONE, OPPOSITE, SAME, lcs_length, tem_score
+from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME, lcs_length, tem_score
 
 S, O, N = SAME, OPPOSITE, NONE
 

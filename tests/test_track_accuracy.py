@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fdacli.core.inputs import VideoItem
+from fdacli.core.run.inputs import VideoItem
 
 
 def run(module, path, vid="v"):

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from fdacli.core.faces.base import Face, l2_normalise
-from fdacli.core.keyframes import select_key_frames
-from fdacli.core.main_character import TrackStats, select_main, track_stats
-from fdacli.core.tracking import Tracker, TrackerConfig
-from fdacli.core.tracking.association import assign, iou_matrix
-from fdacli.core.tracking.kalman import CHI2_95_4DOF, BoxKalman, xyah_to_xyxy, xyxy_to_xyah
-from fdacli.core.video import VideoInfo, resample_indices, uniform_positions
+from fdacli.core.track.keyframes import select_key_frames
+from fdacli.core.track.main_character import TrackStats, select_main, track_stats
+from fdacli.core.track.tracker import Tracker, TrackerConfig
+from fdacli.core.track.tracker.association import assign, iou_matrix
+from fdacli.core.track.tracker.kalman import CHI2_95_4DOF, BoxKalman, xyah_to_xyxy, xyxy_to_xyah
+from fdacli.core.media.video import VideoInfo, resample_indices, uniform_positions
 
 
 def face(box, score=0.95):

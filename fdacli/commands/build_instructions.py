@@ -26,8 +26,8 @@ def build_instructions(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Turn annotations into instruction-tuning conversations (one of 20 phrasings per clip) and a train/test split."""
-    from fdacli.core import instructions as ins
-    from fdacli.core.records import RecordError, atomic_write_bytes, dumps, read_jsonl
+    from fdacli.core.dataset import instructions as ins
+    from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps, read_jsonl
 
     if output is None and not stats:
         fail("give -o/--output, or --stats to only look at the data")

@@ -46,10 +46,10 @@ def caption(
 
     Under `accelerate launch` each process captions its shard and the first process merges them into OUTPUT.
     """
-    from fdacli.core import runner
-    from fdacli.core.captioning import CaptionOptions, ClipSource, instruction_for
-    from fdacli.core.inputs import collect_videos
-    from fdacli.core.records import RecordError, read_jsonl
+    from fdacli.core.run import runner
+    from fdacli.core.caption.captioning import CaptionOptions, ClipSource, instruction_for
+    from fdacli.core.run.inputs import collect_videos
+    from fdacli.core.run.records import RecordError, read_jsonl
 
     if (model is None) == (backend is None):
         fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL")
@@ -119,7 +119,7 @@ def caption(
 
 
 def _local(model: Path, opts, base_llm, precision: str, attn: str):
-    from fdacli.core.captioning import LocalCaptioner
+    from fdacli.core.caption.captioning import LocalCaptioner
 
     if not model.is_dir():
         fail(f"checkpoint folder not found: {model}")
@@ -138,9 +138,9 @@ def _local(model: Path, opts, base_llm, precision: str, attn: str):
 
 def _endpoint(name, opts, base_url, api_key_env, temperature, max_tokens, concurrency, timeout, max_retries, face_crops,
               cache_dir, no_cache):
-    from fdacli.core.cache import open_cache
-    from fdacli.core.captioning import EndpointCaptioner
-    from fdacli.core.llm_client import LLMClient, LLMConfig
+    from fdacli.core.llm.cache import open_cache
+    from fdacli.core.caption.captioning import EndpointCaptioner
+    from fdacli.core.llm.client import LLMClient, LLMConfig
 
     try:
         config = LLMConfig(model=name, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
@@ -155,8 +155,8 @@ def _endpoint(name, opts, base_url, api_key_env, temperature, max_tokens, concur
 
 def _run(worker, source, todo, writer, batch_size: int, concurrency: int):
     """Records in completion order: batches through a local model, a thread pool for an endpoint."""
-    from fdacli.core import runner
-    from fdacli.core.captioning import EndpointCaptioner
+    from fdacli.core.run import runner
+    from fdacli.core.caption.captioning import EndpointCaptioner
 
     def with_spec(item):
         try:

@@ -54,13 +54,13 @@ def finetune(
 
     Checkpoints (adapter, projectors, optimizer, scheduler, RNG) every --save-steps; each one resumes and captions.
     """
-    from fdacli.core import launch
+    from fdacli.core.run import dist as launch
 
     if gpus is not None and not launch.under_launcher() and not dry_run:
         _relaunch(gpus, accelerate_config)
-    from fdacli.core import training
+    from fdacli.core.train import training
     from fdacli.core.model.config import FaceTrackMMConfig
-    from fdacli.core.records import RecordError
+    from fdacli.core.run.records import RecordError
 
     if not train.is_file():
         fail(f"training file not found: {train}")
@@ -109,7 +109,7 @@ def _world_size() -> int:
 def _relaunch(gpus: int, config: Optional[Path]) -> None:
     import subprocess
 
-    from fdacli.core import launch
+    from fdacli.core.run import dist as launch
 
     if gpus < 1:
         fail("--gpus must be at least 1")
@@ -122,7 +122,7 @@ def _relaunch(gpus: int, config: Optional[Path]) -> None:
 def _resume_point(output: Path, resume: Optional[str], overwrite: bool) -> Optional[Path]:
     import shutil
 
-    from fdacli.core import training
+    from fdacli.core.train import training
 
     if overwrite and output.exists() and _is_main():
         for p in list(output.glob("checkpoint-*")) + [output / n for n in ("runs", "merged")]:
@@ -150,7 +150,7 @@ def _is_main() -> bool:
 def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool, quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from fdacli.core import training
+    from fdacli.core.train import training
     from fdacli.core.model import checkpoint as ckpt
 
     main = _is_main()

@@ -31,11 +31,11 @@ def preannotate(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Send each clip's key frames as 2x2 grids with the supplement's prompt; write one draft caption per clip."""
-    from fdacli.core import runner
-    from fdacli.core.cache import open_cache
-    from fdacli.core.llm_client import LLMClient, LLMConfig
-    from fdacli.core.preannotation import PreannotateOptions, Preannotator, items_from_tracks
-    from fdacli.core.records import RecordError, read_jsonl
+    from fdacli.core.run import runner
+    from fdacli.core.llm.cache import open_cache
+    from fdacli.core.llm.client import LLMClient, LLMConfig
+    from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator, items_from_tracks
+    from fdacli.core.run.records import RecordError, read_jsonl
 
     import os
 

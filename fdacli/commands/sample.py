@@ -28,10 +28,10 @@ def sample(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Sample clips uniformly over labels per dataset, or cut face-bearing clips from movies, into a manifest."""
-    from fdacli.core import sampling
-    from fdacli.core.inputs import safe_relpath
-    from fdacli.core.records import RecordError, atomic_write_bytes, dumps
-    from fdacli.core.video import VideoError
+    from fdacli.core.sample import sampling
+    from fdacli.core.run.inputs import safe_relpath
+    from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps
+    from fdacli.core.media.video import VideoError
 
     if not sources and not clips_from:
         fail("give dataset sources, or --clips-from for movie mode")

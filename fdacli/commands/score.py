@@ -39,13 +39,13 @@ def score(
 ) -> None:
     """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
     from fdacli import __version__
-    from fdacli.core.cache import open_cache
+    from fdacli.core.llm.cache import open_cache
     import sqlite3
 
-    from fdacli.core.judges import make_judge
-    from fdacli.core.llm_client import AuthError
-    from fdacli.core.records import RecordError, atomic_write_bytes
-    from fdacli.core.scoring import METRICS, EventStore, load_captions, score_model
+    from fdacli.core.score.judges import make_judge
+    from fdacli.core.llm.client import AuthError
+    from fdacli.core.run.records import RecordError, atomic_write_bytes
+    from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
 
     chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
     if bad := [m for m in chosen if m not in METRICS]:
@@ -102,7 +102,7 @@ def score(
     atomic_write_bytes(output, json.dumps(result, indent=1, ensure_ascii=False).encode("utf-8"))
     cache.close()
     if report:
-        from fdacli.core.score_report import write_report
+        from fdacli.core.score.report import write_report
 
         write_report(result, report)
     if not quiet:

@@ -45,12 +45,12 @@ def track(
 
     Under `accelerate launch` each process takes its shard of the videos and the first process merges the results into OUTPUT.
     """
-    from fdacli.core import runner
-    from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
+    from fdacli.core.run import runner
+    from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
     from fdacli.core.faces import DETECTORS
-    from fdacli.core.inputs import collect_videos
-    from fdacli.core.records import RecordError
-    from fdacli.core.tracking import TrackerConfig
+    from fdacli.core.run.inputs import collect_videos
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.track.tracker import TrackerConfig
 
     if detector.lower() not in DETECTORS:
         fail(f"unknown detector {detector!r}; choose one of: {', '.join(DETECTORS)}")

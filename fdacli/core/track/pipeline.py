@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fdacli.core.inputs import VideoItem, safe_relpath
-from fdacli.core.keyframes import select_key_frames
-from fdacli.core.main_character import select_main, track_stats
-from fdacli.core.records import Record, error_record
-from fdacli.core.tracking import Tracker, TrackerConfig
-from fdacli.core.video import VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
+from fdacli.core.run.inputs import VideoItem, safe_relpath
+from fdacli.core.track.keyframes import select_key_frames
+from fdacli.core.track.main_character import select_main, track_stats
+from fdacli.core.run.records import Record, error_record
+from fdacli.core.track.tracker import Tracker, TrackerConfig
+from fdacli.core.media.video import VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
 
 
 @dataclass
@@ -152,8 +152,9 @@ class FaceTrackingModule:
             self._free.put(det)
 
     def _write_images(self, item: VideoItem, rec: Record) -> None:
-        from fdacli.core import crops, viz
-        from fdacli.core.video import read_frames
+        from fdacli.core.media import crops
+        from fdacli.core.track import viz
+        from fdacli.core.media.video import read_frames
 
         frames = read_frames(item.video, rec["key_frames"])
         if self.opts.crops_dir:

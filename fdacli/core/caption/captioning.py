@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.clips import ClipSpec, clip_pixels, resolve_video
-from fdacli.core.inputs import VideoItem
-from fdacli.core.instructions import INSTRUCTIONS, choose_instruction
-from fdacli.core.records import Record, error_record
-from fdacli.core.video import VideoError
+from fdacli.core.media.clips import ClipSpec, clip_pixels, resolve_video
+from fdacli.core.run.inputs import VideoItem
+from fdacli.core.dataset.instructions import INSTRUCTIONS, choose_instruction
+from fdacli.core.run.records import Record, error_record
+from fdacli.core.media.video import VideoError
 
 
 @dataclass
@@ -62,7 +62,7 @@ class ClipSource:
     def _track(self, item: VideoItem) -> Record:
         with self._lock:
             if self._tracker is None:
-                from fdacli.core.face_tracking import FaceTrackingModule, TrackOptions
+                from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
 
                 self._tracker = FaceTrackingModule(TrackOptions(detector=self.detector, key_frames=self.key_frames))
             return self._tracker(item)
@@ -133,14 +133,14 @@ class EndpointCaptioner:
     """Captions from an OpenAI-compatible vision model, sent the pre-annotation frame grids."""
 
     def __init__(self, client, opts: CaptionOptions, face_crops: bool = False, cell: int = 384) -> None:
-        from fdacli.core.preannotation import PreannotateOptions, Preannotator
+        from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator
 
         self.client, self.opts = client, opts
         self.grids = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops))
 
     def __call__(self, work: tuple[VideoItem, ClipSpec | Exception]) -> Record:
-        from fdacli.core.llm_client import AuthError, LLMError
-        from fdacli.core.grids import jpeg_data_url
+        from fdacli.core.llm.client import AuthError, LLMError
+        from fdacli.core.media.grids import jpeg_data_url
 
         item, spec = work
         t0 = time.perf_counter()

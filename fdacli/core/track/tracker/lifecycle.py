@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fdacli.core.faces.base import Face, l2_normalise
-from fdacli.core.tracking.association import INFEASIBLE, assign, cosine_distance, iou_matrix
-from fdacli.core.tracking.kalman import CHI2_95_4DOF, BoxKalman
+from fdacli.core.track.tracker.association import INFEASIBLE, assign, cosine_distance, iou_matrix
+from fdacli.core.track.tracker.kalman import CHI2_95_4DOF, BoxKalman
 
 TENTATIVE, CONFIRMED, DELETED = "tentative", "confirmed", "deleted"
 

@@ -22,13 +22,13 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from fdacli.core.clips import ClipSpec, clip_pixels, spec_from_record
+from fdacli.core.media.clips import ClipSpec, clip_pixels, spec_from_record
 from fdacli.core.model import checkpoint as ckpt
 from fdacli.core.model import prompting
 from fdacli.core.model.config import FaceTrackMMConfig
 from fdacli.core.model.facetrack_mm import Batch
-from fdacli.core.records import RecordError, read_jsonl
-from fdacli.core.video import VideoError
+from fdacli.core.run.records import RecordError, read_jsonl
+from fdacli.core.media.video import VideoError
 
 STATE = "trainer_state.json"
 OPTIMIZER = "optimizer.pt"

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from fdacli import __version__
-from fdacli.core.metrics.tem import NONE, OPPOSITE, SAME
+from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
 
 VERSION = "local-v1"
 MAX_EVENTS = 10

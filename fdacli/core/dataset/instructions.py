@@ -99,7 +99,7 @@ class Stats:
     top_keywords: Counter = field(default_factory=Counter)
 
     def add(self, source: str, caption: str, duration: float | None) -> None:
-        from fdacli.core.judges.local import ACTIONS
+        from fdacli.core.score.judges.local import ACTIONS
 
         words = caption.split()
         kws = [m.group(0) for m in ACTIONS.finditer(caption.lower())]

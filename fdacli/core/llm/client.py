@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from fdacli.core.cache import DiskCache, NullCache, cache_key
-from fdacli.core.runner import StopRun
+from fdacli.core.llm.cache import DiskCache, NullCache, cache_key
+from fdacli.core.run.runner import StopRun
 
 
 class LLMError(RuntimeError):

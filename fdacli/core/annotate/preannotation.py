@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fdacli.core import prompts
-from fdacli.core.clips import ClipSpec
-from fdacli.core.crops import square_crop
-from fdacli.core.inputs import safe_relpath
-from fdacli.core.grids import jpeg_data_url, make_grids
-from fdacli.core.llm_client import AuthError, LLMClient, LLMError
-from fdacli.core.records import Record, error_record
-from fdacli.core.video import VideoError, read_frames
+from fdacli.core.llm import prompts
+from fdacli.core.media.clips import ClipSpec
+from fdacli.core.media.crops import square_crop
+from fdacli.core.run.inputs import safe_relpath
+from fdacli.core.media.grids import jpeg_data_url, make_grids
+from fdacli.core.llm.client import AuthError, LLMClient, LLMError
+from fdacli.core.run.records import Record, error_record
+from fdacli.core.media.video import VideoError, read_frames
 
 
 ClipItem = ClipSpec  # a tracked clip: what `fda track` wrote about it (shared with training and captioning)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.records import Record, ResumableWriter, error_record, read_jsonl
+from fdacli.core.run.records import Record, ResumableWriter, error_record, read_jsonl
 
 
 class StopRun(Exception):

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from fdacli.core.crops import square_crop
-from fdacli.core.video import VideoError, read_frames, uniform_positions
+from fdacli.core.media.crops import square_crop
+from fdacli.core.media.video import VideoError, read_frames, uniform_positions
 
 
 @dataclass(frozen=True)

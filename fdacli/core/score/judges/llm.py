@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 from fdacli import __version__
-from fdacli.core import prompts
-from fdacli.core.cache import DiskCache, NullCache
-from fdacli.core.llm_client import LLMClient, LLMConfig, ParseError, parse_structured
-from fdacli.core.metrics.tem import NONE, OPPOSITE, SAME
+from fdacli.core.llm import prompts
+from fdacli.core.llm.cache import DiskCache, NullCache
+from fdacli.core.llm.client import LLMClient, LLMConfig, ParseError, parse_structured
+from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
 
 MAX_EVENTS = 10
 

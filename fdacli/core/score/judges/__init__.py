@@ -15,11 +15,11 @@ from typing import Any
 def make_judge(spec: str, **kw: Any):
     """``local`` or ``openai:MODEL``."""
     if spec == "local":
-        from fdacli.core.judges.local import LocalJudge
+        from fdacli.core.score.judges.local import LocalJudge
 
         return LocalJudge()
     if spec.startswith("openai:") and len(spec) > len("openai:"):
-        from fdacli.core.judges.llm import LLMJudge
+        from fdacli.core.score.judges.llm import LLMJudge
 
         return LLMJudge(spec.split(":", 1)[1], **kw)
     raise ValueError(f"unknown judge {spec!r}: use 'local' or 'openai:MODEL'")

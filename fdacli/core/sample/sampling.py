@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.inputs import VIDEO_SUFFIXES
-from fdacli.core.records import RecordError, read_jsonl
-from fdacli.core.video import VideoError, probe
+from fdacli.core.run.inputs import VIDEO_SUFFIXES
+from fdacli.core.run.records import RecordError, read_jsonl
+from fdacli.core.media.video import VideoError, probe
 
 
 @dataclass
@@ -165,7 +165,7 @@ def movie_clips(
 ) -> tuple[list[Candidate], list[tuple[str, str]]]:
     """Random windows with a large enough face; returns kept clips and (source, reason) for rejects."""
     from fdacli.core.faces import make_detector
-    from fdacli.core.video import analysis_size, iter_frames
+    from fdacli.core.media.video import analysis_size, iter_frames
 
     detector = make_detector(detector_name)
     rng = random.Random(seed)
@@ -213,7 +213,7 @@ def export_clip(src: str, start: float, end: float, out: Path) -> None:
     """Write [start, end) of ``src`` as its own MPEG-4 file at the source frame rate."""
     import cv2
 
-    from fdacli.core.video import iter_frames
+    from fdacli.core.media.video import iter_frames
 
     info = probe(src)
     # half-up, as the tracker's resampling rounds: an exported clip holds the frames a trimmed one is analysed on

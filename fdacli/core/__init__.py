@@ -1,0 +1,1 @@
+"""The fdacli library: pipeline stages over a few shared packages (docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Stage: pre-annotation with a multimodal LLM (fda preannotate)."""

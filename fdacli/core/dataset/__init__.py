@@ -1,0 +1,1 @@
+"""Stage: instruction data from annotations and tracks (fda build-instructions)."""

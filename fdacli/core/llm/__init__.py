@@ -1,0 +1,1 @@
+"""The one OpenAI-compatible client, its disk cache and the versioned prompts."""

@@ -1,0 +1,1 @@
+"""Stage: drawing clips from emotion datasets and movies into a manifest (fda sample)."""

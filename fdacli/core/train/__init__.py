@@ -1,0 +1,1 @@
+"""Stage: fine-tuning FaceTrack-MM with LoRA under accelerate (fda finetune)."""
