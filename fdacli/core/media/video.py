@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,6 +89,7 @@ def _reader(path: str | Path, width: int = -1, height: int = -1):  # -> decord.V
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     msg = next((ln.strip() for ln in text if ln.strip() and "Stack trace" not in ln), type(exc).__name__)
+    msg = re.sub(r"^\[[\d:]+\] \S+:\d+: ", "", msg)  # decord's "[08:00:44] /project/src/x.cc:171: " prefix
     return msg[:300]
 
 
@@ -145,22 +147,42 @@ def analysis_size(info: VideoInfo, max_side: int) -> tuple[int, int]:
     return max(2, int(round(info.width * s / 2)) * 2), max(2, int(round(info.height * s / 2)) * 2)
 
 
+class Decoding:
+    """Which decoder served a video: decord, or OpenCV after decord failed on it (``fallback`` says why).
+
+    decord2 on some machines returns 4-channel frames for some small videos and then fails to copy
+    them (``Check failed: from_size == to_size``); OpenCV reads such files fine, sequentially."""
+
+    def __init__(self) -> None:
+        self.fallback: str | None = None
+
+    @property
+    def decoder(self) -> str:
+        return "opencv" if self.fallback else "decord"
+
+
 def iter_frames(
-    path: str | Path, indices: list[int], size: tuple[int, int] | None = None, chunk: int = 32
+    path: str | Path, indices: list[int], size: tuple[int, int] | None = None, chunk: int = 32,
+    decoding: Decoding | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(source_index, RGB frame)`` for sorted ``indices``, decoding in chunks.
 
-    Decoding runs one chunk ahead in a thread so that it overlaps with the caller's work.
+    Decoding runs one chunk ahead in a thread so that it overlaps with the caller's work.  A chunk that
+    decord cannot deliver as (n, h, w, 3) frames is read with OpenCV instead, and so is the rest of the
+    video; ``decoding`` (when given) records that.
     """
     w, h = size if size else (-1, -1)
     vr = _reader(path, width=w, height=h)
     chunks = [indices[i : i + chunk] for i in range(0, len(indices), chunk)]
+    state = decoding or Decoding()
 
     def decode(batch: list[int]) -> np.ndarray:
-        try:
-            return vr.get_batch(batch).asnumpy()
-        except Exception as exc:
-            raise VideoError(f"decoding failed near frame {batch[0]}: {_first_line(exc)}") from None
+        if state.fallback is None:
+            try:
+                return _checked(vr.get_batch(batch).asnumpy(), len(batch), size)
+            except Exception as exc:
+                state.fallback = f"decord failed near frame {batch[0]} ({_first_line(exc)})"
+        return _opencv_frames(path, batch, size)
 
     ahead = _prefetch(decode, chunks)
     try:
@@ -175,15 +197,49 @@ def read_frames(path: str | Path, indices: list[int]) -> np.ndarray:
     if not indices:
         return np.zeros((0, 0, 0, 3), np.uint8)
     vr = _reader(path)
+    order = sorted(set(indices))
     try:
-        order = sorted(set(indices))
-        frames = vr.get_batch(order).asnumpy()
-        pos = {f: i for i, f in enumerate(order)}
-        return frames[[pos[i] for i in indices]]
-    except Exception as exc:
-        raise VideoError(f"cannot read frames of {Path(path).name}: {_first_line(exc)}") from None
+        frames = _checked(vr.get_batch(order).asnumpy(), len(order), None)
+    except Exception:
+        frames = _opencv_frames(path, order, None)  # decord's failure is in the copy, not the file
     finally:
         del vr
+    pos = {f: i for i, f in enumerate(order)}
+    return frames[[pos[i] for i in indices]]
+
+
+def _checked(frames: np.ndarray, n: int, size: tuple[int, int] | None) -> np.ndarray:
+    if frames.ndim != 4 or frames.shape[0] != n or frames.shape[3] != 3:
+        raise ValueError(f"decord returned frames of shape {tuple(frames.shape)}")
+    if size and (frames.shape[2], frames.shape[1]) != tuple(size):
+        raise ValueError(f"decord returned {frames.shape[2]}x{frames.shape[1]} frames, not {size[0]}x{size[1]}")
+    return frames
+
+
+def _opencv_frames(path: str | Path, indices: list[int], size: tuple[int, int] | None) -> np.ndarray:
+    """The frames at sorted ``indices``, read forward with OpenCV (grab to skip, retrieve to keep)."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise VideoError(f"cannot decode {Path(path).name}: neither decord nor OpenCV can read it")
+        out, pos = [], 0
+        for want in indices:
+            while pos <= want:
+                if not cap.grab():
+                    raise VideoError(f"decoding failed at frame {pos} of {Path(path).name}")
+                pos += 1
+            ok, bgr = cap.retrieve()
+            if not ok:
+                raise VideoError(f"decoding failed at frame {want} of {Path(path).name}")
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB if bgr.ndim == 2 else cv2.COLOR_BGR2RGB)
+            if size and (rgb.shape[1], rgb.shape[0]) != tuple(size):
+                rgb = cv2.resize(rgb, tuple(size), interpolation=cv2.INTER_AREA)
+            out.append(rgb)
+        return np.stack(out)
+    finally:
+        cap.release()
 
 
 def uniform_positions(length: int, n: int) -> list[int]:
