@@ -166,3 +166,64 @@ def test_resampling_to_16fps():
     assert list(steps[:8]) == [2, 1, 2, 1, 2, 1, 2, 1]  # half-up rounding keeps 24 fps steps regular
     assert resample_indices(VideoInfo(fps=30.0, num_frames=1, width=8, height=8), 16.0) == [0]  # one-frame video
     assert uniform_positions(160, 16)[0] == 0 and uniform_positions(160, 16)[-1] == 159
+
+
+def test_new_shot_ends_every_track_and_nothing_crosses_it():
+    tr = Tracker(TrackerConfig(embed_every=16))
+    feat = l2_normalise(np.ones((1, 8), np.float32))
+    for f in range(5):
+        tr.step(f, [face([100, 100, 160, 160])], lambda ids: np.repeat(feat, len(ids), 0))
+    tr.new_shot()
+    for f in range(5, 10):  # the same box, the same feature: still a new track after the cut
+        tr.step(f, [face([100, 100, 160, 160])], lambda ids: np.repeat(feat, len(ids), 0))
+    a, b = tr.finished_tracks()
+    assert a.frames == [0, 1, 2, 3, 4] and b.frames == [5, 6, 7, 8, 9]
+
+
+def test_identity_guard_ends_a_track_when_the_person_changes():
+    """Same place, no cut: a fresh feature of somebody else splits the track (refresh frames)."""
+    rng = np.random.default_rng(0)
+    fa, fb = l2_normalise(rng.normal(size=(1, 16))), l2_normalise(rng.normal(size=(1, 16)))
+    tr = Tracker(TrackerConfig(embed_every=4))
+    for f in range(20):
+        who = fa if f < 10 else fb
+        tr.step(f, [face([100 + f, 100, 160 + f, 160])], lambda ids, w=who: np.repeat(w, len(ids), 0))
+    a, b = tr.finished_tracks()
+    assert a.frames[-1] < 12 and b.frames[0] == a.frames[-1] + 1  # split within one refresh period
+    assert all(float(x @ fa[0]) > 0.99 for x in a.features) and all(float(x @ fb[0]) > 0.99 for x in b.features)
+    # with the guard off the same input fuses the two people into one track
+    tr = Tracker(TrackerConfig(embed_every=4, min_identity_sim=-1.0))
+    for f in range(20):
+        who = fa if f < 10 else fb
+        tr.step(f, [face([100 + f, 100, 160 + f, 160])], lambda ids, w=who: np.repeat(w, len(ids), 0))
+    assert len(tr.finished_tracks()) == 1
+
+
+def test_link_identities_across_tracks_never_joins_co_visible_tracks():
+    from fdacli.core.track.identities import link_identities
+
+    rng = np.random.default_rng(1)
+    a, b = l2_normalise(rng.normal(size=(1, 32)))[0], l2_normalise(rng.normal(size=(1, 32)))[0]
+    near = lambda v: [l2_normalise((v + 0.2 * rng.normal(size=32))[None])[0] for _ in range(4)]  # noqa: E731
+    feats = [near(a), near(b), near(a), near(a)]
+    frames = [[0, 1, 2], [0, 1, 2, 3, 4, 5], [4, 5], [1, 2]]  # track 3 is on screen with track 0: another person
+    lab = link_identities(feats, frames)
+    assert lab[0] == 0 and lab[1] == 1 and lab[3] not in (lab[0], lab[1])  # co-visible tracks stay apart
+    assert lab[2] in (lab[0], lab[3])  # track 2 looks like person a: linked to one of the two
+    assert link_identities(feats, frames, link_sim=1.01) == [0, 1, 2, 3]
+    assert link_identities([], []) == []
+
+
+def test_faceness_geometry():
+    from fdacli.core.track.faceness import FacenessConfig, is_face_track, plausible_landmarks
+
+    box = np.array([100, 100, 200, 220], np.float32)
+    upright = np.array([[130, 145], [170, 145], [150, 170], [135, 195], [165, 195]], np.float32)
+    assert plausible_landmarks(box, upright)
+    assert not plausible_landmarks(box, upright[[3, 4, 2, 0, 1]])  # mouth above the eyes
+    assert not plausible_landmarks(box, upright + 200)  # landmarks far outside the box
+    assert not plausible_landmarks(box, np.array([[150, 130], [150, 150], [150, 170], [150, 190], [150, 200]], np.float32))
+    cfg = FacenessConfig()
+    assert is_face_track([0.9] * 5, [upright] * 5, [box] * 5, cfg)
+    assert not is_face_track([0.72] * 5, [upright] * 5, [box] * 5, cfg)  # hovering at the detection threshold
+    assert is_face_track([0.72] * 5, [upright] * 5, [box] * 5, FacenessConfig(enabled=False))

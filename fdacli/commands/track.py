@@ -32,6 +32,11 @@ def track(
     ema_alpha: float = typer.Option(0.9, help="Appearance EMA momentum."),
     lambda_: float = typer.Option(0.98, "--lambda", help="Weight of appearance against motion in the matching cost."),
     gating_threshold: float = typer.Option(9.4877, help="Mahalanobis gate (chi-square, 4 dof, 95%)."),
+    shots: bool = typer.Option(True, "--shots/--no-shots", help="Detect shot cuts; no track crosses one (StrongSORT per shot)."),
+    shot_threshold: float = typer.Option(12.0, help="Content change (mean |ΔHSV| of 64x36 thumbnails, 0-255) that makes a hard cut."),
+    min_identity_sim: float = typer.Option(0.25, help="A track whose fresh identity feature is less similar than this to its history ends there."),
+    link_sim: float = typer.Option(0.4, help="Mean-feature similarity that links tracks into one person across shots and re-entries."),
+    min_track_score: float = typer.Option(0.75, help="Drop tracks whose median detection score is lower (false detections); 0 keeps all."),
     crops: Optional[Path] = typer.Option(None, "--crops", help="Write the main character's face crops at the key frames under DIR/<id>/."),
     crop_margin: float = typer.Option(0.5, help="Margin around the face box, as a fraction of its size."),
     crop_size: int = typer.Option(224, help="Crop side in pixels."),
@@ -50,6 +55,8 @@ def track(
     from fdacli.core.faces import DETECTORS
     from fdacli.core.run.inputs import collect_videos
     from fdacli.core.run.records import RecordError
+    from fdacli.core.track.faceness import FacenessConfig
+    from fdacli.core.track.shots import ShotConfig
     from fdacli.core.track.tracker import TrackerConfig
 
     if detector.lower() not in DETECTORS:
@@ -65,7 +72,7 @@ def track(
 
     cfg = TrackerConfig(
         max_cos_dist=max_cos_dist, max_iou_dist=max_iou_dist, max_age=max_age, n_init=n_init, ema_alpha=ema_alpha,
-        lambda_=lambda_, gating_threshold=gating_threshold, embed_every=embed_every,
+        lambda_=lambda_, gating_threshold=gating_threshold, embed_every=embed_every, min_identity_sim=min_identity_sim,
     )
     # Share the cores among worker processes, and among the processes accelerate put on this machine.
     per_machine = workers * max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
@@ -74,6 +81,8 @@ def track(
         fps=fps, detector=detector.lower(), det_threshold=det_threshold, min_face=min_face, max_side=max_side,
         key_frames=key_frames, tracker=cfg, crops_dir=str(crops) if crops else None, crop_margin=crop_margin,
         crop_size=crop_size, viz_dir=str(viz) if viz else None, threads=threads,
+        shots=ShotConfig(enabled=shots, threshold=shot_threshold), link_sim=link_sim,
+        faceness=FacenessConfig(enabled=min_track_score > 0, min_score=min_track_score),
     )
     try:
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)
@@ -107,9 +116,11 @@ def _summary(records: list[dict], output: Path) -> None:
         if not rs and status == "error":
             continue
         rows.append((
-            status, len(rs), sum(r.get("faces", 0) for r in rs), sum(len(r.get("tracks", [])) for r in rs),
+            status, len(rs), sum(len(r.get("shots", [])) for r in rs), sum(r.get("faces", 0) for r in rs),
+            sum(len(r.get("tracks", [])) for r in rs), sum(len(r.get("identities", [])) for r in rs),
             sum(len(r.get("main_track_ids", [])) for r in rs), f"{sum(r.get('seconds', 0) for r in rs):.1f}",
         ))
-    console.print(table(f"fda track → {output}", ["status", "videos", "faces", "tracks", "main tracks", "seconds"], rows))
+    cols = ["status", "videos", "shots", "faces", "tracks", "people", "main tracks", "seconds"]
+    console.print(table(f"fda track → {output}", cols, rows))
     for r in [r for r in records if r.get("status") == "error"][:10]:
         flag("error", "red", f"{r['id']}: {r.get('error')}")

@@ -1,9 +1,10 @@
 """The dynamic video face tracking module (paper §4.2.2): one video in, one tracks record out.
 
-16-fps resampling → face detection with landmarks → identity features → StrongSORT-style tracking →
-per-trajectory (area, similarity) → 2-means main-character split → key frames showing the main
-character → optional face crops and a contact sheet.  Detection runs at an analysis size (long side
-``max_side``); everything written out is in source pixels.
+16-fps resampling → face detection with landmarks → shot boundaries → identity features →
+StrongSORT-style tracking within each shot → tracks that are not faces dropped → tracks linked into
+identities across shots and re-entries → per-identity (area, similarity) → 2-means main-character
+split → key frames showing the main character → optional face crops and a contact sheet.
+Detection runs at an analysis size (long side ``max_side``); everything written out is in source pixels.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from fdacli.core.media.video import Decoding, VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
 from fdacli.core.run.inputs import VideoItem, safe_relpath
+from fdacli.core.run.records import Record, error_record
+from fdacli.core.track.faceness import FacenessConfig, is_face_track
+from fdacli.core.track.identities import link_identities
 from fdacli.core.track.keyframes import select_key_frames
 from fdacli.core.track.main_character import select_main, track_stats
-from fdacli.core.run.records import Record, error_record
+from fdacli.core.track.shots import ShotConfig, shot_spans, with_shots
 from fdacli.core.track.tracker import Tracker, TrackerConfig
-from fdacli.core.media.video import VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
 
 
 @dataclass
@@ -35,6 +39,9 @@ class TrackOptions:
     max_side: int = 512
     key_frames: int = 16
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    shots: ShotConfig = field(default_factory=ShotConfig)
+    faceness: FacenessConfig = field(default_factory=FacenessConfig)
+    link_sim: float = 0.4  # mean-feature cosine similarity that links two tracks into one identity
     crops_dir: str | None = None
     crop_margin: float = 0.5
     crop_size: int = 224
@@ -79,16 +86,32 @@ class FaceTrackingModule:
                 f"no frames between start={item.start} and end={item.end} (video is {info.duration:.2f} s long)"
             )
         aw, ah = analysis_size(info, o.max_side)
+        decoding = Decoding()
         tracker = Tracker(o.tracker)
-        for idx, frame, faces in self._detections(iter_frames(item.video, sampled, size=(aw, ah))):
-            tracker.step(idx, faces, lambda ids, fr=frame, fs=faces: self.embedder.embed(fr, [fs[i] for i in ids]))
+        starts: list[int] = []  # positions in `sampled` where a shot begins
+        suspicious = o.shots.suspicious * o.shots.threshold
+        frames = self._detections(iter_frames(item.video, sampled, size=(aw, ah), decoding=decoding))
+        for idx, frame, faces, shot in with_shots(frames, o.shots):
+            if shot.boundary:
+                tracker.new_shot()
+                starts.append(shot.index)
+            embed = lambda ids, fr=frame, fs=faces: self.embedder.embed(fr, [fs[i] for i in ids])  # noqa: E731
+            tracker.step(idx, faces, embed, refresh=shot.change >= suspicious)
 
-        tracks = tracker.finished_tracks()
-        stats = [track_stats(t.boxes, t.features, float(aw * ah)) for t in tracks]
-        is_main = select_main(stats)
+        found = tracker.finished_tracks()
+        tracks = [t for t in found if is_face_track(t.scores, t.landmarks, t.boxes, o.faceness)]
+        frame_area = float(aw * ah)
+        stats = [track_stats(t.boxes, t.features, frame_area) for t in tracks]
+        labels = link_identities([t.features for t in tracks], [t.frames for t in tracks], o.link_sim)
+        people = _identities(tracks, labels, frame_area)
+        main_people = select_main([p["stats"] for p in people])
+        shots = shot_spans(sampled, starts)
         sx, sy = info.width / aw, info.height / ah
         # Renumbered 1..K in order of appearance: internal ids have gaps left by discarded tentative tracks.
-        out_tracks = [_track_json(k, t, s, m, sx, sy) for k, (t, s, m) in enumerate(zip(tracks, stats, is_main), start=1)]
+        out_tracks = [
+            _track_json(k, t, s, labels[k - 1] + 1, main_people[labels[k - 1]], _shot_of(t.frames[0], shots), sx, sy)
+            for k, (t, s) in enumerate(zip(tracks, stats), start=1)
+        ]
         main_tracks = [t for t in out_tracks if t["is_main"]]
         with_main = {f for t in main_tracks for f in t["frames"]}
         key_frames = select_key_frames(sampled, with_main, o.key_frames)
@@ -107,14 +130,24 @@ class FaceTrackingModule:
             "sample_fps": round(effective_fps(info, o.fps), 4),
             "analysis_size": [aw, ah],
             "detector": self.detector.name,
+            "decoder": decoding.decoder,
             "sampled_frames": sampled,
+            "shots": shots,
             "faces": tracker.detections,
             "embedded_faces": tracker.embedded,
+            "rejected_tracks": len(found) - len(tracks),
             "tracks": out_tracks,
+            "identities": [
+                {"identity": k, "track_ids": [t["track_id"] for t in out_tracks if t["identity"] == k], "is_main": m,
+                 "area": round(p["stats"].area, 5), "similarity": round(p["stats"].similarity, 5)}
+                for k, (p, m) in enumerate(zip(people, main_people), start=1)
+            ],
             "main_track_ids": [t["track_id"] for t in main_tracks],
             "key_frames": key_frames,
             "key_frame_boxes": [_main_box_at(main_tracks, f) for f in key_frames],
         }
+        if decoding.fallback:
+            rec["decoder_fallback"] = decoding.fallback
         if item.extra:
             rec["meta"] = item.extra
         if o.crops_dir or o.viz_dir:
@@ -167,10 +200,31 @@ class FaceTrackingModule:
             rec["viz"] = str(path)
 
 
-def _track_json(track_id: int, t, stats, is_main: bool, sx: float, sy: float) -> Record:
+def _identities(tracks: list, labels: list[int], frame_area: float) -> list[dict]:
+    """Per identity (by label): the paper's two features over all of that person's tracks."""
+    people = []
+    for k in range(max(labels, default=-1) + 1):
+        mine = [t for t, lab in zip(tracks, labels) if lab == k]
+        boxes = [b for t in mine for b in t.boxes]
+        feats = [f for t in mine for f in t.features]
+        people.append({"stats": track_stats(boxes, feats, frame_area)})
+    return people
+
+
+def _shot_of(frame: int, shots: list[list[int]]) -> int:
+    """1-based index of the shot holding a source frame (tracks never cross a shot boundary)."""
+    for k, (first, last) in enumerate(shots, start=1):
+        if first <= frame <= last:
+            return k
+    return len(shots)
+
+
+def _track_json(track_id: int, t, stats, identity: int, is_main: bool, shot: int, sx: float, sy: float) -> Record:
     scale = np.array([sx, sy, sx, sy], np.float32)
     return {
         "track_id": track_id,
+        "identity": identity,
+        "shot": shot,
         "is_main": is_main,
         "frames": list(t.frames),
         "boxes": [[round(float(v), 1) for v in b * scale] for b in t.boxes],

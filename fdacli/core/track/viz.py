@@ -1,7 +1,10 @@
 """Contact sheets: the key frames of one video with every track's box, the main character in green.
 
 People check a tracker faster by looking than by reading JSON: one PNG per video, four key frames
-per row, each labelled with its position and source frame index, boxes labelled with track ids.
+per row, each labelled with its position, source frame index and shot, boxes labelled with track id
+and identity (``#3 P1`` is track 3 of person 1).  Below the frames, a timeline: one row per identity
+with a bar wherever that person is visible (main in green), shot cuts as white vertical lines and the
+key frames as ticks on the axis.
 """
 
 from __future__ import annotations
@@ -35,9 +38,11 @@ def contact_sheet(frames: np.ndarray, rec: dict) -> np.ndarray:
             x1, y1, x2, y2 = (int(round(v * s)) for v in t["boxes"][t["frames"].index(frame_idx)])
             color = MAIN_RGB if t["is_main"] else OTHER_RGB
             cv2.rectangle(img, (x1, y1), (x2, y2), color, 3 if t["is_main"] else 2)
-            label = f"#{t['track_id']}" + (" main" if t["is_main"] else "")
+            ident = f" P{t['identity']}" if "identity" in t else ""
+            label = f"#{t['track_id']}{ident}" + (" main" if t["is_main"] else "")
             _text(img, label, (x1 + 2, max(12, y1 - 4)), color)
-        _text(img, f"k{k} f{frame_idx}", (4, th - 6), (255, 255, 255))
+        shot = next((j for j, (a, b) in enumerate(rec.get("shots") or [], start=1) if a <= frame_idx <= b), None)
+        _text(img, f"k{k} f{frame_idx}" + (f" shot {shot}" if shot else ""), (4, th - 6), (255, 255, 255))
         thumbs.append(img)
     th = max(t.shape[0] for t in thumbs)
     rows = []
@@ -47,8 +52,51 @@ def contact_sheet(frames: np.ndarray, rec: dict) -> np.ndarray:
         rows.append(np.hstack(row))
     title = np.full((28, COLS * THUMB_W, 3), 32, np.uint8)
     n_main = len(rec["main_track_ids"])
-    _text(title, f"{rec['id']}  tracks={len(rec['tracks'])}  main={rec['main_track_ids'] if n_main else 'none'}", (6, 19), (255, 255, 255))
-    return np.vstack([title, *rows])
+    people = rec.get("identities") or []
+    head = f"{rec['id']}  shots={len(rec.get('shots') or [])}  people={len(people)}  tracks={len(rec['tracks'])}"
+    _text(title, f"{head}  main={rec['main_track_ids'] if n_main else 'none'}", (6, 19), (255, 255, 255))
+    return np.vstack([title, *rows, timeline(rec, COLS * THUMB_W)])
+
+
+ROW_H = 16
+LABEL_W = 44
+
+
+def timeline(rec: dict, width: int) -> np.ndarray:
+    """One row per identity over the analysed frames: bars where visible, cuts, key-frame ticks."""
+    import cv2
+
+    sampled = rec.get("sampled_frames") or []
+    people = rec.get("identities") or []
+    img = np.full(((len(people) + 1) * ROW_H + 6, width, 3), 24, np.uint8)
+    if not sampled:
+        return img
+    pos = {f: i for i, f in enumerate(sampled)}
+    span = width - LABEL_W - 4
+
+    def x(frame: int) -> int:
+        i = pos.get(frame)
+        if i is None:  # a shot's first frame is always analysed; anything else maps to its neighbour
+            i = int(np.searchsorted(sampled, frame))
+        return LABEL_W + int(round(i * span / max(1, len(sampled))))
+
+    step = max(1, int(np.ceil(span / max(1, len(sampled)))))
+    for r, person in enumerate(people):
+        y = 3 + r * ROW_H
+        color = MAIN_RGB if person.get("is_main") else OTHER_RGB
+        _text(img, f"P{person['identity']}", (4, y + ROW_H - 4), color)
+        for t in rec["tracks"]:
+            if t.get("identity") == person["identity"]:
+                for f in t["frames"]:
+                    cv2.rectangle(img, (x(f), y + 2), (x(f) + step - 1, y + ROW_H - 3), color, -1)
+    axis = 3 + len(people) * ROW_H
+    cv2.line(img, (LABEL_W, axis + 2), (LABEL_W + span, axis + 2), (120, 120, 120), 1)
+    for f in rec.get("key_frames") or []:
+        cv2.line(img, (x(f), axis), (x(f), axis + 6), (200, 200, 200), 1)
+    for first, _ in (rec.get("shots") or [])[1:]:
+        cv2.line(img, (x(first), 0), (x(first), axis + 6), (255, 255, 255), 1)
+    _text(img, "cut", (LABEL_W + span - 26, axis + ROW_H - 2), (255, 255, 255)) if len(rec.get("shots") or []) > 1 else None
+    return img
 
 
 def write_contact_sheet(frames: np.ndarray, rec: dict, path: Path) -> None:

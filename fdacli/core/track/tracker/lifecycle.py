@@ -13,6 +13,13 @@ EMA and the similarity statistics), or when it is not *clearly owned* — exactl
 confirmed track overlaps it (IoU above ``clear_iou``) and that track overlaps no other detection.
 Crossings, newcomers and re-appearances therefore always go through full appearance matching;
 ``embed_every=1`` embeds every detection, which is StrongSORT as published.
+
+Identity guard.  One track is one person.  Whenever a match is made with a fresh feature at hand (any
+match outside the clearly-owned shortcut: IoU matches after a jump or a gap, tentative tracks, refresh
+frames, frames the shot detector found changed), a feature whose cosine similarity to the track's EMA
+is under ``min_identity_sim`` ends the track there and starts a new one: a split track is rejoined by
+identity linking (core/track/identities.py); a fused one would feed another person's face downstream.
+``new_shot()`` ends every live track: motion state never crosses a shot boundary.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ class TrackerConfig:
     std_weight_velocity: float = 1 / 160
     embed_every: int = 16
     clear_iou: float = 0.3
+    min_identity_sim: float = 0.25  # a fresh feature less similar than this to its track's EMA is another person
 
 
 @dataclass
@@ -83,8 +91,17 @@ class Tracker:
         self.embedded = 0  # detections whose identity feature was computed
         self.detections = 0
 
-    def step(self, frame: int, faces: list[Face], embed: Callable[[list[int]], np.ndarray]) -> None:
-        """Advance one analysed frame; ``embed(indices)`` returns features for those faces."""
+    def new_shot(self) -> None:
+        """End every live track: nothing of a shot's motion state carries over a cut."""
+        for t in self.tracks:
+            t.state = DELETED
+        self.dead.extend(self.tracks)
+        self.tracks = []
+
+    def step(self, frame: int, faces: list[Face], embed: Callable[[list[int]], np.ndarray], refresh: bool = False) -> None:
+        """Advance one analysed frame; ``embed(indices)`` returns features for those faces.
+
+        ``refresh`` forces a feature for every face (the caller saw the picture change a lot)."""
         cfg = self.cfg
         self.detections += len(faces)
         for t in self.tracks:
@@ -101,7 +118,7 @@ class Tracker:
                 self.embedded += len(todo)
 
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
-        refresh = cfg.embed_every <= 1 or self._step % cfg.embed_every == 0
+        refresh = refresh or cfg.embed_every <= 1 or self._step % cfg.embed_every == 0
         owner = {} if refresh else self._clear_owners(boxes)
         ensure([j for j in range(len(faces)) if j not in owner])
 
@@ -130,6 +147,14 @@ class Tracker:
                 matched_t.add(iou_tracks[r])
                 matched_d.add(rest[c])
 
+        split = self._contradicted(matches, feats)
+        for ti, dj in matches:
+            if ti in split:  # the track ends here; the detection starts a track of its own below
+                self.tracks[ti].state = DELETED
+                matched_t.discard(ti)
+                matched_d.discard(dj)
+        matches = [(ti, dj) for ti, dj in matches if ti not in split]
+
         for ti, dj in matches:
             t = self.tracks[ti]
             t.kalman.update(faces[dj].box, faces[dj].score)
@@ -141,7 +166,7 @@ class Tracker:
                 t.ever_confirmed = True
 
         for ti, t in enumerate(self.tracks):
-            if ti in matched_t:
+            if ti in matched_t or t.state == DELETED:
                 continue
             if t.state == TENTATIVE or t.time_since_update > cfg.max_age:
                 t.state = DELETED
@@ -159,6 +184,14 @@ class Tracker:
         self.dead.extend(t for t in self.tracks if t.state == DELETED)
         self.tracks = [t for t in self.tracks if t.state != DELETED]
         self._step += 1
+
+    def _contradicted(self, matches: list[tuple[int, int]], feats: dict[int, np.ndarray]) -> set[int]:
+        """Tracks whose match brought a fresh feature of somebody else."""
+        return {
+            ti for ti, dj in matches
+            if dj in feats and self.tracks[ti].feature is not None
+            and float(self.tracks[ti].feature @ feats[dj]) < self.cfg.min_identity_sim
+        }
 
     def _clear_owners(self, boxes: np.ndarray) -> dict[int, int]:
         """detection -> track, for detections that need no identity feature to be assigned.
