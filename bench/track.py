@@ -1,12 +1,14 @@
 """Benchmark for `fda track`: track wall time against decode-only wall time of the same clip.
 
-For a 720p one-person clip and a 720p three-person clip (composed from public-domain photos, 10 s
-at 30 fps), per detector, in one run on this machine:
+For a 720p one-person clip, a 720p three-person clip and the same three people in an edited clip of
+four shots joined by hard cuts (composed from public-domain photos, 10 s at 30 fps), per detector, in
+one run on this machine:
   * decode-only: decord decoding the 16-fps frames at source size (what any pipeline must pay);
   * track: the whole per-video pipeline (decode, detect, embed, track, select, key frames);
   * ratio = track / decode-only (target for the default detector: <= 3x);
   * real-time factor = video seconds / track wall seconds (target: >= 2x);
-  * peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers).
+  * peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers);
+  * cut / no-cut = track time of the edited clip / of the three-person clip (target: <= 1.2).
 Each timing is the median of --repeat runs after one warm-up run; decode-only and track runs
 alternate so that both see the same load on these noisy machines.
 
@@ -29,12 +31,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from media import ONE_PERSON, THREE_PEOPLE, compose  # noqa: E402
+from media import ONE_PERSON, THREE_PEOPLE, Person, Shot, compose, compose_shots  # noqa: E402
 
 from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions  # noqa: E402
 from fdacli.core.run.inputs import VideoItem  # noqa: E402
 from fdacli.core.track.tracker import TrackerConfig  # noqa: E402
 from fdacli.core.media.video import iter_frames, probe, resample_indices  # noqa: E402
+
+
+def edited_three_people(path: Path, seconds: float) -> Path:
+    """THREE_PEOPLE in four shots of a quarter each: new background, positions mirrored every other shot."""
+    def mirrored(p: Person) -> Person:
+        return Person(p.face, p.size, (1 - p.start[0], p.start[1]), (1 - p.end[0], p.end[1]), p.t_in, p.t_out)
+
+    shots = [Shot(THREE_PEOPLE if k % 2 == 0 else [mirrored(p) for p in THREE_PEOPLE], seconds / 4, seed=10 + k) for k in range(4)]
+    return compose_shots(path, shots, fps=30, size=(1280, 720))
 
 
 def decode_only(path: Path) -> float:
@@ -78,9 +89,10 @@ def main() -> None:
     clips = {
         "720p-1person": compose(tmp / "one.mp4", ONE_PERSON, seconds=args.seconds, fps=30, size=(1280, 720)),
         "720p-3people": compose(tmp / "three.mp4", THREE_PEOPLE, seconds=args.seconds, fps=30, size=(1280, 720)),
+        "720p-3p-4shots": edited_three_people(tmp / "cuts.mp4", args.seconds),
     }
     rows = []
-    print(f"{'clip':14} {'detector':8} {'embed':>5} {'decode s':>9} {'track s':>8} {'ratio':>6} {'x realtime':>10} {'peak MB':>8} {'tracks':>6} {'main':>4}")
+    print(f"{'clip':14} {'detector':8} {'embed':>5} {'decode s':>9} {'track s':>8} {'ratio':>6} {'x realtime':>10} {'peak MB':>8} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}")
     for name, path in clips.items():
         video_s = probe(path).duration
         decode_only(path)  # warm the page cache
@@ -101,11 +113,17 @@ def main() -> None:
                 row = {
                     "clip": name, "detector": det, "embed_every": ee, "decode_s": round(dec, 3), "track_s": round(tr, 3),
                     "ratio": round(tr / dec, 2), "realtime_x": round(video_s / tr, 2),
-                    "peak_mb": round(peak_rss_mb(path, det, ee)), "tracks": len(rec["tracks"]),
-                    "main": len(rec["main_track_ids"]),
+                    "peak_mb": round(peak_rss_mb(path, det, ee)), "shots": len(rec["shots"]), "tracks": len(rec["tracks"]),
+                    "people": len(rec["identities"]), "main": len(rec["main_track_ids"]),
                 }
                 rows.append(row)
-                print(f"{name:14} {det:8} {ee:>5} {dec:>9.3f} {tr:>8.3f} {row['ratio']:>6.2f} {row['realtime_x']:>10.2f} {row['peak_mb']:>8} {row['tracks']:>6} {row['main']:>4}", flush=True)
+                print(f"{name:14} {det:8} {ee:>5} {dec:>9.3f} {tr:>8.3f} {row['ratio']:>6.2f} {row['realtime_x']:>10.2f} {row['peak_mb']:>8} "
+                      f"{row['shots']:>5} {row['tracks']:>6} {row['people']:>6} {row['main']:>4}", flush=True)
+    for det in args.detectors:
+        for ee in args.embed_every:
+            t = {r["clip"]: r["track_s"] for r in rows if r["detector"] == det and r["embed_every"] == ee}
+            if "720p-3p-4shots" in t and "720p-3people" in t:
+                print(f"cut / no-cut ({det}, embed every {ee}): {t['720p-3p-4shots'] / t['720p-3people']:.2f}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
