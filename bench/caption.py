@@ -52,7 +52,7 @@ def main() -> None:
         opts = CaptionOptions(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens)
         cap = LocalCaptioner(work / "ckpt", opts, device)
         recs = {r["id"]: r for _, r in read_jsonl(tracks)}
-        source = ClipSource(recs, args.frames, [])
+        source = ClipSource(recs, [])
         ids = list(recs)
         items = [VideoItem(ids[i % len(ids)], recs[ids[i % len(ids)]]["video"]) for i in range(args.clips)]
         work_items = [(it, source.spec(it)) for it in items]

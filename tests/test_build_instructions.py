@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fdacli.core.dataset.instructions import INSTRUCTIONS, strip_inferences
+from fdacli.core.dataset.instructions import strip_inferences
+from fdacli.core.model.instructions import INSTRUCTIONS
 
 DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from fake_openai import FakeOpenAI
-from fdacli.core.dataset.instructions import INSTRUCTIONS
+from fdacli.core.model.instructions import INSTRUCTIONS
 
 FDA = [sys.executable, "-m", "fdacli.cli"]
 

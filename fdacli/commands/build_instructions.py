@@ -27,6 +27,7 @@ def build_instructions(
 ) -> None:
     """Turn annotations into instruction-tuning conversations (one of 20 phrasings per clip) and a train/test split."""
     from fdacli.core.dataset import instructions as ins
+    from fdacli.core.model.instructions import choose_instruction
     from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps, read_jsonl
 
     if output is None and not stats:
@@ -67,7 +68,7 @@ def build_instructions(
                         video = str(Path(video).resolve().relative_to(video_root.resolve()))
                     except ValueError:
                         pass
-                sample = ins.conversation(rid, video, text, ins.choose_instruction(rid, seed))
+                sample = ins.conversation(rid, video, text, choose_instruction(rid, seed))
                 tr = track_info.get(rid)
                 if tr is not None:
                     sample.update(key_frames=tr.get("key_frames") or [], key_frame_boxes=tr.get("key_frame_boxes") or [],

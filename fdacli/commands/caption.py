@@ -70,7 +70,12 @@ def caption(
     except FileNotFoundError as exc:
         fail(f"file not found: {exc.filename}")
     roots = list(video_root) + ([tracks.parent] if tracks else [])
-    source = ClipSource(track_recs, 16, roots, detector)
+    def make_tracker():  # videos without a tracks record are tracked as `fda track` would
+        from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+
+        return FaceTrackingModule(TrackOptions(detector=detector, key_frames=16))
+
+    source = ClipSource(track_recs, roots, make_tracker)
     if output is None:
         plan = None
         todo = items

@@ -12,16 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from fdacli.core.llm import prompts
 from fdacli.core.media.clips import ClipSpec
-from fdacli.core.media.crops import square_crop
 from fdacli.core.run.inputs import safe_relpath
-from fdacli.core.media.grids import jpeg_data_url, make_grids
+from fdacli.core.media.grids import clip_grids, jpeg_data_url
 from fdacli.core.llm.client import AuthError, LLMClient, LLMError
 from fdacli.core.run.records import Record, error_record
-from fdacli.core.media.video import VideoError, read_frames
+from fdacli.core.media.video import VideoError
 
 
 ClipItem = ClipSpec  # a tracked clip: what `fda track` wrote about it (shared with training and captioning)
@@ -54,24 +51,11 @@ class Preannotator:
     def __init__(self, client: LLMClient, opts: PreannotateOptions) -> None:
         self.client, self.opts = client, opts
 
-    def images(self, item: ClipItem) -> list:
-        """The grids for one clip (frame grids, then face-crop grids), RGB."""
-        if not item.key_frames:
-            raise VideoError("the tracks record has no key frames")
-        frames = list(read_frames(item.video, list(item.key_frames)))
-        grids = make_grids(frames, self.opts.cell)
-        if self.opts.face_crops:
-            # A key frame without a main face gets a black cell, so crops stay in step with the frame grids.
-            size = self.opts.crop_size
-            crops = [square_crop(f, b, self.opts.crop_margin, size) if b else np.zeros((size, size, 3), np.uint8)
-                     for f, b in zip(frames, list(item.key_frame_boxes) + [None] * (len(frames) - len(item.key_frame_boxes)))]
-            grids += make_grids(crops, size)
-        return grids
-
     def __call__(self, item: ClipItem) -> Record:
         t0 = time.perf_counter()
         try:
-            grids = self.images(item)
+            o = self.opts
+            grids = clip_grids(item, o.cell, o.face_crops, o.crop_margin, o.crop_size)
             paths = self._save(item, grids) if self.opts.save_grids else None
             text = prompts.PREANNOTATE_PROMPT + (prompts.FACE_CROPS_NOTE if self.opts.face_crops else "")
             content = [{"type": "text", "text": text}] + [

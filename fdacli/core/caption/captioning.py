@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fdacli.core.media.clips import ClipSpec, clip_pixels, resolve_video
 from fdacli.core.run.inputs import VideoItem
-from fdacli.core.dataset.instructions import INSTRUCTIONS, choose_instruction
+from fdacli.core.model.instructions import INSTRUCTIONS, choose_instruction
 from fdacli.core.run.records import Record, error_record
 from fdacli.core.media.video import VideoError
 
@@ -43,10 +44,14 @@ def instruction_for(rid: str, opts: CaptionOptions) -> str:
 
 
 class ClipSource:
-    """Clip specs for video items: from a tracks file when it has the id, else by tracking the video now."""
+    """Clip specs for video items: from a tracks file when it has the id, else by tracking the video now.
 
-    def __init__(self, tracks: dict[str, Record] | None, key_frames: int, roots: list[Path], detector: str = "yunet") -> None:
-        self.tracks, self.key_frames, self.roots, self.detector = tracks or {}, key_frames, roots, detector
+    ``make_tracker`` builds the tracking stage's per-video callable on first need; the command supplies
+    it (a stage never imports another), and without one an untracked video is an error."""
+
+    def __init__(self, tracks: dict[str, Record] | None, roots: list[Path],
+                 make_tracker: Callable[[], Callable[[VideoItem], Record]] | None = None) -> None:
+        self.tracks, self.roots, self.make_tracker = tracks or {}, roots, make_tracker
         self._tracker = None
         self._lock = threading.Lock()  # one tracker, shared by the endpoint's request threads
 
@@ -62,9 +67,9 @@ class ClipSource:
     def _track(self, item: VideoItem) -> Record:
         with self._lock:
             if self._tracker is None:
-                from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
-
-                self._tracker = FaceTrackingModule(TrackOptions(detector=self.detector, key_frames=self.key_frames))
+                if self.make_tracker is None:
+                    raise VideoError("no tracks record for this video, and no tracker to make one")
+                self._tracker = self.make_tracker()
             return self._tracker(item)
 
 
@@ -133,14 +138,11 @@ class EndpointCaptioner:
     """Captions from an OpenAI-compatible vision model, sent the pre-annotation frame grids."""
 
     def __init__(self, client, opts: CaptionOptions, face_crops: bool = False, cell: int = 384) -> None:
-        from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator
-
-        self.client, self.opts = client, opts
-        self.grids = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops))
+        self.client, self.opts, self.face_crops, self.cell = client, opts, face_crops, cell
 
     def __call__(self, work: tuple[VideoItem, ClipSpec | Exception]) -> Record:
         from fdacli.core.llm.client import AuthError, LLMError
-        from fdacli.core.media.grids import jpeg_data_url
+        from fdacli.core.media.grids import clip_grids, jpeg_data_url
 
         item, spec = work
         t0 = time.perf_counter()
@@ -149,7 +151,7 @@ class EndpointCaptioner:
             if isinstance(spec, Exception):
                 raise spec
             text = instruction_for(item.id, self.opts)
-            images = self.grids.images(spec)
+            images = clip_grids(spec, self.cell, self.face_crops)
             content = [{"type": "text", "text": text}] + [{"type": "image_url", "image_url": {"url": jpeg_data_url(g)}} for g in images]
             reply = self.client.complete([{"role": "user", "content": content}], purpose="caption", prompt_version="fda-caption-v1")
         except AuthError:

@@ -37,6 +37,25 @@ def make_grids(frames: list[np.ndarray], cell: int = 384) -> list[np.ndarray]:
     return grids
 
 
+def clip_grids(spec, cell: int = 384, face_crops: bool = False, crop_margin: float = 0.5, crop_size: int = 224) -> list[np.ndarray]:
+    """The grids one tracked clip is shown as (pre-annotation, endpoint captioning): its key frames,
+    then — with ``face_crops`` — the main face at each key frame in the same layout.  A key frame without
+    a main face gets a black cell, so crops stay in step with the frame grids."""
+    from fdacli.core.media.crops import square_crop
+    from fdacli.core.media.video import VideoError, read_frames
+
+    if not spec.key_frames:
+        raise VideoError("the tracks record has no key frames")
+    frames = list(read_frames(spec.video, list(spec.key_frames)))
+    grids = make_grids(frames, cell)
+    if face_crops:
+        boxes = list(spec.key_frame_boxes) + [None] * (len(frames) - len(spec.key_frame_boxes))
+        crops = [square_crop(f, b, crop_margin, crop_size) if b else np.zeros((crop_size, crop_size, 3), np.uint8)
+                 for f, b in zip(frames, boxes)]
+        grids += make_grids(crops, crop_size)
+    return grids
+
+
 def jpeg_data_url(rgb: np.ndarray, quality: int = 90) -> str:
     import cv2
 

@@ -29,22 +29,11 @@ import numpy as np
 
 from fdacli import __version__
 from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
+from fdacli.core.text.actions import ACTIONS, FACE_PARTS
 
 VERSION = "local-v1"
 MAX_EVENTS = 10
 
-FACE_PARTS = re.compile(
-    r"\b(eyes?|eyelids?|eyeballs?|eyebrows?|brows?|forehead|nose|nostrils?|cheeks?|mouth|lips?|teeth|tongue|jaw|chin|"
-    r"face|facial|head|gaze|expression|smile|frown|corners?)\b"
-)
-ACTIONS = re.compile(
-    r"\b(open\w*|clos\w*|shut\w*|rais\w*|lift\w*|lower\w*|drop\w*|droop\w*|widen\w*|wide|narrow\w*|squint\w*|blink\w*|"
-    r"smil\w*|grin\w*|frown\w*|furrow\w*|knit\w*|purs\w*|press\w*|part\w*|curl\w*|pull\w*|stretch\w*|tight\w*|tens\w*|"
-    r"relax\w*|turn\w*|tilt\w*|nod\w*|shak\w*|look\w*|glanc\w*|gaz\w*|star\w*|mov\w*|roll\w*|flar\w*|clench\w*|"
-    r"appear\w*|trembl\w*|quiver\w*|sag\w*|bit\w*|lick\w*|speak\w*|spok\w*|talk\w*|laugh\w*|cr(y|ies|ied|ying)|sob\w*|scream\w*|shout\w*|"
-    r"yawn\w*|swallow\w*|twitch\w*|upturn\w*|downturn\w*|reveal\w*|show\w*|expos\w*|puff\w*|sway\w*|lean\w*|rais\w*|"
-    r"sink\w*|rise\w*|rose|slant\w*|pout\w*|sneer\w*|wink\w*|roll\w*)\b"
-)
 STATIC = re.compile(
     r"\b(has|have|wears|wearing|with (short|long|curly|black|brown|blonde|golden|gray|grey|white)|"
     r"video (shows|showcases|displays|depicts|features|captures|presents))\b"

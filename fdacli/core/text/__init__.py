@@ -1,0 +1,1 @@
+"""Words about faces shared by stages: the facial-action vocabulary."""
