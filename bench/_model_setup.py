@@ -17,7 +17,7 @@ import media  # noqa: E402
 def base_llm(kind: str, work: Path) -> Path:
     """smollm2: SmolLM2-135M-Instruct, dequantised once into $FDA_CACHE_DIR; 7b: Mistral-7B-shaped random bf16."""
     from fdacli.core.llm.cache import default_cache_dir
-    from fdacli.core.model.tiny import mistral_7b_shaped, smollm2_base
+    from tiny import mistral_7b_shaped, smollm2_base
 
     if kind == "7b":
         out = mistral_7b_shaped(work / "mistral-7b-shaped")
@@ -28,7 +28,7 @@ def base_llm(kind: str, work: Path) -> Path:
 
 
 def tower(kind: str, work: Path) -> Path:
-    from fdacli.core.model.tiny import tiny_clip_vision
+    from tiny import tiny_clip_vision
 
     if kind == "clip-l":  # ViT-L/14-336 shape, random weights
         return tiny_clip_vision(work / "clip-l", image_size=336, patch_size=14, hidden=1024, layers=24)

@@ -7,7 +7,9 @@
 import sys
 from pathlib import Path
 
-from fdacli.core.model.tiny import smollm2_base, tiny_clip_vision
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from tiny import smollm2_base, tiny_clip_vision  # noqa: E402  (test fixtures live beside the tests)
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "models")
 print(smollm2_base(out / "smollm2"))

@@ -56,7 +56,7 @@ def tracker_module():
 @pytest.fixture(scope="session")
 def smol_base(tmp_path_factory) -> Path:
     """SmolLM2-135M-Instruct (the real pretrained LLM shipped as GGUF) as a local base-model folder."""
-    from fdacli.core.model.tiny import smollm2_base
+    from tiny import smollm2_base
 
     return smollm2_base(tmp_path_factory.mktemp("llm") / "smollm2")
 
@@ -64,7 +64,7 @@ def smol_base(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_tower(tmp_path_factory) -> Path:
     """A random CLIP vision tower: 48-px images in 4-px patches (12x12 grid), saved like a real one."""
-    from fdacli.core.model.tiny import tiny_clip_vision
+    from tiny import tiny_clip_vision
 
     return tiny_clip_vision(tmp_path_factory.mktemp("tower") / "clip", image_size=48, patch_size=4, hidden=32)
 

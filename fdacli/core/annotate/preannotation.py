@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fdacli.core.llm import prompts
-from fdacli.core.media.clips import ClipSpec
+from fdacli.core.media.clips import ClipSpec, spec_from_record
 from fdacli.core.run.inputs import safe_relpath
 from fdacli.core.media.grids import clip_grids, jpeg_data_url
 from fdacli.core.llm.client import AuthError, LLMClient, LLMError
@@ -37,14 +37,7 @@ class PreannotateOptions:
 def items_from_tracks(records: list[Record], base: Path | None = None) -> list[ClipItem]:
     """Clips from tracks records; a relative video path that does not exist from here is tried
     relative to the tracks file's folder (``base``)."""
-    def where(video: str) -> str:
-        p = Path(video)
-        if base is not None and not p.is_absolute() and not p.exists() and (base / p).exists():
-            return str(base / p)
-        return video
-
-    return [ClipItem(r["id"], where(r["video"]), tuple(r.get("key_frames") or ()), tuple(r.get("key_frame_boxes") or ()))
-            for r in records]
+    return [spec_from_record(r, None, [base] if base is not None else []) for r in records]
 
 
 class Preannotator:

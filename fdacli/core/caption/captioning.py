@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.media.clips import ClipSpec, clip_pixels, resolve_video
+from fdacli.core.media.clips import ClipSpec, clip_pixels, spec_from_record
 from fdacli.core.run.inputs import VideoItem
 from fdacli.core.model.instructions import INSTRUCTIONS, choose_instruction
 from fdacli.core.run.records import Record, error_record
@@ -61,8 +61,7 @@ class ClipSource:
             rec = self._track(item)
         if rec.get("status", "ok") != "ok":
             raise VideoError(f"tracking failed: {rec.get('error')}")
-        return ClipSpec(item.id, resolve_video(rec.get("video") or item.video, self.roots),
-                        tuple(rec.get("key_frames") or ()), tuple(rec.get("key_frame_boxes") or ()))
+        return spec_from_record({**rec, "id": item.id, "video": rec.get("video") or item.video}, None, self.roots)
 
     def _track(self, item: VideoItem) -> Record:
         with self._lock:

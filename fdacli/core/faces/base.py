@@ -1,7 +1,7 @@
-"""The face interface: what a detection is, and how backends are chosen by name.
+"""The face contract: what a detection is, and what a detector and an identity embedder do.
 
-Backends are imported lazily by ``make_detector`` so that naming one never loads the others
-(MTCNN pulls in torch; YuNet needs only OpenCV).
+Backends implement it (yunet.py, mtcnn.py, sface.py) and import this module; registry.py chooses them
+by name.  Keeping the registry out of this file means no backend imports the module that imports it.
 """
 
 from __future__ import annotations
@@ -44,31 +44,6 @@ class Embedder(Protocol):
     def embed(self, rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
         """L2-normalised identity features, one row per face, from landmark-aligned crops."""
         ...
-
-
-DETECTORS = ("yunet", "mtcnn")
-
-
-def make_detector(name: str, score_threshold: float = 0.7, min_size: int = 16) -> Detector:
-    """Build a detector backend by name; unknown names fail with the list of known ones."""
-    name = name.lower()
-    if name == "yunet":
-        from fdacli.core.faces.yunet import YuNetDetector
-
-        return YuNetDetector(score_threshold=score_threshold, min_size=min_size)
-    if name == "mtcnn":
-        from fdacli.core.faces.mtcnn import MTCNNDetector
-
-        return MTCNNDetector(score_threshold=score_threshold, min_size=min_size)
-    raise ValueError(f"unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}")
-
-
-def make_embedder(name: str = "sface") -> Embedder:
-    if name.lower() != "sface":
-        raise ValueError(f"unknown face embedder {name!r}; available: sface")
-    from fdacli.core.faces.sface import SFaceEmbedder
-
-    return SFaceEmbedder()
 
 
 def l2_normalise(x: np.ndarray) -> np.ndarray:
