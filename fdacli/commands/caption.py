@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+from fdacli.commands.extras import require
 
 
 def caption(
@@ -53,6 +54,8 @@ def caption(
 
     if (model is None) == (backend is None):
         fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL")
+    if model is not None:
+        require("train", "fda caption --model (a FaceTrack-MM checkpoint)")
     if backend is not None and not backend.startswith("openai:"):
         fail(f"unknown backend {backend!r}: use openai:MODEL (any OpenAI-compatible endpoint, with --base-url)")
     if not videos:

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from fdacli.commands.display import console, fail, flag, say, table
+from fdacli.commands.extras import require
 
 
 def finetune(
@@ -54,6 +55,7 @@ def finetune(
 
     Checkpoints (adapter, projectors, optimizer, scheduler, RNG) every --save-steps; each one resumes and captions.
     """
+    require("train", "fda finetune")
     from fdacli.core.run import dist as launch
 
     if gpus is not None and not launch.under_launcher() and not dry_run:

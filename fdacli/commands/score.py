@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from fdacli.commands.display import console, fail, say, table
+from fdacli.commands.extras import require
 
 TABLE_COLUMNS = [
     ("correctness", "Correct."), ("detail", "Detail"), ("context", "Context"), ("temporal", "Temporal"),
@@ -47,6 +48,8 @@ def score(
     from fdacli.core.run.records import RecordError, atomic_write_bytes
     from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
 
+    if judge == "local":
+        require("judge", "fda score --judge local (or use --judge openai:MODEL with an endpoint)")
     chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
     if bad := [m for m in chosen if m not in METRICS]:
         fail(f"unknown metric(s) {', '.join(bad)}; choose from {', '.join(METRICS)}")

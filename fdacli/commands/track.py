@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+from fdacli.commands.extras import require
 
 DETECTOR_HELP = "Face detector backend: yunet (OpenCV, fast) or mtcnn (facenet-pytorch)."
 
@@ -61,6 +62,8 @@ def track(
 
     if detector.lower() not in DETECTORS:
         fail(f"unknown detector {detector!r}; choose one of: {', '.join(DETECTORS)}")
+    if detector.lower() == "mtcnn":
+        require("mtcnn", "fda track --detector mtcnn")
     if not videos and manifest is None:
         fail("give video files, folders or a --manifest")
     try:
