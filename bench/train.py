@@ -27,16 +27,18 @@ import _model_setup as setup
 def run(train: Path, tracks: Path, llm: Path, tower: Path, frames: int, batch: int, steps: int, work: Path) -> dict:
     import torch
 
-    from fdacli.core.train import training
+    from fdacli.core.train.data import load_samples
+    from fdacli.core.train.options import TrainOptions
+    from fdacli.core.train.trainer import Trainer
     from fdacli.core.model.config import FaceTrackMMConfig
 
     cfg = FaceTrackMMConfig(llm=str(llm), vision_tower=str(tower), num_frames=frames)
-    opts = training.TrainOptions(global_batch=batch, per_device_batch=batch, max_steps=steps + 1, save_steps=0, num_workers=2,
+    opts = TrainOptions(global_batch=batch, per_device_batch=batch, max_steps=steps + 1, save_steps=0, num_workers=2,
                                  warmup_ratio=0.0, gradient_checkpointing=torch.cuda.is_available())
-    samples = training.load_samples(train, tracks, [])
+    samples = load_samples(train, tracks, [])
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
-    tr = training.Trainer(cfg, opts, samples, work / f"out-b{batch}")
+    tr = Trainer(cfg, opts, samples, work / f"out-b{batch}")
     times, toks = [], []
     t = time.perf_counter()
     for log in tr.train():

@@ -55,10 +55,12 @@ def test_loss_falls_on_a_tiny_overfit_set_and_everything_is_saved(overfit_run):
     assert len(losses) == 6
     assert losses[-1] < 0.6 * losses[0], losses
     for name in ("config.json", "projectors.safetensors", "adapter/adapter_model.safetensors", "adapter/adapter_config.json",
-                 "tokenizer/tokenizer.json", "optimizer.pt", "scheduler.pt", "rng_state_0.pt", "train_args.json"):
+                 "tokenizer/tokenizer.json", "training_state/optimizer.bin", "training_state/scheduler.bin",
+                 "training_state/random_states_0.pkl", "train_args.json"):
         assert (out / "checkpoint-3" / name).is_file(), name
         assert (out / name).is_file(), name
     assert not list(out.glob("*.tmp"))
+    assert not list(out.rglob("model*.safetensors")) and not list(out.rglob("pytorch_model*"))  # no frozen base weights
     assert list((out / "runs").rglob("events.out.tfevents.*"))  # TensorBoard
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["adapter"] == "adapter" and cfg["num_frames"] == 4
@@ -89,6 +91,29 @@ def test_resume_from_a_checkpoint_reproduces_the_uninterrupted_run(overfit_run, 
                 "--per-device-batch-size", "1", "--max-steps", "6", "--epochs", "10", "--resume", out / "checkpoint-3",
                 "--lora-r", "4")
     assert other.returncode == 2 and "lora_r: 8 → 4" in other.stderr
+
+
+class _Payload:
+    """A pickle that would run code when unpickled (writes a marker file)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_checkpoint_from_someone_else_cannot_run_code(overfit_run, tmp_path, smol_base, tiny_tower, ft_data):
+    out = tmp_path / "hostile"
+    out.mkdir()
+    shutil.copytree(overfit_run["out"] / "checkpoint-3", out / "checkpoint-3")
+    marker = tmp_path / "pwned"
+    for name in ("optimizer.bin", "random_states_0.pkl"):
+        torch.save({"state": _Payload(marker)}, out / "checkpoint-3" / "training_state" / name)
+    p = fda("finetune", overfit_run["train"], "-o", out, *common(smol_base, tiny_tower, ft_data), "--batch-size", "2",
+            "--per-device-batch-size", "1", "--max-steps", "6", "--epochs", "10", "--save-steps", "3")
+    assert not marker.exists(), "unpickling the checkpoint ran code"
+    assert p.returncode == 2 and "cannot resume from" in p.stderr and "Traceback" not in p.stderr, p.stderr[-2000:]
 
 
 def test_any_checkpoint_captions_and_the_output_resumes(overfit_run, ft_data):

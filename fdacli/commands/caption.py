@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 from fdacli.commands.extras import require
 
@@ -31,14 +32,14 @@ def caption(
     precision: str = typer.Option("auto", help="auto (bf16 on a GPU, else fp32), bf16, fp16 or fp32."),
     attn_implementation: str = typer.Option("sdpa", help="sdpa, flash_attention_2 or eager."),
     detector: str = typer.Option("yunet", help="Face detector for videos that are tracked now."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Endpoint for --backend (vLLM, Ollama, ...); default OpenAI."),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the API key."),
-    concurrency: int = typer.Option(4, help="Requests in flight (--backend)."),
-    timeout: float = typer.Option(120.0, help="Seconds before a request is retried (--backend)."),
-    max_retries: int = typer.Option(5, help="Retries on 429 / 5xx / timeouts (--backend)."),
+    base_url: ep.BaseUrl = None,
+    api_key_env: ep.ApiKeyEnv = ep.DEFAULT_KEY_ENV,
+    concurrency: ep.Concurrency = ep.DEFAULT_CONCURRENCY,
+    timeout: ep.Timeout = ep.DEFAULT_TIMEOUT,
+    max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
     face_crops: bool = typer.Option(False, "--face-crops", help="Also send face-crop grids (--backend)."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reply cache folder (--backend)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the reply cache (--backend)."),
+    cache_dir: ep.CacheDir = None,
+    no_cache: ep.NoCache = False,
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Caption again the clips that failed before."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -107,7 +108,7 @@ def caption(
                     typer.echo(rec["caption"] if rec["status"] == "ok" and len(items) == 1 else
                                f"{rec['id']}\t{rec.get('caption') or 'ERROR: ' + str(rec['error'])}")
     except runner.StopRun as exc:
-        fail(f"stopped: {exc} ({len(done)} clip(s) written before)")
+        ep.stopped(exc, f"{len(done)} clip(s) written before; rerun to resume")
     finally:
         if writer is not None:
             writer.close()
@@ -146,19 +147,12 @@ def _local(model: Path, opts, base_llm, precision: str, attn: str):
 
 def _endpoint(name, opts, base_url, api_key_env, temperature, max_tokens, concurrency, timeout, max_retries, face_crops,
               cache_dir, no_cache):
-    from fdacli.core.llm.cache import open_cache
     from fdacli.core.caption.captioning import EndpointCaptioner
-    from fdacli.core.llm.client import LLMClient, LLMConfig
 
-    try:
-        config = LLMConfig(model=name, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
-                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency)
-    except ValueError as exc:
-        fail(str(exc))
-    if not base_url and not os.environ.get(api_key_env):
-        fail(f"no API key: set the environment variable {api_key_env} (or use --base-url for a local server)")
-    cache = open_cache("caption", cache_dir, enabled=not no_cache)
-    return EndpointCaptioner(LLMClient(config, cache), opts, face_crops), cache
+    client = ep.open_client(name, "caption", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                            max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                            cache_dir=cache_dir, no_cache=no_cache)
+    return EndpointCaptioner(client, opts, face_crops), client.cache
 
 
 def _run(worker, source, todo, writer, batch_size: int, concurrency: int):

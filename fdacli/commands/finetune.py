@@ -60,9 +60,12 @@ def finetune(
 
     if gpus is not None and not launch.under_launcher() and not dry_run:
         _relaunch(gpus, accelerate_config)
-    from fdacli.core.train import training
     from fdacli.core.model.config import FaceTrackMMConfig
     from fdacli.core.run.records import RecordError
+    from fdacli.core.train.checkpoints import check_resume
+    from fdacli.core.train.data import load_samples
+    from fdacli.core.train.options import TrainOptions
+    from fdacli.core.train.plan import plan
 
     if not train.is_file():
         fail(f"training file not found: {train}")
@@ -75,20 +78,20 @@ def finetune(
         fail(f"unknown precision {precision!r} (auto, bf16, fp16, fp32)")
     cfg = FaceTrackMMConfig(llm=llm, vision_tower=vision_tower, connector=connector, num_frames=num_frames,
                             face_encoder=face_encoder, face_encoder_path=str(face_encoder_path) if face_encoder_path else None)
-    opts = training.TrainOptions(
+    opts = TrainOptions(
         epochs=epochs, global_batch=batch_size, per_device_batch=per_device_batch_size, lr=lr, projector_lr=projector_lr,
         warmup_ratio=warmup_ratio, weight_decay=weight_decay, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
         precision=precision, gradient_checkpointing=gradient_checkpointing, attn_implementation=attn_implementation,
         save_steps=save_steps, max_steps=max_steps, seed=seed, num_workers=num_workers, skip_bad=skip_bad,
         max_text_tokens=max_text_tokens)
     try:
-        samples = training.load_samples(train, tracks, list(video_root))
+        samples = load_samples(train, tracks, list(video_root))
     except RecordError as exc:
         fail(str(exc))
     world = gpus or _world_size()
     if dry_run:
         try:
-            p = training.plan(cfg, opts, samples, world)
+            p = plan(cfg, opts, samples, world)
         except (ValueError, OSError) as exc:
             fail(str(exc))
         console.print(table(f"fda finetune --dry-run: {train} → {output}", ["", "plan"], p.rows))
@@ -96,7 +99,7 @@ def finetune(
     start = _resume_point(output, resume, overwrite)
     if start is not None:
         try:
-            training.check_resume(start, cfg, opts)
+            check_resume(start, cfg, opts)
         except (ValueError, OSError) as exc:
             fail(str(exc))
     _train(cfg, opts, samples, output, start, merge, quiet)
@@ -124,21 +127,20 @@ def _relaunch(gpus: int, config: Optional[Path]) -> None:
 def _resume_point(output: Path, resume: Optional[str], overwrite: bool) -> Optional[Path]:
     import shutil
 
-    from fdacli.core.train import training
+    from fdacli.core.train import checkpoints as ck
 
     if overwrite and output.exists() and _is_main():
-        for p in list(output.glob("checkpoint-*")) + [output / n for n in ("runs", "merged")]:
+        for p in list(output.glob("checkpoint-*")) + [output / n for n in ("runs", "merged", ck.TRAINING_STATE)]:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        for n in (training.STATE, training.OPTIMIZER, training.SCHEDULER):
-            (output / n).unlink(missing_ok=True)
+        (output / ck.STATE).unlink(missing_ok=True)
     if overwrite:
         return None
-    if resume is None and training.is_finished(output):
+    if resume is None and ck.is_finished(output):
         fail(f"{output} already holds a finished training run; pass --overwrite to train again, or --resume CHECKPOINT")
-    if resume is None and not any(output.glob("checkpoint-*/" + training.STATE)):
+    if resume is None and not any(output.glob("checkpoint-*/" + ck.STATE)):
         return None
     try:
-        return training.find_checkpoint(output, resume or "latest")
+        return ck.find_checkpoint(output, resume or "latest")
     except FileNotFoundError as exc:
         fail(str(exc))
 
@@ -152,15 +154,23 @@ def _is_main() -> bool:
 def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool, quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from fdacli.core.train import training
     from fdacli.core.model import checkpoint as ckpt
+    from fdacli.core.train.data import BadSampleError
+    from fdacli.core.train.trainer import Trainer
 
     main = _is_main()
     t0 = time.perf_counter()
+    import pickle
+
     try:
-        trainer = training.Trainer(cfg, opts, samples, output, start)
+        trainer = Trainer(cfg, opts, samples, output, start)
     except (ValueError, OSError) as exc:
         fail(str(exc))
+    except (pickle.UnpicklingError, RuntimeError) as exc:  # torch.load(weights_only=True) refusing a payload
+        if start is None:
+            raise
+        fail(f"cannot resume from {start}: its training state is not plain tensors and numbers "
+             f"({str(exc).splitlines()[0][:200]}); start over with --overwrite")
     if main and not quiet and start is not None:
         say(f"resuming from {start} (step {trainer.step} of {trainer.schedule.total_steps})")
     show = main and not quiet
@@ -174,7 +184,7 @@ def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool,
                            stats=f"loss {log.loss:.4f} lr {log.lr:.2e} {log.tokens_per_s:,.0f} tok/s")
                 if log.checkpoint and show:
                     bar.console.print(f"saved {log.checkpoint}", highlight=False, markup=False)
-    except training.BadSampleError as exc:
+    except BadSampleError as exc:
         fail(str(exc), code=1)
     result = trainer.result()
     if merge and main:

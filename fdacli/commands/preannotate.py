@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 
 
@@ -14,38 +15,31 @@ def preannotate(
     tracks: Path = typer.Argument(..., help="tracks.jsonl from `fda track` (key frames and main-face boxes)."),
     output: Path = typer.Option(..., "--output", "-o", help="Pre-annotations JSONL; an existing file is resumed."),
     model: str = typer.Option("gpt-4o", "--model", "-m", help="Vision model name at the endpoint."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, ...); default OpenAI."),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the API key."),
+    base_url: ep.BaseUrl = None,
+    api_key_env: ep.ApiKeyEnv = ep.DEFAULT_KEY_ENV,
     temperature: float = typer.Option(0.0, help="Sampling temperature."),
     max_tokens: Optional[int] = typer.Option(1024, help="Longest reply."),
-    concurrency: int = typer.Option(4, help="Clips in flight at once."),
-    timeout: float = typer.Option(120.0, help="Seconds before a request is retried."),
-    max_retries: int = typer.Option(5, help="Retries on 429 / 5xx / timeouts, with exponential backoff."),
+    concurrency: ep.Concurrency = ep.DEFAULT_CONCURRENCY,
+    timeout: ep.Timeout = ep.DEFAULT_TIMEOUT,
+    max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
     face_crops: bool = typer.Option(False, "--face-crops", help="Also send the main character's face crops (2x2 grids)."),
     cell: int = typer.Option(384, help="Long side of one grid cell in pixels."),
     save_grids: Optional[Path] = typer.Option(None, "--save-grids", help="Keep the images sent, under DIR/<id>/, so annotators see what the model saw."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reply cache folder (default: $FDA_CACHE_DIR or ~/.cache/fdacli)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the reply cache."),
+    cache_dir: ep.CacheDir = None,
+    no_cache: ep.NoCache = False,
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Run again the clips that failed before."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Send each clip's key frames as 2x2 grids with the supplement's prompt; write one draft caption per clip."""
-    from fdacli.core.run import runner
-    from fdacli.core.llm.cache import open_cache
-    from fdacli.core.llm.client import LLMClient, LLMConfig
     from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator, items_from_tracks
+    from fdacli.core.run import runner
     from fdacli.core.run.records import RecordError, read_jsonl
 
-    import os
-
-    try:  # everything that would fail every clip is checked before the output is touched
-        config = LLMConfig(model=model, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
-                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency)
-    except ValueError as exc:
-        fail(str(exc))
-    if not base_url and not os.environ.get(api_key_env):
-        fail(f"no API key: set the environment variable {api_key_env} (or use --base-url for a local server)")
+    # everything that would fail every clip is checked before the output is touched
+    client = ep.open_client(model, "preannotate", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                            max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                            cache_dir=cache_dir, no_cache=no_cache)
     try:
         recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
         plan = runner.plan(items_from_tracks([r for r in recs if r.get("status", "ok") == "ok"], tracks.parent), output,
@@ -53,8 +47,6 @@ def preannotate(
     except RecordError as exc:
         fail(str(exc))
     not_ok = sum(1 for r in recs if r.get("status", "ok") != "ok")
-    cache = open_cache("preannotate", cache_dir, enabled=not no_cache)
-    client = LLMClient(config, cache)
     worker = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops, save_grids=str(save_grids) if save_grids else None))
     if not quiet and plan.skipped:
         say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
@@ -65,10 +57,10 @@ def preannotate(
                 done.append(rec)
                 bar.advance(f"{rec['id']}: {rec['status']}")
     except runner.StopRun as exc:
-        fail(f"stopped: {exc} ({len(done)} clip(s) written before)")
+        ep.stopped(exc, f"{len(done)} clip(s) written before; rerun to resume")
     finally:
         plan.writer.close()
-        cache.close()
+        client.cache.close()
     errors = [r for r in done if r["status"] == "error"]
     if not quiet:
         s = client.stats.as_dict()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -28,10 +27,9 @@ def sample(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Sample clips uniformly over labels per dataset, or cut face-bearing clips from movies, into a manifest."""
-    from fdacli.core.sample import sampling
-    from fdacli.core.run.inputs import safe_relpath
     from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps
-    from fdacli.core.media.video import VideoError
+    from fdacli.core.sample import sampling
+    from fdacli.core.sample.manifest import SampleOptions, build_manifest
 
     if not sources and not clips_from:
         fail("give dataset sources, or --clips-from for movie mode")
@@ -39,61 +37,12 @@ def sample(
         fail("--clip-len must be positive")
     if per_dataset is not None and per_dataset < 0:
         fail("--per-dataset must not be negative")
-    skipped: list[tuple[str, str]] = []
+    opts = SampleOptions(per_dataset=per_dataset, max_duration=max_duration, min_duration=min_duration, trim_head=trim_head,
+                         trim_tail=trim_tail, seed=seed, clip_len=clip_len, count=count, min_face_area=min_face_area, export=export)
     try:
-        cands = sampling.collect(list(sources or []))
+        records, skipped = build_manifest(list(sources or []), list(clips_from or []), output, opts)
     except RecordError as exc:
         fail(str(exc))
-    seen: set[str] = set()
-    unique = []
-    for c in cands:
-        if c.id in seen:
-            skipped.append((c.video, f"duplicate id {c.id!r} (first kept)"))
-        else:
-            seen.add(c.id)
-            unique.append(c)
-    cands, bad = sampling.with_durations(unique)
-    skipped += [(c.video, why) for c, why in bad]
-    kept = []
-    for c in cands:
-        start = trim_head if trim_head > 0 else None
-        end = c.duration - trim_tail if trim_tail > 0 else None
-        dur = (end if end is not None else c.duration) - (start or 0.0)
-        if dur < min_duration:
-            skipped.append((c.video, f"{dur:.2f} s after trimming (< --min-duration {min_duration})"))
-        elif max_duration is not None and dur > max_duration:
-            skipped.append((c.video, f"{dur:.2f} s (> --max-duration {max_duration})"))
-        else:
-            c.extra.update(start=start, end=end)
-            c.duration = dur
-            kept.append(c)
-    chosen = sampling.sample_datasets(kept, per_dataset, seed)
-    if clips_from:
-        movies, rejected = sampling.movie_clips(list(clips_from), clip_len, count, min_face_area, seed)
-        chosen += movies
-        skipped += rejected
-    def rel(path: str) -> str:
-        """Paths relative to the manifest's folder (how `fda track --manifest` resolves them)."""
-        try:
-            return os.path.relpath(Path(path).resolve(), output.resolve().parent)
-        except ValueError:  # another drive on Windows
-            return str(Path(path).resolve())
-
-    records = []
-    for c in chosen:
-        rec = {"id": c.id, "video": rel(c.video), "dataset": c.dataset, "label": c.label, "start": c.extra.get("start"),
-               "end": c.extra.get("end"), "duration": round(c.duration, 3) if c.duration is not None else None}
-        if "face_share" in c.extra:
-            rec["face_share"] = c.extra["face_share"]
-        if export:
-            path = export / f"{safe_relpath(c.id)}.mp4"
-            try:
-                sampling.export_clip(c.video, rec["start"] or 0.0, rec["end"] if rec["end"] is not None else 1e9, path)
-            except (VideoError, OSError) as exc:
-                skipped.append((c.video, f"export failed: {exc}"))
-                continue
-            rec.update(source_video=rel(c.video), source_start=rec["start"], source_end=rec["end"], video=rel(str(path)), start=None, end=None)
-        records.append(rec)
     atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in records).encode("utf-8"))
     if not quiet:
         console.print(table(f"fda sample → {output}", ["dataset", "label", "clips"], sampling.count_table(records)))

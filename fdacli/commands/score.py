@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
+from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, say, table
 from fdacli.commands.extras import require
 
@@ -24,27 +25,26 @@ def score(
     output: Path = typer.Option(..., "--output", "-o", help="scores.json to write (per-model summaries and per-sample details)."),
     names: Optional[str] = typer.Option(None, "--names", help="Comma-separated model names, one per PREDS file (default: file names)."),
     judge: str = typer.Option("local", "--judge", "-j", help="'local' (offline, deterministic) or 'openai:MODEL' (any OpenAI-compatible endpoint)."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Endpoint of an OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...)."),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the API key."),
+    base_url: ep.BaseUrl = None,
+    api_key_env: ep.ApiKeyEnv = ep.DEFAULT_KEY_ENV,
     temperature: float = typer.Option(0.0, help="Judge sampling temperature."),
-    concurrency: int = typer.Option(4, help="Judge requests in flight at once."),
-    timeout: float = typer.Option(60.0, help="Seconds before a judge request is retried."),
-    max_retries: int = typer.Option(5, help="Retries on 429 / 5xx / timeouts, with exponential backoff."),
+    concurrency: ep.Concurrency = ep.DEFAULT_CONCURRENCY,
+    timeout: ep.Timeout = ep.DEFAULT_TIMEOUT,
+    max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
     metrics: str = typer.Option("tem,autodq,cider,rouge,judge", help="Metrics to compute (judge scores need an LLM judge)."),
     lcs_norm: str = typer.Option("pred", "--lcs-norm", help="TEM's LCS normalisation: 'pred' (|E_G|, Algorithm 1) or 'ref' (|E_R|, the prose)."),
     tokenizer: str = typer.Option("auto", help="PTB tokeniser for CIDEr: 'auto' (Java CoreNLP when available) or 'python'."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Judge cache folder (default: $FDA_CACHE_DIR or ~/.cache/fdacli)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the judge cache."),
+    cache_dir: ep.CacheDir = None,
+    no_cache: ep.NoCache = False,
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a markdown report with plots into DIR."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table."),
 ) -> None:
     """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
     from fdacli import __version__
-    from fdacli.core.llm.cache import open_cache
     import sqlite3
 
     from fdacli.core.score.judges import make_judge
-    from fdacli.core.llm.client import AuthError
+    from fdacli.core.run.runner import StopRun
     from fdacli.core.run.records import RecordError, atomic_write_bytes
     from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
 
@@ -65,13 +65,15 @@ def score(
         fail(str(exc))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        cache = open_cache("judge", cache_dir, enabled=not no_cache and judge != "local")
-    except (OSError, sqlite3.Error) as exc:
-        fail(f"cannot open the judge cache or the output folder: {exc}")
+    except OSError as exc:
+        fail(f"cannot create the output folder: {exc}")
+    client = None
+    if judge.startswith("openai:") and len(judge) > len("openai:"):
+        client = ep.open_client(judge.split(":", 1)[1], "judge", base_url=base_url, api_key_env=api_key_env,
+                                temperature=temperature, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                                cache_dir=cache_dir, no_cache=no_cache)
     try:
-        extra = {"base_url": base_url, "api_key_env": api_key_env, "temperature": temperature, "concurrency": concurrency,
-                 "timeout": timeout, "max_retries": max_retries}
-        j = make_judge(judge, cache=cache, **extra) if judge != "local" else make_judge(judge)
+        j = make_judge(judge, client)
     except ValueError as exc:
         fail(str(exc))
     if "judge" in chosen and not j.can_score and not quiet:
@@ -90,8 +92,8 @@ def score(
                     caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
                     lambda stage, total, _n=name: stages.start(f"{_n}: {stage}", total),
                 )
-    except AuthError as exc:
-        fail(f"the judge endpoint refused the credentials: {exc}")
+    except StopRun as exc:
+        ep.stopped(exc, "no scores written; the judge calls made are cached for the rerun")
     except sqlite3.Error as exc:
         fail(f"judge cache error: {exc}")
     stats = getattr(getattr(j, "client", None), "stats", None)
@@ -103,7 +105,8 @@ def score(
         "models": models,
     }
     atomic_write_bytes(output, json.dumps(result, indent=1, ensure_ascii=False).encode("utf-8"))
-    cache.close()
+    if client is not None:
+        client.cache.close()
     if report:
         from fdacli.core.score.report import write_report
 

@@ -11,12 +11,9 @@ not change when the input is reordered or grows.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from fdacli.core.model.instructions import INSTRUCTIONS, stable_unit
-from fdacli.core.text.actions import ACTIONS
 
 _BRACKETS = re.compile(r"[ \t]*\[[^\[\]]*\]")  # innermost spans; spaces before them, never newlines
 _SPACE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
@@ -56,36 +53,3 @@ def conversation(rid: str, video: str, caption: str, k: int) -> dict[str, Any]:
         "conversations": [{"from": "human", "value": "<video>\n" + INSTRUCTIONS[k]}, {"from": "gpt", "value": caption}],
         "instruction_index": k,
     }
-
-
-@dataclass
-class Stats:
-    """Fig. 2-style dataset statistics, per source."""
-
-    tokens: dict[str, list[int]] = field(default_factory=dict)
-    keywords: dict[str, list[int]] = field(default_factory=dict)
-    durations: dict[str, list[float]] = field(default_factory=dict)
-    top_keywords: Counter = field(default_factory=Counter)
-
-    def add(self, source: str, caption: str, duration: float | None) -> None:
-        words = caption.split()
-        kws = [m.group(0) for m in ACTIONS.finditer(caption.lower())]
-        self.tokens.setdefault(source, []).append(len(words))
-        self.keywords.setdefault(source, []).append(len(kws))
-        self.top_keywords.update(kws)
-        if duration is not None:
-            self.durations.setdefault(source, []).append(duration)
-
-    def rows(self) -> list[list[Any]]:
-        out = []
-        for src in sorted(self.tokens):
-            t, k, d = self.tokens[src], self.keywords[src], self.durations.get(src, [])
-            out.append([src, len(t), round(sum(t) / len(t), 1), round(sum(k) / len(k), 1),
-                        round(sum(d) / len(d), 2) if d else None])
-        return out
-
-
-def source_of(video: str) -> str:
-    """The dataset a clip comes from: the first folder of its relative path (e.g. ``DFEW/videos/1.mp4``)."""
-    parts = [p for p in re.split(r"[\\/]", video) if p and p not in (".", "..")]
-    return parts[0] if len(parts) > 1 else "(none)"

@@ -17,13 +17,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 from fdacli.core.llm.cache import DiskCache, NullCache, cache_key
-from fdacli.core.run.runner import StopRun
+from fdacli.core.run.runner import StopRun, fan_out
 
 
 class LLMError(RuntimeError):
@@ -38,19 +37,35 @@ class AuthError(LLMError, StopRun):
     """The endpoint refused the credentials (401/403): every call would fail, so the run stops."""
 
 
+@dataclass(frozen=True)
+class EndpointDefaults:
+    """The defaults every LLM-calling command shares (fdacli/commands/endpoint.py shows them as options).
+
+    One timeout for every purpose: 120 s covers a vision request with 8 grid images to a local server on
+    CPU, and an unanswered text request costs no more than that before its retry."""
+
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 120.0
+    max_retries: int = 5
+    concurrency: int = 4
+
+
+ENDPOINT = EndpointDefaults()
+
+
 @dataclass
 class LLMConfig:
     model: str
     base_url: str | None = None
-    api_key_env: str = "OPENAI_API_KEY"
+    api_key_env: str = ENDPOINT.api_key_env
     temperature: float = 0.0
     max_tokens: int | None = None
-    timeout: float = 60.0
-    max_retries: int = 5
+    timeout: float = ENDPOINT.timeout
+    max_retries: int = ENDPOINT.max_retries
     parse_retries: int = 2
     backoff_base: float = 1.0
     backoff_max: float = 30.0
-    concurrency: int = 4
+    concurrency: int = ENDPOINT.concurrency
 
     def __post_init__(self) -> None:
         if self.base_url is not None:
@@ -203,8 +218,10 @@ class LLMClient:
                     retry_after, reason = _retry_after(exc), self._reason(exc)
                 else:
                     self.stats.add(failures=1)
-                    cls = AuthError if exc.status_code in (401, 403) else LLMError
-                    raise cls(self._reason(exc)) from None
+                    if exc.status_code in (401, 403):
+                        raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} "
+                                        f"({self._reason(exc)})") from None
+                    raise LLMError(self._reason(exc)) from None
             except openai.OpenAIError as exc:
                 self.stats.add(failures=1)
                 raise LLMError(self._reason(exc)) from None
@@ -217,28 +234,25 @@ class LLMClient:
             time.sleep(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
-        """``fn`` over items with bounded concurrency; an exception is returned in place of its result."""
+        """``fn`` over items with bounded concurrency, in order; a failed call's exception is returned in
+        place of its result.  A refusal of the credentials stops every call (runner.fan_out)."""
         items = list(items)
-        refused = threading.Event()
 
         def safe(x: Any) -> Any:
-            if refused.is_set():
-                raise AuthError("stopped after the endpoint refused the credentials")
             try:
                 return fn(x)
             except AuthError:
-                refused.set()  # every other call would fail the same way: send no more
-                raise
+                raise  # every other call would fail the same way: send no more
             except (LLMError, ParseError) as exc:
                 return exc
             finally:
                 if self.on_item is not None:
                     self.on_item()
 
-        if self.cfg.concurrency <= 1 or len(items) <= 1:
-            return [safe(x) for x in items]
-        with ThreadPoolExecutor(max_workers=self.cfg.concurrency) as pool:
-            return list(pool.map(safe, items))
+        out: list[Any] = [None] * len(items)
+        for i, result in fan_out(items, safe, self.cfg.concurrency):
+            out[i] = result
+        return out
 
     def provenance(self) -> dict[str, Any]:
         """What produced the answers — never the key."""

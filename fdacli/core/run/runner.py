@@ -175,28 +175,43 @@ def _write(writer: ResumableWriter, rec: Record) -> Record:
     return rec
 
 
-def run_threads(todo: list[Any], fn: Callable[[Any], Record], writer: ResumableWriter, concurrency: int = 4) -> Iterator[Record]:
-    """``run`` for I/O-bound work (LLM calls): a thread pool, records written as they complete."""
+def fan_out(items: list[Any], fn: Callable[[Any], Any], concurrency: int = 4) -> Iterator[tuple[int, Any]]:
+    """``(index, fn(item))`` as calls complete, on up to ``concurrency`` threads — the one thread pool of
+    every command (records here, LLM calls in core/llm/client.py).  A ``StopRun`` from any call stops the
+    rest: calls not yet started never start, and that same ``StopRun`` is what is raised here."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    stopped = threading.Event()
+    if concurrency <= 1 or len(items) <= 1:
+        for i, item in enumerate(items):
+            yield i, fn(item)
+        return
+    first: list[StopRun] = []
 
-    def guarded(item: Any) -> Record:
-        if stopped.is_set():
-            raise StopRun("stopped")
+    def guarded(i: int, item: Any) -> tuple[int, Any]:
+        if first:
+            raise first[0]
         try:
-            return _safe(fn, item)
-        except StopRun:
-            stopped.set()  # set before this worker thread takes its next item
+            return i, fn(item)
+        except StopRun as exc:
+            first.append(exc)  # before this worker thread takes its next item
             raise
 
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
-        futures = [pool.submit(guarded, item) for item in todo]
+        futures = [pool.submit(guarded, i, item) for i, item in enumerate(items)]
         for fut in as_completed(futures):
-            yield _write(writer, fut.result())
+            try:
+                yield fut.result()
+            except StopRun:
+                raise first[0] from None  # the cause, whichever stopped call surfaced first
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # on StopRun: queued items never start
+
+
+def run_threads(todo: list[Any], fn: Callable[[Any], Record], writer: ResumableWriter, concurrency: int = 4) -> Iterator[Record]:
+    """``run`` for I/O-bound work (LLM calls): a thread pool, records written as they complete."""
+    for _, rec in fan_out(todo, lambda item: _safe(fn, item), max(1, concurrency)):
+        yield _write(writer, rec)
 
 
 def run_batches(todo: list[Any], fn: Callable[[list[Any]], list[Record]], writer: ResumableWriter, batch_size: int) -> Iterator[Record]:

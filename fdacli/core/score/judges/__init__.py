@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def make_judge(spec: str, **kw: Any):
-    """``local`` or ``openai:MODEL``."""
+def make_judge(spec: str, client: Any = None):
+    """``local``, or ``openai:MODEL`` with the endpoint's client (fdacli/commands/endpoint.py builds it)."""
     if spec == "local":
         from fdacli.core.score.judges.local import LocalJudge
 
@@ -21,5 +21,7 @@ def make_judge(spec: str, **kw: Any):
     if spec.startswith("openai:") and len(spec) > len("openai:"):
         from fdacli.core.score.judges.llm import LLMJudge
 
-        return LLMJudge(spec.split(":", 1)[1], **kw)
+        if client is None:
+            raise ValueError(f"{spec} needs an endpoint client")
+        return LLMJudge(client)
     raise ValueError(f"unknown judge {spec!r}: use 'local' or 'openai:MODEL'")

@@ -7,8 +7,7 @@ from typing import Any
 
 from fdacli import __version__
 from fdacli.core.llm import prompts
-from fdacli.core.llm.cache import DiskCache, NullCache
-from fdacli.core.llm.client import LLMClient, LLMConfig, ParseError, parse_structured
+from fdacli.core.llm.client import LLMClient, ParseError, parse_structured
 from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
 
 MAX_EVENTS = 10
@@ -18,9 +17,9 @@ class LLMJudge:
     name = "openai"
     can_score = True
 
-    def __init__(self, model: str, cache: DiskCache | NullCache | None = None, **config: Any) -> None:
-        self.client = LLMClient(LLMConfig(model=model, **config), cache)
-        self.model = model
+    def __init__(self, client: LLMClient) -> None:
+        self.client = client
+        self.model = client.cfg.model
 
     def provenance(self) -> dict[str, Any]:
         return {

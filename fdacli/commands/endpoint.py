@@ -1,0 +1,61 @@
+"""The endpoint options every LLM-calling command shares — preannotate, caption --backend, score --judge
+openai:MODEL — and the one way to turn them into a client.
+
+Help text and defaults are defined here and in core/llm/client.py (``ENDPOINT``) once; what would fail
+every call (a malformed URL, no key for a hosted endpoint, an unopenable cache) is refused here, before
+the output is touched and before any request is sent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fdacli.commands.display import fail
+from fdacli.core.llm.client import ENDPOINT
+
+BaseUrl = Annotated[Optional[str], typer.Option(
+    "--base-url", help="OpenAI-compatible endpoint, http(s)://host[:port]/v1 (vLLM, Ollama, llama.cpp, ...); default OpenAI.")]
+ApiKeyEnv = Annotated[str, typer.Option(
+    "--api-key-env", help="Name of the environment variable that holds the API key (the key itself is never an option).")]
+Concurrency = Annotated[int, typer.Option(help="Requests in flight at once.")]
+Timeout = Annotated[float, typer.Option(help="Seconds a request may take before it is abandoned and retried.")]
+MaxRetries = Annotated[int, typer.Option(help="Retries on 429 / 5xx / timeouts, with exponential backoff.")]
+CacheDir = Annotated[Optional[Path], typer.Option(
+    "--cache-dir", help="Reply cache folder (default: $FDA_CACHE_DIR or ~/.cache/fdacli).")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the reply cache.")]
+
+DEFAULT_KEY_ENV = ENDPOINT.api_key_env
+DEFAULT_CONCURRENCY = ENDPOINT.concurrency
+DEFAULT_TIMEOUT = ENDPOINT.timeout
+DEFAULT_RETRIES = ENDPOINT.max_retries
+
+
+def open_client(model: str, cache_name: str, *, base_url: str | None, api_key_env: str, temperature: float = 0.0,
+                max_tokens: int | None = None, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_RETRIES,
+                concurrency: int = DEFAULT_CONCURRENCY, cache_dir: Path | None = None, no_cache: bool = False):
+    """An ``LLMClient`` with its reply cache, or a one-line error and exit 2."""
+    import os
+    import sqlite3
+
+    from fdacli.core.llm.cache import open_cache
+    from fdacli.core.llm.client import LLMClient, LLMConfig
+
+    try:
+        config = LLMConfig(model=model, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency)
+    except ValueError as exc:
+        fail(str(exc))
+    if not base_url and not os.environ.get(api_key_env):
+        fail(f"no API key: set the environment variable {api_key_env} (or use --base-url for a local server)")
+    try:
+        return LLMClient(config, open_cache(cache_name, cache_dir, enabled=not no_cache))
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"cannot open the reply cache: {exc}")
+
+
+def stopped(exc: BaseException, kept: str) -> None:
+    """The one message for a run that an endpoint stopped (credentials refused): why, what was kept; exit 2."""
+    fail(f"stopped: {exc} ({kept})")
