@@ -8,7 +8,8 @@ from fdacli.core.track.keyframes import select_key_frames
 from fdacli.core.track.main_character import TrackStats, select_main, track_stats
 from fdacli.core.track.tracker import Tracker, TrackerConfig
 from fdacli.core.track.tracker.association import assign, iou_matrix
-from fdacli.core.track.tracker.kalman import CHI2_95_4DOF, BoxKalman, xyah_to_xyxy, xyxy_to_xyah
+from fdacli.core.track.config import CHI2_95_4DOF
+from fdacli.core.track.tracker.kalman import BoxKalman, xyah_to_xyxy, xyxy_to_xyah
 from fdacli.core.media.video import VideoInfo, resample_indices, uniform_positions
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -11,6 +10,7 @@ import typer
 from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 from fdacli.commands.extras import require
+from fdacli.core.caption.options import CaptionOptions as C
 
 
 def caption(
@@ -21,13 +21,13 @@ def caption(
     tracks: Optional[Path] = typer.Option(None, "--tracks", help="tracks.jsonl from `fda track`; videos not in it are tracked now."),
     video_root: list[Path] = typer.Option([], "--video-root", help="Folder(s) that relative video paths resolve against."),
     prompt: Optional[str] = typer.Option(None, "--prompt", help="Instruction to use instead of the training phrasings."),
-    instruction: str = typer.Option("0", "--instruction", help="Which training phrasing: 0-19, or 'random' (per id, from --seed)."),
+    instruction: str = typer.Option(C.instruction, "--instruction", help="Which training phrasing: 0-19, or 'random' (per id, from --seed)."),
     batch_size: int = typer.Option(4, "--batch-size", "-b", help="Clips per generate call (local model)."),
-    max_new_tokens: int = typer.Option(512, help="Longest caption in tokens."),
+    max_new_tokens: int = typer.Option(C.max_new_tokens, help="Longest caption in tokens."),
     sample: bool = typer.Option(False, "--sample", help="Sampled decoding (default: greedy)."),
-    temperature: float = typer.Option(0.7, help="Sampling temperature (with --sample; the endpoint's temperature otherwise 0)."),
-    top_p: float = typer.Option(0.9, help="Nucleus sampling mass (with --sample)."),
-    seed: int = typer.Option(0),
+    temperature: float = typer.Option(C.temperature, help="Sampling temperature (with --sample; the endpoint's temperature otherwise 0)."),
+    top_p: float = typer.Option(C.top_p, help="Nucleus sampling mass (with --sample)."),
+    seed: int = typer.Option(C.seed, help="Seed for --instruction random and sampled decoding."),
     base_llm: Optional[str] = typer.Option(None, "--base-llm", help="Base LLM to put the adapter on, when it has moved since training."),
     precision: str = typer.Option("auto", help="auto (bf16 on a GPU, else fp32), bf16, fp16 or fp32."),
     attn_implementation: str = typer.Option("sdpa", help="sdpa, flash_attention_2 or eager."),
@@ -49,7 +49,7 @@ def caption(
     Under `accelerate launch` each process captions its shard and the first process merges them into OUTPUT.
     """
     from fdacli.core.run import runner
-    from fdacli.core.caption.captioning import CaptionOptions, ClipSource, instruction_for
+    from fdacli.core.caption.captioning import ClipSource, instruction_for
     from fdacli.core.run.inputs import collect_videos
     from fdacli.core.run.records import RecordError, read_jsonl
 
@@ -63,7 +63,7 @@ def caption(
         fail("give video files, folders or a manifest")
     if batch_size < 1:
         fail("--batch-size must be at least 1")
-    opts = CaptionOptions(prompt=prompt, instruction=instruction, seed=seed, max_new_tokens=max_new_tokens, do_sample=sample,
+    opts = C(prompt=prompt, instruction=instruction, seed=seed, max_new_tokens=max_new_tokens, do_sample=sample,
                           temperature=temperature, top_p=top_p)
     try:
         instruction_for("x", opts)
@@ -136,7 +136,9 @@ def _local(model: Path, opts, base_llm, precision: str, attn: str):
     import torch
 
     if torch.cuda.is_available():
-        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+        from fdacli.core.run import dist
+
+        device = f"cuda:{dist.current().local_rank}"
     if precision not in ("auto", "bf16", "fp16", "fp32"):
         fail(f"unknown precision {precision!r}")
     try:

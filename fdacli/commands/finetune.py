@@ -106,9 +106,9 @@ def finetune(
 
 
 def _world_size() -> int:
-    import os
+    from fdacli.core.run import dist
 
-    return int(os.environ.get("WORLD_SIZE", "1"))
+    return dist.current().world_size
 
 
 def _relaunch(gpus: int, config: Optional[Path]) -> None:
@@ -146,9 +146,9 @@ def _resume_point(output: Path, resume: Optional[str], overwrite: bool) -> Optio
 
 
 def _is_main() -> bool:
-    import os
+    from fdacli.core.run import dist
 
-    return os.environ.get("RANK", "0") == "0"
+    return dist.current().is_main
 
 
 def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool, quiet: bool) -> None:

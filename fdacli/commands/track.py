@@ -11,6 +11,10 @@ import typer
 
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 from fdacli.commands.extras import require
+from fdacli.core.track.config import FacenessConfig as F
+from fdacli.core.track.config import ShotConfig as S
+from fdacli.core.track.config import TrackerConfig as T
+from fdacli.core.track.config import TrackOptions as O
 
 DETECTOR_HELP = "Face detector backend: yunet (OpenCV, fast) or mtcnn (facenet-pytorch)."
 
@@ -19,28 +23,28 @@ def track(
     videos: list[Path] = typer.Argument(None, help="Video files, folders (searched recursively) or manifest .jsonl files."),
     output: Path = typer.Option(..., "--output", "-o", help="Output JSONL, one record per video; an existing file is resumed."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", help="Manifest JSONL from `fda sample` (id, video, start, end)."),
-    fps: float = typer.Option(16.0, help="Analysis frame rate; the paper resamples to 16 fps (never upsamples)."),
-    detector: str = typer.Option("yunet", "--detector", "-d", help=DETECTOR_HELP),
-    det_threshold: float = typer.Option(0.7, help="Minimum face detection score."),
-    min_face: int = typer.Option(16, help="Ignore faces smaller than this many pixels (at analysis size)."),
-    max_side: int = typer.Option(512, help="Decode for analysis with the long side at most this many pixels (0 = source size)."),
-    key_frames: int = typer.Option(16, "--key-frames", "-k", help="Number of key frames (16 in training)."),
-    embed_every: int = typer.Option(16, help="Identity features on every Nth frame plus whenever association is ambiguous; 1 = every face, every frame (StrongSORT as published)."),
-    max_cos_dist: float = typer.Option(0.4, help="Appearance gate: largest cosine distance to a track's EMA feature."),
-    max_iou_dist: float = typer.Option(0.7, help="IoU matching gate for tentative and just-missed tracks."),
-    max_age: int = typer.Option(30, help="Frames a confirmed track survives without a detection."),
-    n_init: int = typer.Option(3, help="Consecutive detections that confirm a track."),
-    ema_alpha: float = typer.Option(0.9, help="Appearance EMA momentum."),
-    lambda_: float = typer.Option(0.98, "--lambda", help="Weight of appearance against motion in the matching cost."),
-    gating_threshold: float = typer.Option(9.4877, help="Mahalanobis gate (chi-square, 4 dof, 95%)."),
-    shots: bool = typer.Option(True, "--shots/--no-shots", help="Detect shot cuts; no track crosses one (StrongSORT per shot)."),
-    shot_threshold: float = typer.Option(12.0, help="Content change (mean |ΔHSV| of 64x36 thumbnails, 0-255) that makes a hard cut."),
-    min_identity_sim: float = typer.Option(0.25, help="A track whose fresh identity feature is less similar than this to its history ends there."),
-    link_sim: float = typer.Option(0.4, help="Mean-feature similarity that links tracks into one person across shots and re-entries."),
-    min_track_score: float = typer.Option(0.75, help="Drop tracks whose median detection score is lower (false detections); 0 keeps all."),
+    fps: float = typer.Option(O.fps, help="Analysis frame rate; the paper resamples to 16 fps (never upsamples)."),
+    detector: str = typer.Option(O.detector, "--detector", "-d", help=DETECTOR_HELP),
+    det_threshold: float = typer.Option(O.det_threshold, help="Minimum face detection score."),
+    min_face: int = typer.Option(O.min_face, help="Ignore faces smaller than this many pixels (at analysis size)."),
+    max_side: int = typer.Option(O.max_side, help="Decode for analysis with the long side at most this many pixels (0 = source size)."),
+    key_frames: int = typer.Option(O.key_frames, "--key-frames", "-k", help="Number of key frames (16 in training)."),
+    embed_every: int = typer.Option(T.embed_every, help="Identity features on every Nth frame plus whenever association is ambiguous; 1 = every face, every frame (StrongSORT as published)."),
+    max_cos_dist: float = typer.Option(T.max_cos_dist, help="Appearance gate: largest cosine distance to a track's EMA feature."),
+    max_iou_dist: float = typer.Option(T.max_iou_dist, help="IoU matching gate for tentative and just-missed tracks."),
+    max_age: int = typer.Option(T.max_age, help="Frames a confirmed track survives without a detection."),
+    n_init: int = typer.Option(T.n_init, help="Consecutive detections that confirm a track."),
+    ema_alpha: float = typer.Option(T.ema_alpha, help="Appearance EMA momentum."),
+    lambda_: float = typer.Option(T.lambda_, "--lambda", help="Weight of appearance against motion in the matching cost."),
+    gating_threshold: float = typer.Option(T.gating_threshold, help="Mahalanobis gate (chi-square, 4 dof, 95%)."),
+    shots: bool = typer.Option(S.enabled, "--shots/--no-shots", help="Detect shot cuts; no track crosses one (StrongSORT per shot)."),
+    shot_threshold: float = typer.Option(S.threshold, help="Content change (mean |ΔHSV| of 64x36 thumbnails, 0-255) that makes a hard cut."),
+    min_identity_sim: float = typer.Option(T.min_identity_sim, help="A track whose fresh identity feature is less similar than this to its history ends there."),
+    link_sim: float = typer.Option(O.link_sim, help="Mean-feature similarity that links tracks into one person across shots and re-entries."),
+    min_track_score: float = typer.Option(F.min_score, help="Drop tracks whose median detection score is lower (false detections); 0 keeps all."),
     crops: Optional[Path] = typer.Option(None, "--crops", help="Write the main character's face crops at the key frames under DIR/<id>/."),
-    crop_margin: float = typer.Option(0.5, help="Margin around the face box, as a fraction of its size."),
-    crop_size: int = typer.Option(224, help="Crop side in pixels."),
+    crop_margin: float = typer.Option(O.crop_margin, help="Margin around the face box, as a fraction of its size."),
+    crop_size: int = typer.Option(O.crop_size, help="Crop side in pixels."),
     viz: Optional[Path] = typer.Option(None, "--viz", help="Write one contact-sheet PNG per video under DIR/."),
     workers: int = typer.Option(1, "--workers", "-j", help="Worker processes on this machine."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
@@ -52,13 +56,10 @@ def track(
     Under `accelerate launch` each process takes its shard of the videos and the first process merges the results into OUTPUT.
     """
     from fdacli.core.run import runner
-    from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+    from fdacli.core.track.pipeline import FaceTrackingModule
     from fdacli.core.faces import DETECTORS
     from fdacli.core.run.inputs import collect_videos
     from fdacli.core.run.records import RecordError
-    from fdacli.core.track.faceness import FacenessConfig
-    from fdacli.core.track.shots import ShotConfig
-    from fdacli.core.track.tracker import TrackerConfig
 
     if detector.lower() not in DETECTORS:
         fail(f"unknown detector {detector!r}; choose one of: {', '.join(DETECTORS)}")
@@ -73,19 +74,21 @@ def track(
     if not items:
         fail(f"no video files found in: {', '.join(map(str, videos or [manifest]))}")
 
-    cfg = TrackerConfig(
+    cfg = T(
         max_cos_dist=max_cos_dist, max_iou_dist=max_iou_dist, max_age=max_age, n_init=n_init, ema_alpha=ema_alpha,
         lambda_=lambda_, gating_threshold=gating_threshold, embed_every=embed_every, min_identity_sim=min_identity_sim,
     )
     # Share the cores among worker processes, and among the processes accelerate put on this machine.
-    per_machine = workers * max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    from fdacli.core.run import dist
+
+    per_machine = workers * dist.current().local_world_size
     threads = max(1, (os.cpu_count() or 1) // per_machine) if per_machine > 1 else 0
-    opts = TrackOptions(
+    opts = O(
         fps=fps, detector=detector.lower(), det_threshold=det_threshold, min_face=min_face, max_side=max_side,
         key_frames=key_frames, tracker=cfg, crops_dir=str(crops) if crops else None, crop_margin=crop_margin,
         crop_size=crop_size, viz_dir=str(viz) if viz else None, threads=threads,
-        shots=ShotConfig(enabled=shots, threshold=shot_threshold), link_sim=link_sim,
-        faceness=FacenessConfig(enabled=min_track_score > 0, min_score=min_track_score),
+        shots=S(enabled=shots, threshold=shot_threshold), link_sim=link_sim,
+        faceness=F(enabled=min_track_score > 0, min_score=min_track_score),
     )
     try:
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)

@@ -8,28 +8,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fdacli.core.caption.options import CaptionOptions
 from fdacli.core.media.clips import ClipSpec, clip_pixels, spec_from_record
 from fdacli.core.run.inputs import VideoItem
 from fdacli.core.model.instructions import INSTRUCTIONS, choose_instruction
 from fdacli.core.run.records import Record, error_record
 from fdacli.core.media.video import VideoError
-
-
-@dataclass
-class CaptionOptions:
-    prompt: str | None = None  # overrides the instruction phrasings
-    instruction: str = "0"  # index into the training phrasings, or "random" (chosen per id from the seed)
-    seed: int = 0
-    max_new_tokens: int = 512
-    min_new_tokens: int = 0  # benchmarks: equal-length generations
-    do_sample: bool = False
-    temperature: float = 0.7
-    top_p: float = 0.9
-    num_frames: int = 16
 
 
 def instruction_for(rid: str, opts: CaptionOptions) -> str:

@@ -15,8 +15,6 @@ killed run then leaves parts that the rerun reads as already done.
 from __future__ import annotations
 
 import glob
-import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fdacli.core.run.dist import Process, current
 from fdacli.core.run.records import Record, ResumableWriter, error_record, read_jsonl
 
 
@@ -40,28 +39,11 @@ class WorkerStartError(RuntimeError):
 WorkerFactory = Callable[[], Callable[[Any], Record]]
 
 
-@dataclass(frozen=True)
-class Shard:
-    rank: int = 0
-    world_size: int = 1
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
+Shard = Process  # this process's share of the items: rank r of N takes every N-th item
 
 
 def current_shard() -> Shard:
-    """This process's place in an ``accelerate launch`` / torchrun job (0 of 1 when run plainly)."""
-    try:
-        world = int(os.environ.get("WORLD_SIZE", "1"))
-        rank = int(os.environ.get("RANK", "0"))
-    except ValueError:
-        return Shard()
-    return Shard(rank=rank, world_size=world) if world > 1 and 0 <= rank < world else Shard()
+    return current()
 
 
 def part_path(out: Path, shard: Shard) -> Path:

@@ -18,17 +18,9 @@ any detector; it is kept out of "main" by its small area, as a background person
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass
-class FacenessConfig:
-    enabled: bool = True
-    min_score: float = 0.75  # median detection score of a track
-    min_plausible: float = 0.5  # share of its frames with a face-like landmark layout
-    max_roll: float = 70.0  # degrees the eyes→mouth direction may lean from straight down
+from fdacli.core.track.config import FacenessConfig
 
 
 def plausible_landmarks(box: np.ndarray, lm: np.ndarray, max_roll: float = 70.0) -> bool:

@@ -14,7 +14,6 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,32 +21,13 @@ import numpy as np
 from fdacli.core.media.video import Decoding, VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
 from fdacli.core.run.inputs import VideoItem, safe_relpath
 from fdacli.core.run.records import Record, error_record
-from fdacli.core.track.faceness import FacenessConfig, is_face_track
+from fdacli.core.track.config import TrackOptions
+from fdacli.core.track.faceness import is_face_track
 from fdacli.core.track.identities import link_identities
 from fdacli.core.track.keyframes import select_key_frames
 from fdacli.core.track.main_character import select_main, track_stats
-from fdacli.core.track.shots import ShotConfig, shot_spans, with_shots
-from fdacli.core.track.tracker import Tracker, TrackerConfig
-
-
-@dataclass
-class TrackOptions:
-    fps: float = 16.0
-    detector: str = "yunet"
-    det_threshold: float = 0.7
-    min_face: int = 16
-    max_side: int = 512
-    key_frames: int = 16
-    tracker: TrackerConfig = field(default_factory=TrackerConfig)
-    shots: ShotConfig = field(default_factory=ShotConfig)
-    faceness: FacenessConfig = field(default_factory=FacenessConfig)
-    link_sim: float = 0.4  # mean-feature cosine similarity that links two tracks into one identity
-    crops_dir: str | None = None
-    crop_margin: float = 0.5
-    crop_size: int = 224
-    viz_dir: str | None = None
-    threads: int = 0  # 0 = library default
-    detect_threads: int = 2  # frames detected ahead, in parallel, while the tracker works on the current one
+from fdacli.core.track.shots import shot_spans, with_shots
+from fdacli.core.track.tracker import Tracker
 
 
 class FaceTrackingModule:

@@ -38,18 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fdacli.core.track.config import ShotConfig
+
 THUMB = (64, 36)
-
-
-@dataclass
-class ShotConfig:
-    enabled: bool = True
-    threshold: float = 12.0  # hard-cut content change (mean |ΔHSV| of 64×36 thumbnails, 0-255)
-    min_ratio: float = 3.0  # ... and this many times the median change of the frames around it
-    flash_frames: int = 3  # a change undone within this many frames is a flash, not a cut
-    black: float = 18.0  # mean brightness (V, 0-255) under which a frame is black
-    window: int = 8  # frames on each side whose typical change a cut must exceed `min_ratio` times
-    suspicious: float = 0.5  # a change above this share of `threshold` makes the tracker re-check identities
 
 
 def thumbnail(rgb: np.ndarray) -> np.ndarray:

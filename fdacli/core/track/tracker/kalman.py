@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-CHI2_95_4DOF = 9.4877  # gate for a squared Mahalanobis distance with 4 degrees of freedom
 
 
 def xyxy_to_xyah(box: np.ndarray) -> np.ndarray:

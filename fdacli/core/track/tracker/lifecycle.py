@@ -31,27 +31,10 @@ import numpy as np
 
 from fdacli.core.faces.base import Face, l2_normalise
 from fdacli.core.track.tracker.association import INFEASIBLE, assign, cosine_distance, iou_matrix
-from fdacli.core.track.tracker.kalman import CHI2_95_4DOF, BoxKalman
+from fdacli.core.track.config import TrackerConfig
+from fdacli.core.track.tracker.kalman import BoxKalman
 
 TENTATIVE, CONFIRMED, DELETED = "tentative", "confirmed", "deleted"
-
-
-@dataclass
-class TrackerConfig:
-    """StrongSORT's published defaults (DESIGN.md), plus the appearance-on-demand knobs."""
-
-    max_cos_dist: float = 0.4
-    max_iou_dist: float = 0.7
-    max_age: int = 30
-    n_init: int = 3
-    ema_alpha: float = 0.9
-    lambda_: float = 0.98  # weight of appearance against motion in the matching cost
-    gating_threshold: float = CHI2_95_4DOF
-    std_weight_position: float = 1 / 20
-    std_weight_velocity: float = 1 / 160
-    embed_every: int = 16
-    clear_iou: float = 0.3
-    min_identity_sim: float = 0.25  # a fresh feature less similar than this to its track's EMA is another person
 
 
 @dataclass
