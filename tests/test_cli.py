@@ -133,3 +133,13 @@ def test_accelerate_launch_shards_and_merges(tmp_path, clips):
     p = subprocess.run([*cmd, "--overwrite", "-q"], capture_output=True, text=True, env=env, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
     assert sorted(r["id"] for r in records(out)) == [f"c{i}" for i in range(5)]
+
+
+def test_ids_are_never_read_as_markup(tmp_path, clips):
+    """An id like `a[/]b[bold]` must not kill the progress display or lose the summary."""
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"id": "evil[/]id[bold]", "video": str(clips["one"])}) + "\n")
+    p = fda("track", "--manifest", manifest, "-o", tmp_path / "t.jsonl")
+    assert p.returncode == 0, p.stderr
+    assert "evil[/]id[bold]: ok" in p.stderr and "main tracks" in p.stderr
+    assert records(tmp_path / "t.jsonl")[0]["id"] == "evil[/]id[bold]"

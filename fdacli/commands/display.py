@@ -18,8 +18,13 @@ console = Console(stderr=True)
 
 
 @contextmanager
-def progress_bar(total: int, description: str, quiet: bool = False) -> Iterator[Any]:
-    """A rich progress bar over ``total`` items; ``advance()`` on the yielded object per item."""
+def progress_bar(total: int | None, description: str, quiet: bool = False, completed: int = 0,
+                 transient: bool = False) -> Iterator[Any]:
+    """The one progress display of every command: a rich bar with count, elapsed time, ETA and a note.
+
+    ``advance(note)`` per item (track, preannotate, caption), ``set(completed, note)`` for step counters
+    (finetune), ``stage(description, total)`` to start the next stage on the same line (score; pass
+    ``total=None``).  Notes are shown literally: ids and reasons are never read as rich markup."""
     if quiet or total == 0:
         yield _NoBar()
         return
@@ -31,12 +36,12 @@ def progress_bar(total: int, description: str, quiet: bool = False) -> Iterator[
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}", style="dim"),
+        TextColumn("{task.fields[last]}", style="dim", markup=False),
         console=console,
-        transient=False,
+        transient=transient,
     )
     with bar:
-        task = bar.add_task(description, total=total, last="")
+        task = bar.add_task(escape(description), total=total, completed=completed, last="") if total is not None else None
         yield _Bar(bar, task)
 
 
@@ -45,11 +50,33 @@ class _Bar:
         self.bar, self.task = bar, task
 
     def advance(self, note: str = "") -> None:
-        self.bar.update(self.task, advance=1, last=note[:40])
+        if self.task is not None:
+            self.bar.update(self.task, advance=1, last=note[:60])
+
+    def set(self, completed: int, note: str = "") -> None:
+        if self.task is not None:
+            self.bar.update(self.task, completed=completed, last=note[:60])
+
+    def stage(self, description: str, total: int) -> None:
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+        self.task = self.bar.add_task(escape(description), total=total or None, last="")
+
+    def print(self, text: str) -> None:
+        self.bar.console.print(text, highlight=False, markup=False)
 
 
 class _NoBar:
     def advance(self, note: str = "") -> None:
+        pass
+
+    def set(self, completed: int, note: str = "") -> None:
+        pass
+
+    def stage(self, description: str, total: int) -> None:
+        pass
+
+    def print(self, text: str) -> None:
         pass
 
 

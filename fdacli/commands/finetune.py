@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, flag, say, table
+from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 from fdacli.commands.extras import require
 
 
@@ -152,8 +152,6 @@ def _is_main() -> bool:
 
 
 def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool, quiet: bool) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from fdacli.core.model import checkpoint as ckpt
     from fdacli.core.train.data import BadSampleError
     from fdacli.core.train.trainer import Trainer
@@ -174,16 +172,12 @@ def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool,
     if main and not quiet and start is not None:
         say(f"resuming from {start} (step {trainer.step} of {trainer.schedule.total_steps})")
     show = main and not quiet
-    bar = Progress(TextColumn("[bold]training"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
-                   TimeRemainingColumn(), TextColumn("{task.fields[stats]}", style="dim"), console=console, disable=not show)
     try:
-        with bar:
-            task = bar.add_task("training", total=trainer.schedule.total_steps, completed=trainer.step, stats="")
+        with progress_bar(trainer.schedule.total_steps, "training", quiet=not show, completed=trainer.step) as bar:
             for log in trainer.train():
-                bar.update(task, completed=log.step,
-                           stats=f"loss {log.loss:.4f} lr {log.lr:.2e} {log.tokens_per_s:,.0f} tok/s")
-                if log.checkpoint and show:
-                    bar.console.print(f"saved {log.checkpoint}", highlight=False, markup=False)
+                bar.set(log.step, f"loss {log.loss:.4f} lr {log.lr:.2e} {log.tokens_per_s:,.0f} tok/s")
+                if log.checkpoint:
+                    bar.print(f"saved {log.checkpoint}")
     except BadSampleError as exc:
         fail(str(exc), code=1)
     result = trainer.result()

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from fdacli.commands import endpoint as ep
-from fdacli.commands.display import console, fail, say, table
+from fdacli.commands.display import console, fail, progress_bar, say, table
 from fdacli.commands.extras import require
 
 TABLE_COLUMNS = [
@@ -83,14 +83,14 @@ def score(
     store = EventStore(j)
     models = {}
     try:
-        with _Stages(quiet) as stages:
+        with progress_bar(None, "scoring", quiet=quiet, transient=True) as stages:
             client = getattr(j, "client", None)
             if client is not None:
-                client.on_item = stages.tick
+                client.on_item = stages.advance
             for name, caps in zip(model_names, pred_caps):
                 models[name] = score_model(
                     caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
-                    lambda stage, total, _n=name: stages.start(f"{_n}: {stage}", total),
+                    lambda stage, total, _n=name: stages.stage(f"{_n}: {stage}", total),
                 )
     except StopRun as exc:
         ep.stopped(exc, "no scores written; the judge calls made are cached for the rerun")
@@ -115,38 +115,6 @@ def score(
         _print(result, output)
     if any(m["counts"]["failed"] for m in models.values()):
         raise typer.Exit(1)
-
-
-class _Stages:
-    """One progress bar per scoring stage (judge calls tick it from worker threads)."""
-
-    def __init__(self, quiet: bool) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        self.bar = None if quiet else Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
-        )
-        self.task = None
-
-    def __enter__(self) -> "_Stages":
-        if self.bar:
-            self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.bar:
-            self.bar.__exit__(*exc)
-
-    def start(self, description: str, total: int) -> None:
-        if self.bar:
-            if self.task is not None:
-                self.bar.remove_task(self.task)
-            self.task = self.bar.add_task(description, total=total or None)
-
-    def tick(self) -> None:
-        if self.bar and self.task is not None:
-            self.bar.advance(self.task)
 
 
 def _fmt(v) -> str:
