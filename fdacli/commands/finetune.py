@@ -11,6 +11,8 @@ import typer
 
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 from fdacli.commands.extras import require
+from fdacli.core.model.config import FaceTrackMMConfig as M
+from fdacli.core.train.options import TrainOptions as TO
 
 
 def finetune(
@@ -18,30 +20,30 @@ def finetune(
     output: Path = typer.Option(..., "--output", "-o", help="Output folder: checkpoints, the final model, TensorBoard logs."),
     video_root: list[Path] = typer.Option([], "--video-root", help="Folder(s) that relative video paths resolve against."),
     tracks: Optional[Path] = typer.Option(None, "--tracks", help="tracks.jsonl from `fda track`, for samples without key frames."),
-    llm: str = typer.Option("mistralai/Mistral-7B-Instruct-v0.2", "--llm", help="Base causal LM: hub name or local folder."),
-    vision_tower: str = typer.Option("openai/clip-vit-large-patch14-336", "--vision-tower", help="CLIP or SigLIP vision model: hub name or local folder."),
-    connector: str = typer.Option("stc", help="Video projector: stc (VideoLLaMA2's STC) or mlp (small setups)."),
-    face_encoder: str = typer.Option("vision_tower", help="vision_tower (the tower on face crops), swin_t/swin_s/swin_b (FaceXFormer-style, needs --face-encoder-path) or none."),
+    llm: str = typer.Option(M.llm, "--llm", help="Base causal LM: hub name or local folder."),
+    vision_tower: str = typer.Option(M.vision_tower, "--vision-tower", help="CLIP or SigLIP vision model: hub name or local folder."),
+    connector: str = typer.Option(M.connector, help="Video projector: stc (VideoLLaMA2's STC) or mlp (small setups)."),
+    face_encoder: str = typer.Option(M.face_encoder, help="vision_tower (the tower on face crops), swin_t/swin_s/swin_b (FaceXFormer-style, needs --face-encoder-path) or none."),
     face_encoder_path: Optional[Path] = typer.Option(None, help="Checkpoint of the Swin face encoder (FaceXFormer's backbone)."),
-    num_frames: int = typer.Option(16, help="Frames per clip (the key frames of the track)."),
-    epochs: float = typer.Option(3.0, help="Passes over the data."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Global batch: per-device batch × processes × accumulation."),
-    per_device_batch_size: int = typer.Option(4, "--per-device-batch-size", help="Samples per forward pass on each process."),
-    lr: float = typer.Option(2e-4, "--lr", help="Learning rate of the LoRA weights."),
-    projector_lr: float = typer.Option(2e-5, "--projector-lr", help="Learning rate of the connector and face projector."),
-    warmup_ratio: float = typer.Option(0.03, help="Share of steps spent warming up before the cosine decay."),
-    weight_decay: float = typer.Option(0.0),
-    lora_r: int = typer.Option(64, help="LoRA rank (the paper: 64)."),
-    lora_alpha: int = typer.Option(128, help="LoRA alpha (the paper: 128)."),
-    lora_dropout: float = typer.Option(0.05),
-    precision: str = typer.Option("auto", help="auto (bf16 on a GPU that has it, else fp32), bf16, fp16 or fp32."),
-    attn_implementation: str = typer.Option("sdpa", help="sdpa, flash_attention_2 or eager."),
-    gradient_checkpointing: bool = typer.Option(True, "--gradient-checkpointing/--no-gradient-checkpointing"),
-    save_steps: int = typer.Option(500, help="Write a resumable checkpoint every N optimizer steps (0: only the final model)."),
+    num_frames: int = typer.Option(M.num_frames, help="Frames per clip (the key frames of the track)."),
+    epochs: float = typer.Option(TO.epochs, help="Passes over the data."),
+    batch_size: int = typer.Option(TO.global_batch, "--batch-size", help="Global batch: per-device batch × processes × accumulation."),
+    per_device_batch_size: int = typer.Option(TO.per_device_batch, "--per-device-batch-size", help="Samples per forward pass on each process."),
+    lr: float = typer.Option(TO.lr, "--lr", help="Learning rate of the LoRA weights."),
+    projector_lr: float = typer.Option(TO.projector_lr, "--projector-lr", help="Learning rate of the connector and face projector."),
+    warmup_ratio: float = typer.Option(TO.warmup_ratio, help="Share of steps spent warming up before the cosine decay."),
+    weight_decay: float = typer.Option(TO.weight_decay, help="AdamW weight decay of the trained weights."),
+    lora_r: int = typer.Option(TO.lora_r, help="LoRA rank (the paper: 64)."),
+    lora_alpha: int = typer.Option(TO.lora_alpha, help="LoRA alpha (the paper: 128)."),
+    lora_dropout: float = typer.Option(TO.lora_dropout, help="Dropout on the LoRA branch (VideoLLaMA2: 0.05)."),
+    precision: str = typer.Option(TO.precision, help="auto (bf16 on a GPU that has it, else fp32), bf16, fp16 or fp32."),
+    attn_implementation: str = typer.Option(TO.attn_implementation, help="sdpa, flash_attention_2 or eager."),
+    gradient_checkpointing: bool = typer.Option(TO.gradient_checkpointing, "--gradient-checkpointing/--no-gradient-checkpointing", help="Recompute activations in the backward pass (less memory, ~30% slower)."),
+    save_steps: int = typer.Option(TO.save_steps, help="Write a resumable checkpoint every N optimizer steps (0: only the final model)."),
     max_steps: Optional[int] = typer.Option(None, help="Stop after this many optimizer steps."),
-    max_text_tokens: int = typer.Option(2048, help="Longest tokenised conversation (visual tokens not counted)."),
-    seed: int = typer.Option(42),
-    num_workers: int = typer.Option(4, help="Data-loading processes per training process."),
+    max_text_tokens: int = typer.Option(TO.max_text_tokens, help="Longest tokenised conversation (visual tokens not counted)."),
+    seed: int = typer.Option(TO.seed, help="Seed of the sample order, LoRA initialisation and dropout."),
+    num_workers: int = typer.Option(TO.num_workers, help="Data-loading processes per training process."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip samples that fail to load (counted) instead of stopping."),
     resume: Optional[str] = typer.Option(None, "--resume", help="A checkpoint folder, or 'latest'. A rerun onto an output with checkpoints resumes from the latest anyway."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start over, deleting the output folder's checkpoints."),
@@ -49,7 +51,7 @@ def finetune(
     gpus: Optional[int] = typer.Option(None, "--gpus", help="Run under `accelerate launch` with this many processes (GPUs; CPU processes on a machine without one)."),
     accelerate_config: Optional[Path] = typer.Option(None, "--accelerate-config", help="accelerate config file (multi-node, DeepSpeed ZeRO-2/3, FSDP); used with --gpus."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (parameters, tokens per sample, schedule, memory) and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """LoRA fine-tuning of FaceTrack-MM: frozen vision tower, STC connector and face projector trained fully.
 
@@ -60,11 +62,9 @@ def finetune(
 
     if gpus is not None and not launch.under_launcher() and not dry_run:
         _relaunch(gpus, accelerate_config)
-    from fdacli.core.model.config import FaceTrackMMConfig
     from fdacli.core.run.records import RecordError
     from fdacli.core.train.checkpoints import check_resume
     from fdacli.core.train.data import load_samples
-    from fdacli.core.train.options import TrainOptions
     from fdacli.core.train.plan import plan
 
     if not train.is_file():
@@ -76,9 +76,9 @@ def finetune(
         fail(f"tracks file not found: {tracks}")
     if precision not in ("auto", "bf16", "fp16", "fp32"):
         fail(f"unknown precision {precision!r} (auto, bf16, fp16, fp32)")
-    cfg = FaceTrackMMConfig(llm=llm, vision_tower=vision_tower, connector=connector, num_frames=num_frames,
+    cfg = M(llm=llm, vision_tower=vision_tower, connector=connector, num_frames=num_frames,
                             face_encoder=face_encoder, face_encoder_path=str(face_encoder_path) if face_encoder_path else None)
-    opts = TrainOptions(
+    opts = TO(
         epochs=epochs, global_batch=batch_size, per_device_batch=per_device_batch_size, lr=lr, projector_lr=projector_lr,
         warmup_ratio=warmup_ratio, weight_decay=weight_decay, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
         precision=precision, gradient_checkpointing=gradient_checkpointing, attn_implementation=attn_implementation,

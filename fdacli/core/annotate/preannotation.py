@@ -21,7 +21,6 @@ from fdacli.core.run.records import Record, error_record
 from fdacli.core.media.video import VideoError
 
 
-ClipItem = ClipSpec  # a tracked clip: what `fda track` wrote about it (shared with training and captioning)
 
 
 @dataclass
@@ -34,7 +33,7 @@ class PreannotateOptions:
     jpeg_quality: int = 90
 
 
-def items_from_tracks(records: list[Record], base: Path | None = None) -> list[ClipItem]:
+def items_from_tracks(records: list[Record], base: Path | None = None) -> list[ClipSpec]:
     """Clips from tracks records; a relative video path that does not exist from here is tried
     relative to the tracks file's folder (``base``)."""
     return [spec_from_record(r, None, [base] if base is not None else []) for r in records]
@@ -44,7 +43,7 @@ class Preannotator:
     def __init__(self, client: LLMClient, opts: PreannotateOptions) -> None:
         self.client, self.opts = client, opts
 
-    def __call__(self, item: ClipItem) -> Record:
+    def __call__(self, item: ClipSpec) -> Record:
         t0 = time.perf_counter()
         try:
             o = self.opts
@@ -71,7 +70,7 @@ class Preannotator:
             rec["grids"] = paths
         return rec
 
-    def _save(self, item: ClipItem, grids: list) -> list[str]:
+    def _save(self, item: ClipSpec, grids: list) -> list[str]:
         import cv2
 
         out = Path(self.opts.save_grids) / safe_relpath(item.id)

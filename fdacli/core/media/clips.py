@@ -14,6 +14,7 @@ import numpy as np
 
 from fdacli.core.media.crops import square_crop
 from fdacli.core.media.video import VideoError, read_frames, uniform_positions
+from fdacli.core.run.inputs import resolve_video
 
 
 @dataclass(frozen=True)
@@ -24,18 +25,6 @@ class ClipSpec:
     video: str
     key_frames: tuple[int, ...]
     key_frame_boxes: tuple[Any, ...]
-
-
-def resolve_video(video: str, roots: list[Path]) -> str:
-    """A relative video path is looked up under each root in turn (``--video-root``, then the folder of
-    the JSONL that named it); the first existing one wins, else the path is returned as given."""
-    p = Path(video)
-    if p.is_absolute() or p.exists():
-        return video
-    for root in roots:
-        if (root / p).exists():
-            return str(root / p)
-    return video
 
 
 def spec_from_record(rec: dict[str, Any], tracks: dict[str, dict[str, Any]] | None, roots: list[Path]) -> ClipSpec:

@@ -52,14 +52,30 @@ def collect_videos(paths: list[str | Path], manifest: str | Path | None = None) 
     return _unique(items)
 
 
+def resolve_video(video: str, roots: list[Path], listed_in: Path | None = None) -> str:
+    """The one video-path resolver.  A path listed in a file (a manifest, a dataset index) is relative to
+    that file's folder (``listed_in``); otherwise a relative path that does not exist from here is looked
+    up under each root in turn (``--video-root``, then the folder of the JSONL that named it) and the
+    first existing one wins.  Anything else comes back as given."""
+    p = Path(video)
+    if p.is_absolute():
+        return video
+    if listed_in is not None:
+        return str(listed_in.parent / p)
+    if p.exists():
+        return video
+    for root in roots:
+        if (root / p).exists():
+            return str(root / p)
+    return video
+
+
 def read_manifest(path: str | Path) -> list[VideoItem]:
     """Items from a manifest JSONL (``fda sample`` output); relative videos resolve against its folder."""
     path = Path(path)
     items = []
     for lineno, rec in read_jsonl(path, require=("id", "video")):
-        video = Path(rec["video"])
-        if not video.is_absolute():
-            video = path.parent / video
+        video = resolve_video(rec["video"], [], listed_in=path)
         start, end = rec.get("start"), rec.get("end")
         for name, val in (("start", start), ("end", end)):
             if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
@@ -67,7 +83,7 @@ def read_manifest(path: str | Path) -> list[VideoItem]:
         if start is not None and end is not None and end <= start:
             raise RecordError(f"{path}:{lineno}: 'end' ({end}) must be after 'start' ({start})")
         extra = {k: v for k, v in rec.items() if k not in ("id", "video", "start", "end", "status", "error")}
-        items.append(VideoItem(id=rec["id"], video=str(video), start=start, end=end, extra=extra))
+        items.append(VideoItem(id=rec["id"], video=video, start=start, end=end, extra=extra))
     return items
 
 

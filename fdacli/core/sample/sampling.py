@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.run.inputs import VIDEO_SUFFIXES
+from fdacli.core.run.inputs import VIDEO_SUFFIXES, resolve_video
 from fdacli.core.run.records import RecordError, read_jsonl
 from fdacli.core.media.video import VideoError, probe
 
@@ -53,9 +53,7 @@ def read_index(path: Path) -> list[Candidate]:
         label = rec.get("label")
         if label in (None, ""):
             raise RecordError(f"{where}: missing 'label'")
-        v = Path(video)
-        if not v.is_absolute():
-            v = path.parent / v
+        v = Path(resolve_video(video, [], listed_in=path))
         dataset = str(rec.get("dataset") or path.stem)
         dur = rec.get("duration")
         try:

@@ -1,10 +1,11 @@
-"""Training options (paper §5.1 defaults: LoRA r64/α128, batch 32, 3 epochs) and the precision they imply."""
+"""Training options (paper §5.1 defaults: LoRA r64/α128, batch 32, 3 epochs) and the precision they imply.
+
+Defined once here; `fda finetune` shows these defaults (this module imports nothing heavy)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import Any
 
 
 @dataclass
@@ -33,10 +34,14 @@ class TrainOptions:
 
 
 def precision_of(opts: TrainOptions) -> str:
+    import torch
+
     if opts.precision != "auto":
         return opts.precision
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
 
 
-def weight_dtype(precision: str) -> torch.dtype:
+def weight_dtype(precision: str) -> Any:  # a torch.dtype (torch is imported only when training)
+    import torch
+
     return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
