@@ -1,6 +1,6 @@
 """JSONL records: reading with file:line errors, and the one resumable writer every command uses.
 
-The contract (DESIGN.md): every output is JSONL keyed by a string ``id``; a rerun onto an existing
+The contract (docs/architecture.md): every output is JSONL keyed by a string ``id``; a rerun onto an existing
 output skips the ids already written; a killed run loses at most the record in flight.  The writer
 gets that by writing each record as one ``write()`` of a complete line to an append-mode file and
 flushing it, and by repairing a torn last line (a kill in the middle of a write) when it reopens.

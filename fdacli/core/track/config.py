@@ -13,7 +13,8 @@ CHI2_95_4DOF = 9.4877  # gate for a squared Mahalanobis distance with 4 degrees 
 
 @dataclass
 class TrackerConfig:
-    """StrongSORT's published defaults (DESIGN.md), plus the appearance-on-demand knobs."""
+    """StrongSORT's published defaults (Du et al., 2023; README.md, `fda track`), plus the appearance-on-demand
+    knobs and the identity guard."""
 
     max_cos_dist: float = 0.4
     max_iou_dist: float = 0.7
