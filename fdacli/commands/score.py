@@ -13,10 +13,6 @@ from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, progress_bar, say, table
 from fdacli.commands.extras import require
 
-TABLE_COLUMNS = [
-    ("correctness", "Correct."), ("detail", "Detail"), ("context", "Context"), ("temporal", "Temporal"),
-    ("consistency", "Consist."), ("cider", "CIDEr"), ("rouge_l", "ROUGE-L"), ("autodq", "AutoDQ"), ("tem", "TEM"),
-]
 
 
 def score(
@@ -123,7 +119,9 @@ def _fmt(v) -> str:
 
 def _print(result: dict, output: Path) -> None:
     models = result["models"]
-    cols = [(k, label) for k, label in TABLE_COLUMNS if any(m["summary"].get(k) is not None for m in models.values())]
+    from fdacli.core.score.metrics import leaderboard_columns
+
+    cols = [(c.key, c.short) for c in leaderboard_columns([m["summary"] for m in models.values()])]
     rows = [[name, *(_fmt(m["summary"].get(k)) for k, _ in cols)] for name, m in models.items()]
     console.print(table(f"fda score → {output}", ["Model", *(label for _, label in cols)], rows))
     j = result["judge"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-COLUMNS = [("correctness", "Correctness"), ("detail", "Detail"), ("context", "Context"), ("temporal", "Temporal"),
-           ("consistency", "Consistency"), ("cider", "CIDEr"), ("rouge_l", "ROUGE-L"), ("autodq", "AutoDQ"), ("tem", "TEM")]
+from fdacli.core.score.metrics import leaderboard_columns
 
 
 def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
@@ -18,7 +17,7 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     models = result["models"]
-    cols = [(k, label) for k, label in COLUMNS if any(m["summary"].get(k) is not None for m in models.values())]
+    cols = [(c.key, c.label) for c in leaderboard_columns([m["summary"] for m in models.values()])]
 
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(cols) * max(1, len(models)) / 2), 3.6))
     width = 0.8 / max(1, len(models))

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.score.metrics import ngram
+from fdacli.core.score.metrics import METRICS, ngram
 from fdacli.core.score.metrics.tem import LcsNorm, tem_score
 from fdacli.core.run.records import RecordError, read_jsonl
 
-METRICS = ("tem", "autodq", "cider", "rouge", "judge")
 MAX_CAPTION_CHARS = 20000  # longer captions are cut (and counted): a runaway generation must not stall a judge
 
 

@@ -1,1 +1,35 @@
-"""Caption metrics: TEM and AutoDQ (event based), CIDEr-D and ROUGE-L (n-gram based)."""
+"""Caption metrics: TEM and AutoDQ (event based), CIDEr-D and ROUGE-L (n-gram based), and the judge's
+Video-ChatGPT-style scores.
+
+The registry below is where a metric owns its leaderboard columns: the name a user passes to
+``--metrics``, the summary keys it fills and how they are labelled in the table and the report.  A new
+metric adds its entry here and its computation in core/score/scoring.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the summary field in scores.json
+    label: str  # in the markdown report
+    short: str  # in the terminal table (80 columns)
+
+
+REGISTRY: dict[str, tuple[Column, ...]] = {
+    "judge": (Column("correctness", "Correctness", "Correct."), Column("detail", "Detail", "Detail"),
+              Column("context", "Context", "Context"), Column("temporal", "Temporal", "Temporal"),
+              Column("consistency", "Consistency", "Consist.")),
+    "cider": (Column("cider", "CIDEr", "CIDEr"),),
+    "rouge": (Column("rouge_l", "ROUGE-L", "ROUGE-L"),),
+    "autodq": (Column("autodq", "AutoDQ", "AutoDQ"),),
+    "tem": (Column("tem", "TEM", "TEM"),),
+}
+METRICS = ("tem", "autodq", "cider", "rouge", "judge")  # computation order (events first)
+
+
+def leaderboard_columns(summaries: list[dict]) -> list[Column]:
+    """The columns, in leaderboard order, that at least one model has a value for."""
+    return [c for cols in REGISTRY.values() for c in cols if any(s.get(c.key) is not None for s in summaries)]
