@@ -45,8 +45,9 @@ def test_static_and_noisy_video_has_no_boundary():
 def test_flash_is_not_a_cut():
     flash = np.full_like(A, 250)
     assert boundaries(noisy([A] * 20 + [flash] * 2 + [A] * 20)) == []
-    # ... but a flash that lands on a cut still leaves the cut
-    assert boundaries(noisy([A] * 20 + [flash] * 2 + [B] * 20)) != []
+    # ... but a flash that lands on a cut still leaves the cut (the flash may become a 2-frame shot)
+    found = boundaries(noisy([A] * 20 + [flash] * 2 + [B] * 20))
+    assert found and set(found) <= {20, 22}
 
 
 def test_fade_through_black_starts_a_shot_when_the_picture_returns():
@@ -60,6 +61,25 @@ def test_camera_motion_is_not_a_cut():
     wide = texture(4, 960, 180)
     pan = [np.ascontiguousarray(wide[:, x : x + 320]) for x in range(0, 600, 12)]  # 12 px a frame
     assert boundaries(noisy(pan)) == []
+
+
+@pytest.mark.parametrize("speed", [40, 60])
+def test_a_fast_pan_after_a_still_start_is_not_a_cut(speed):
+    """The ratio guard must look after the candidate too: the first pan frames follow calm ones."""
+    wide = texture(5, 320 + 25 * speed, 180)
+    pan = [np.ascontiguousarray(wide[:, x : x + 320]) for x in range(0, 25 * speed, speed)]
+    assert boundaries(noisy([pan[0]] * 20 + pan)) == []
+
+
+def test_a_dim_flickering_scene_is_not_a_run_of_fades():
+    import cv2
+
+    dim = cv2.cvtColor(texture(6), cv2.COLOR_RGB2HSV)
+    dim[..., 2] = (dim[..., 2].astype(np.float32) * 18.5 / max(1.0, dim[..., 2].mean())).clip(0, 255).astype(np.uint8)
+    base = cv2.cvtColor(dim, cv2.COLOR_HSV2RGB)
+    rng = np.random.default_rng(3)
+    frames = [np.clip(base * rng.uniform(0.95, 1.05), 0, 255).astype(np.uint8) for _ in range(80)]
+    assert boundaries(frames) == []
 
 
 def test_switched_off():

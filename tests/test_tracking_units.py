@@ -228,3 +228,29 @@ def test_faceness_geometry():
     assert is_face_track([0.9] * 5, [upright] * 5, [box] * 5, cfg)
     assert not is_face_track([0.72] * 5, [upright] * 5, [box] * 5, cfg)  # hovering at the detection threshold
     assert is_face_track([0.72] * 5, [upright] * 5, [box] * 5, FacenessConfig(enabled=False))
+
+
+def test_one_outlier_feature_does_not_split_a_track():
+    """A blurred or turned face gives one disagreeing feature: probation, not a split."""
+    rng = np.random.default_rng(2)
+    fa, v = l2_normalise(rng.normal(size=(1, 16))), rng.normal(size=(1, 16))
+    odd = l2_normalise(v - (v @ fa.T) * fa)  # unlike the track's face (similarity 0)
+    tr = Tracker(TrackerConfig(embed_every=4))
+    for f in range(30):
+        who = odd if f == 8 else fa
+        tr.step(f, [face([100 + f, 100, 160 + f, 160])], lambda ids, w=who: np.repeat(w, len(ids), 0))
+    (t,) = tr.finished_tracks()
+    assert t.frames == list(range(30)) and all(float(x @ fa[0]) > 0.99 for x in t.features)  # the outlier is not kept
+
+
+def test_a_changed_face_between_refreshes_is_checked_at_once():
+    """Same place, same box, no refresh due: the face patch changes, so its identity is checked."""
+    rng = np.random.default_rng(4)
+    fa, fb = l2_normalise(rng.normal(size=(1, 16))), l2_normalise(rng.normal(size=(1, 16)))
+    pa, pb = np.full((1, 16, 16, 3), 90, np.float32), np.full((1, 16, 16, 3), 170, np.float32)
+    tr = Tracker(TrackerConfig(embed_every=16))
+    for f in range(30):
+        who, patch = (fa, pa) if f < 21 else (fb, pb)
+        tr.step(f, [face([100, 100, 160, 160])], lambda ids, w=who: np.repeat(w, len(ids), 0), patches=patch)
+    a, b = tr.finished_tracks()
+    assert a.frames[-1] == 20 and b.frames[0] == 21  # split exactly at the change, far from a refresh frame

