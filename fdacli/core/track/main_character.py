@@ -1,5 +1,8 @@
 """Main vs background characters: per-trajectory features and 2-means clustering (paper §4.2.2).
 
+The pipeline (core/track/pipeline.py) applies it to identities — all tracks of one person pooled — since on
+edited footage one person is many trajectories; on a clip without cuts or exits the two coincide.
+
 Features per trajectory: total area — the sum over its frames of box area / frame area, so it grows
 with both time on screen and face size — and the mean pairwise cosine similarity of its identity
 features (a clean single-identity track is self-similar).  K-means with 2 clusters splits them; the

@@ -87,7 +87,7 @@ class ShotDetector:
     def __init__(self, cfg: ShotConfig | None = None) -> None:
         self.cfg = cfg or ShotConfig()
         c = self.cfg
-        self.lag = max(1, c.flash_frames) if c.enabled else 0
+        self.lag = max(1, c.flash_frames)
         self._thumbs: dict[int, np.ndarray] = {}  # the recent thumbnails (64×36×3 floats each: ~27 kB)
         self._count = 0
         self._steps: list[float] = [0.0]  # change from frame i-1 to i
@@ -95,10 +95,6 @@ class ShotDetector:
         self._next = 0  # next index to give a verdict on
 
     def push(self, rgb: np.ndarray) -> list[FrameVerdict]:
-        if not self.cfg.enabled:
-            self._dark.append(False)
-            self._next += 1
-            return [FrameVerdict(self._next - 1, False, 0.0)]
         t = thumbnail(rgb)
         n = self._count
         if n:
@@ -117,13 +113,14 @@ class ShotDetector:
     def flush(self) -> list[FrameVerdict]:
         out = []
         while self._next < len(self._dark):
-            out.append(self._verdict(self._next) if self.cfg.enabled else FrameVerdict(self._next, False, 0.0))
+            out.append(self._verdict(self._next))
             self._next += 1
         return out
 
     def _verdict(self, i: int) -> FrameVerdict:
         step = self._steps[i] if i < len(self._steps) else 0.0
-        boundary = i > 0 and (self._hard_cut(i) or self._after_black(i))
+        # switched off, the change is still measured: the tracker re-checks identities on big changes
+        boundary = self.cfg.enabled and i > 0 and (self._hard_cut(i) or self._after_black(i))
         return FrameVerdict(i, boundary, step)
 
     def _hard_cut(self, i: int) -> bool:

@@ -44,7 +44,7 @@ def contact_sheet(frames: np.ndarray, rec: dict) -> np.ndarray:
         shot = next((j for j, (a, b) in enumerate(rec.get("shots") or [], start=1) if a <= frame_idx <= b), None)
         _text(img, f"k{k} f{frame_idx}" + (f" shot {shot}" if shot else ""), (4, th - 6), (255, 255, 255))
         thumbs.append(img)
-    th = max(t.shape[0] for t in thumbs)
+    th = max((t.shape[0] for t in thumbs), default=0)
     rows = []
     for r in range(0, len(thumbs), COLS):
         row = [_pad(t, th) for t in thumbs[r : r + COLS]]
@@ -95,7 +95,8 @@ def timeline(rec: dict, width: int) -> np.ndarray:
         cv2.line(img, (x(f), axis), (x(f), axis + 6), (200, 200, 200), 1)
     for first, _ in (rec.get("shots") or [])[1:]:
         cv2.line(img, (x(first), 0), (x(first), axis + 6), (255, 255, 255), 1)
-    _text(img, "cut", (LABEL_W + span - 26, axis + ROW_H - 2), (255, 255, 255)) if len(rec.get("shots") or []) > 1 else None
+    if len(rec.get("shots") or []) > 1:
+        _text(img, "| cut", (LABEL_W + span - 40, axis + ROW_H - 2), (255, 255, 255))
     return img
 
 
