@@ -128,9 +128,9 @@ class ShotDetector:
         if steps[i] < c.threshold:
             return False
         # a cut stands out from the change on both sides of it; the first frames of a fast pan do not
-        before = [steps[j] for j in range(max(1, i - c.window), i - 1)]
+        prior = [steps[j] for j in range(max(1, i - c.window), i - 1)]
         after = steps[i + 1 : i + 1 + self.lag]
-        typical = max([float(np.median(side)) for side in (before, after) if side], default=0.0)
+        typical = max([float(np.median(side)) for side in (prior, after) if side], default=0.0)
         if steps[i] < c.min_ratio * typical:
             return False
         before, now = self._thumbs[i - 1], self._thumbs[i]
