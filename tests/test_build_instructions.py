@@ -89,3 +89,18 @@ def test_stats_plot(tmp_path):
     p = fda("build-instructions", DATA, "--stats", "--plot", tmp_path / "plots")
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "plots" / "tokens.png").stat().st_size > 1000 and (tmp_path / "plots" / "keywords.png").exists()
+
+
+def test_test_size_as_a_count(tmp_path):
+    def ids(p):
+        return [json.loads(x)["id"] for x in p.read_text().splitlines()]
+
+    p = fda("build-instructions", DATA, "-o", tmp_path / "train.jsonl", "--test-out", tmp_path / "test.jsonl", "--test-size", "10")
+    assert p.returncode == 0, p.stderr
+    test, train = ids(tmp_path / "test.jsonl"), ids(tmp_path / "train.jsonl")
+    assert len(test) == 10 and not set(test) & set(train) and len(test) + len(train) == len(json.loads(DATA.read_text()))
+    again = fda("build-instructions", DATA, "-o", tmp_path / "t2.jsonl", "--test-out", tmp_path / "s2.jsonl", "--test-size", "10")
+    assert again.returncode == 0 and sorted(ids(tmp_path / "s2.jsonl")) == sorted(test)  # deterministic
+    for bad in ("2.5", "100000"):
+        q = fda("build-instructions", DATA, "-o", tmp_path / "x.jsonl", "--test-out", tmp_path / "y.jsonl", "--test-size", bad)
+        assert q.returncode == 2 and ("--test-size" in q.stderr or "more than" in q.stderr), q.stderr

@@ -76,6 +76,8 @@ def test_batch_with_bad_files_reports_and_resumes(tmp_path, clips):
     p = fda("track", d, d / "missing.mp4", "-o", out)
     assert "4 video(s) already done" in p.stderr
     assert len(records(out)) == 4
+    # the rerun's summary covers the whole output, and the failures still in it set the exit code
+    assert p.returncode == 1 and "error missing: file not found" in p.stderr and "0 video(s) tracked now, 4 done before" in p.stderr
     p = fda("track", d, d / "missing.mp4", "-o", out, "--retry-errors")
     assert len(records(out)) == 4 and "1 video(s) already done" in p.stderr
 

@@ -82,3 +82,24 @@ def test_retry_errors_and_overwrite(tmp_path):
 def test_nan_is_refused(tmp_path):
     with ResumableWriter(tmp_path / "o.jsonl") as w, pytest.raises(ValueError):
         w.write({"id": "a", "x": float("nan")})
+
+
+def test_inputs_that_are_not_jsonl_get_one_clear_line(tmp_path):
+    bad = {
+        "video.mp4": (b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4, "not a JSON/JSONL file"),
+        "latin1.jsonl": ('{"id": "a", "caption": "caf\xe9"}\n'.encode("latin-1"), "latin1.jsonl:1: not UTF-8 text at column 28"),
+        "broken.jsonl": (b'{"id": "a"}\n{"id": "b", "caption": "abc\n', "broken.jsonl:2: not valid JSON at column 28: Invalid control character (a JSONL"),
+        "deep.jsonl": (b'{"id": "a", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}\n", "deep.jsonl:1: JSON nested too deeply"),
+    }
+    for name, (data, message) in bad.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(RecordError) as e:
+            list(read_jsonl(tmp_path / name))
+        assert message in str(e.value) and " at at " not in str(e.value)
+
+
+def test_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "bom.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "a", "caption": "x"}\n{"id": "b"}\n')
+    (tmp_path / "bom.json").write_bytes(b'\xef\xbb\xbf[{"id": "a"}]')
+    assert [r["id"] for _, r in read_jsonl(tmp_path / "bom.jsonl")] == ["a", "b"]
+    assert [r["id"] for _, r in read_jsonl(tmp_path / "bom.json")] == ["a"]

@@ -143,3 +143,10 @@ def test_rejected_key_stops_the_run_and_is_never_echoed(tmp_path):
         assert len(srv.requests) == 1  # stopped at the first refusal, not one refusal per sample
     assert p.returncode == 2 and "refused the credentials" in p.stderr
     assert "sk-very-secret-42" not in p.stderr + p.stdout and not (tmp_path / "s.json").exists()
+
+
+def test_no_shared_id_is_an_error_with_examples(tmp_path):
+    preds = write_preds(tmp_path / "p.jsonl", [{"id": f"clip_{r['id']}", "caption": r["caption"]} for r in REFS[:4]])
+    p = fda("score", preds, "--refs", DATA, "-o", tmp_path / "s.json", "--metrics", "cider,rouge")
+    assert p.returncode == 2 and "no id of" in p.stderr and "'clip_" in p.stderr and "references have" in p.stderr
+    assert not (tmp_path / "s.json").exists()

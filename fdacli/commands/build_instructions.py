@@ -14,7 +14,7 @@ def build_instructions(
     annotations: list[Path] = typer.Argument(..., help="Annotation JSONL/JSON: {id, video, caption} or {id, video, attributes, facial_changes, summary}."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Training conversations (JSONL)."),
     test_out: Optional[Path] = typer.Option(None, "--test-out", help="Write the test split here (needs --test-size)."),
-    test_size: float = typer.Option(0.0, "--test-size", help="Fraction of ids in the test split (deterministic by id and seed)."),
+    test_size: float = typer.Option(0.0, "--test-size", help="Test split: a fraction in (0, 1), or a whole number of clips (the paper: 1000); deterministic by id and seed."),
     tracks: Optional[Path] = typer.Option(None, "--tracks", help="tracks.jsonl from `fda track`: adds key frames and main-face boxes."),
     seed: int = typer.Option(0, help="Seed for the instruction choice and the split."),
     keep_inferences: bool = typer.Option(False, "--keep-inferences", help="Keep bracketed [inference] spans (removed by default, as in the paper)."),
@@ -30,15 +30,15 @@ def build_instructions(
 
     if output is None and not stats:
         fail("give -o/--output, or --stats to only look at the data")
-    if not 0.0 <= test_size < 1.0:
-        fail("--test-size must be in [0, 1)")
+    if test_size < 0 or (test_size >= 1 and test_size != int(test_size)):
+        fail("--test-size is a fraction in (0, 1) or a whole number of clips")
     if test_size > 0 and test_out is None:
         fail("--test-size needs --test-out")
     opts = BuildOptions(test_size=test_size, seed=seed, keep_inferences=keep_inferences, with_summary=with_summary,
                         video_root=video_root)
     try:
         res = build(list(annotations), tracks, opts)
-    except RecordError as exc:
+    except (RecordError, ValueError) as exc:
         fail(str(exc))
     train, test, skipped, st = res.train, res.test, res.skipped, res.stats
 

@@ -59,6 +59,8 @@ def score(
         pred_caps = [load_captions(p) for p in preds]
     except RecordError as exc:
         fail(str(exc))
+    for path, caps in zip(preds, pred_caps):
+        _check_overlap(path, caps, refs, ref_caps)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -115,6 +117,21 @@ def score(
 
 def _fmt(v) -> str:
     return "–" if v is None else f"{v:.3f}"
+
+
+def _check_overlap(path: Path, caps, refs: Path, ref_caps) -> None:
+    """No shared id is a mistake (another split, ids with a prefix), not a score of nothing: stop and show
+    examples of both sides; a small share is worth a warning."""
+    ids = set(caps.captions) | set(caps.empty)
+    shared = ids & set(ref_caps.captions)
+    if ids and not shared:
+        ex_p = ", ".join(repr(i) for i in sorted(ids)[:2])
+        ex_r = ", ".join(repr(i) for i in sorted(ref_caps.captions)[:2])
+        fail(f"no id of {path} is in {refs} (ids are compared as strings): predictions have {ex_p}, ...; "
+             f"references have {ex_r}, ...")
+    if ids and len(shared) < 0.5 * min(len(ids), len(ref_caps.captions)):
+        console.print(f"[yellow]warning:[/] only {len(shared)} of {len(ids)} ids of {escape(str(path))} are in the references",
+                      highlight=False)
 
 
 def _print(result: dict, output: Path) -> None:

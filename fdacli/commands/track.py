@@ -108,8 +108,11 @@ def track(
     runner.finish(output, plan.shard)
     if not plan.shard.is_main:
         return
-    records = runner.records_for(output, plan.new_ids)
+    # the summary and the exit code cover the whole output: a rerun after failures still reports them
+    records = runner.records_for(output, {it.id for it in items})
     if show:
+        if plan.skipped:
+            say(f"{len(plan.new_ids)} video(s) tracked now, {plan.skipped} done before; the table covers all of {output}")
         _summary(records, output)
     if any(r.get("status") == "error" for r in records):
         raise typer.Exit(1)

@@ -15,7 +15,7 @@ from fdacli.core.run.records import read_jsonl
 
 @dataclass
 class BuildOptions:
-    test_size: float = 0.0
+    test_size: float = 0.0  # scikit-learn's convention: in (0, 1) a fraction of the ids, ≥ 1 a count
     seed: int = 0
     keep_inferences: bool = False
     with_summary: bool = False
@@ -43,7 +43,11 @@ def build(annotations: list[Path], tracks: Path | None, opts: BuildOptions) -> B
                 continue
             seen.add(rid)
             out.stats.add(source_of(sample["video"]), sample["conversations"][1]["value"], _duration(rec, track_info.get(rid)))
-            (out.test if opts.test_size and ins.in_test_split(rid, opts.seed, opts.test_size) else out.train).append(sample)
+            out.train.append(sample)
+    if opts.test_size:
+        test = ins.test_ids([s["id"] for s in out.train], opts.seed, opts.test_size)
+        out.test = [s for s in out.train if s["id"] in test]
+        out.train = [s for s in out.train if s["id"] not in test]
     return out
 
 

@@ -46,6 +46,20 @@ def in_test_split(rid: str, seed: int, test_size: float) -> bool:
     return stable_unit(seed, rid, "split") < test_size
 
 
+def test_ids(ids: list[str], seed: int, test_size: float) -> set[str]:
+    """The test split, as scikit-learn reads ``test_size``: a float in (0, 1) is a fraction (each id is in
+    when its seeded draw is under it, so an id's side never depends on the others), an integer ≥ 1 a
+    count (the ids with the smallest draws; the paper holds out 1,000 of 5,033 clips)."""
+    if 0 < test_size < 1:
+        return {i for i in ids if in_test_split(i, seed, test_size)}
+    n = int(test_size)
+    if n != test_size or n < 1:
+        raise ValueError(f"test size {test_size}: use a fraction in (0, 1) or a whole number of clips")
+    if n > len(ids):
+        raise ValueError(f"test size {n} is more than the {len(ids)} usable clips")
+    return set(sorted(ids, key=lambda i: stable_unit(seed, i, "split"))[:n])
+
+
 def conversation(rid: str, video: str, caption: str, k: int) -> dict[str, Any]:
     return {
         "id": rid,

@@ -30,24 +30,50 @@ def read_jsonl(path: str | Path, require: Iterable[str] = ("id",)) -> Iterator[t
     path = Path(path)
     if not path.is_file():
         raise RecordError(f"{path}: no such file")
-    text_start = _first_char(path)
-    if text_start == "[":
+    with path.open("rb") as fh:
+        if b"\x00" in fh.read(4096):
+            raise RecordError(f"{path}: not a JSON/JSONL file (binary data — a video or an archive?)")
+    if _first_char(path) == "[":
         yield from _read_json_array(path, tuple(require))
         return
-    with path.open("r", encoding="utf-8", errors="strict") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = _decode(raw, path, lineno)
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
+            except RecursionError:
+                raise RecordError(f"{path}:{lineno}: JSON nested too deeply") from None
             except json.JSONDecodeError as exc:
-                raise RecordError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                raise RecordError(f"{path}:{lineno}: not valid JSON at column {exc.colno}: {_json_msg(exc)}") from None
             _check(rec, path, lineno, tuple(require))
             yield lineno, rec
 
 
+def _decode(raw: bytes, path: Path, lineno: int) -> str:
+    """One line as text: a byte-order mark (spreadsheet exports) is skipped; binary data and invalid
+    UTF-8 are refused with the file and line."""
+    if b"\x00" in raw:
+        raise RecordError(f"{path}:{lineno}: not a JSON/JSONL file (binary data — a video or an archive?)")
+    try:
+        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"{path}:{lineno}: not UTF-8 text at column {exc.start + 1} (byte 0x{raw[exc.start]:02x}); "
+                          "save the file as UTF-8") from None
+
+
+def _json_msg(exc: json.JSONDecodeError) -> str:
+    """json's message without its dangling ' at' (``Invalid control character at``), with a hint where a
+    record was broken over several lines."""
+    msg = exc.msg[:-3] if exc.msg.endswith(" at") else exc.msg
+    if msg.startswith(("Unterminated string", "Invalid control character")):
+        msg += " (a JSONL record must be on one line)"
+    return msg
+
+
 def _first_char(path: Path) -> str:
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
         while ch := fh.read(1):
             if not ch.isspace():
                 return ch
@@ -56,9 +82,15 @@ def _first_char(path: Path) -> str:
 
 def _read_json_array(path: Path, require: tuple[str, ...]) -> Iterator[tuple[int, Record]]:
     try:
-        items = json.loads(path.read_text(encoding="utf-8"))
+        items = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:
+        raise RecordError(f"{path}: JSON nested too deeply") from None
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"{path}: not UTF-8 text (byte offset {exc.start}); save the file as UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise RecordError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        raise RecordError(f"{path}:{exc.lineno}: not valid JSON at column {exc.colno}: {_json_msg(exc)}") from None
+    if not isinstance(items, list):
+        raise RecordError(f"{path}: expected a JSON list of records")
     for i, rec in enumerate(items, start=1):
         _check(rec, path, i, require, where="item")
         yield i, rec
