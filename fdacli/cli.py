@@ -14,6 +14,10 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    # click's own help layout: every default in full, flags without a value placeholder, and help text
+    # never read as markup (rich's layout cut defaults at 80 columns, showed flags as `<bool>` and dropped
+    # bracketed words such as "[inference]")
+    rich_markup_mode=None,
 )
 
 def _version(value: bool) -> None:

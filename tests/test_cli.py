@@ -145,3 +145,21 @@ def test_ids_are_never_read_as_markup(tmp_path, clips):
     assert p.returncode == 0, p.stderr
     assert "evil[/]id[bold]: ok" in p.stderr and "main tracks" in p.stderr
     assert records(tmp_path / "t.jsonl")[0]["id"] == "evil[/]id[bold]"
+
+
+def test_every_option_is_described_and_help_reads_at_80_columns():
+    import typer.main
+
+    from fdacli import cli
+
+    cli._register()
+    group = typer.main.get_command(cli.app)
+    missing = [f"{name} {p.opts[0]}" for name, cmd in group.commands.items() for p in cmd.params
+               if getattr(p, "help", None) in (None, "") and p.param_type_name == "option"]
+    assert not missing, missing
+    env = {**ENV, "COLUMNS": "80"}
+    ft = subprocess.run([*FDA, "finetune", "--help"], capture_output=True, text=True, env=env).stdout
+    assert "mistralai/Mistral-7B-Instruct-v0.2]" in ft and "<bool>" not in ft  # defaults in full, flags bare
+    bi = subprocess.run([*FDA, "build-instructions", "--help"], capture_output=True, text=True, env=env).stdout
+    assert "bracketed [inference] spans" in bi  # help text is not read as markup
+    assert max(len(line) for line in (ft + bi).splitlines()) <= 80

@@ -22,7 +22,7 @@ def build_instructions(
     video_root: Optional[Path] = typer.Option(None, "--video-root", help="Make video paths relative to this folder."),
     stats: bool = typer.Option(False, "--stats", help="Print dataset statistics (tokens, facial-action keywords, durations per source)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="With --stats: draw the statistics as PNGs into DIR."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Turn annotations into instruction-tuning conversations (one of 20 phrasings per clip) and a train/test split."""
     from fdacli.core.dataset.build import BuildOptions, build

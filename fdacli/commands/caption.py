@@ -42,7 +42,7 @@ def caption(
     no_cache: ep.NoCache = False,
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Caption again the clips that failed before."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Caption videos with a FaceTrack-MM checkpoint, or through an OpenAI-compatible endpoint (--backend openai:MODEL).
 

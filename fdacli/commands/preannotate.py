@@ -29,7 +29,7 @@ def preannotate(
     no_cache: ep.NoCache = False,
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Run again the clips that failed before."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Send each clip's key frames as 2x2 grids with the supplement's prompt; write one draft caption per clip."""
     from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator, items_from_tracks

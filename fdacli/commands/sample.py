@@ -24,7 +24,7 @@ def sample(
     count: int = typer.Option(10, "--count", help="Movie mode: clips to keep."),
     min_face_area: float = typer.Option(0.05, "--min-face-area", help="Movie mode: keep a clip only if a face covers more than this share of the frame."),
     export: Optional[Path] = typer.Option(None, "--export", help="Also write every sampled clip as its own file under DIR/."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Sample clips uniformly over labels per dataset, or cut face-bearing clips from movies, into a manifest."""
     from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps
