@@ -163,3 +163,18 @@ def test_every_option_is_described_and_help_reads_at_80_columns():
     bi = subprocess.run([*FDA, "build-instructions", "--help"], capture_output=True, text=True, env=env).stdout
     assert "bracketed [inference] spans" in bi  # help text is not read as markup
     assert max(len(line) for line in (ft + bi).splitlines()) <= 80
+
+
+def test_one_meaning_per_short_flag_across_the_suite():
+    import typer.main
+
+    from fdacli import cli
+
+    cli._register()
+    meaning: dict[str, set[str]] = {}
+    for cmd in typer.main.get_command(cli.app).commands.values():
+        for p in cmd.params:
+            longs = [o for o in p.opts if o.startswith("--")]
+            for short in [o for o in p.opts + p.secondary_opts if len(o) == 2]:
+                meaning.setdefault(short, set()).update(longs)
+    assert {s: m for s, m in meaning.items() if len(m) > 1} == {}

@@ -22,7 +22,7 @@ DETECTOR_HELP = "Face detector backend: yunet (OpenCV, fast) or mtcnn (facenet-p
 def track(
     videos: list[Path] = typer.Argument(None, help="Video files, folders (searched recursively) or manifest .jsonl files."),
     output: Path = typer.Option(..., "--output", "-o", help="Output JSONL, one record per video; an existing file is resumed."),
-    manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", help="Manifest JSONL from `fda sample` (id, video, start, end)."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest JSONL from `fda sample` (id, video, start, end)."),
     fps: float = typer.Option(O.fps, help="Analysis frame rate; the paper resamples to 16 fps (never upsamples)."),
     detector: str = typer.Option(O.detector, "--detector", "-d", help=DETECTOR_HELP),
     det_threshold: float = typer.Option(O.det_threshold, help="Minimum face detection score."),
@@ -46,7 +46,7 @@ def track(
     crop_margin: float = typer.Option(O.crop_margin, help="Margin around the face box, as a fraction of its size."),
     crop_size: int = typer.Option(O.crop_size, help="Crop side in pixels."),
     viz: Optional[Path] = typer.Option(None, "--viz", help="Write one contact-sheet PNG per video under DIR/."),
-    workers: int = typer.Option(1, "--workers", "-j", help="Worker processes on this machine."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes on this machine."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Run again the videos that failed in an earlier run."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
