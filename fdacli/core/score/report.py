@@ -17,16 +17,23 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     models = result["models"]
-    cols = [(c.key, c.label) for c in leaderboard_columns([m["summary"] for m in models.values()])]
+    columns = leaderboard_columns([m["summary"] for m in models.values()])
+    cols = [(c.key, c.label) for c in columns]
 
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(cols) * max(1, len(models)) / 2), 3.6))
+    # one panel per scale: CIDEr (0-10) and the judge's 0-5 scores would flatten the 0-1 metrics
+    scales = list(dict.fromkeys(c.scale for c in columns)) or ["0–1"]
     width = 0.8 / max(1, len(models))
-    for i, (name, m) in enumerate(models.items()):
-        vals = [m["summary"].get(k) or 0.0 for k, _ in cols]
-        ax.bar([x + i * width for x in range(len(cols))], vals, width, label=name)
-    ax.set_xticks([x + width * (len(models) - 1) / 2 for x in range(len(cols))], [label for _, label in cols], rotation=30)
-    ax.set_title("Metrics per model")
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, len(scales), squeeze=False,
+                             figsize=(max(6, 1.1 * len(cols) * max(1, len(models)) / 2 + 1.5 * len(scales)), 3.6),
+                             gridspec_kw={"width_ratios": [max(1, sum(c.scale == sc for c in columns)) for sc in scales]})
+    for ax, scale in zip(axes[0], scales):
+        group = [c for c in columns if c.scale == scale]
+        for i, (name, m) in enumerate(models.items()):
+            ax.bar([x + i * width for x in range(len(group))], [m["summary"].get(c.key) or 0.0 for c in group], width, label=name)
+        ax.set_xticks([x + width * (len(models) - 1) / 2 for x in range(len(group))], [c.label for c in group], rotation=30)
+        ax.set_title(f"scale {scale}", fontsize=9)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle("Metrics per model")
     fig.tight_layout()
     fig.savefig(out / "metrics.png", dpi=120)
     plt.close(fig)

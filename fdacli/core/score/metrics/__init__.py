@@ -16,13 +16,14 @@ class Column:
     key: str  # the summary field in scores.json
     label: str  # in the markdown report
     short: str  # in the terminal table (80 columns)
+    scale: str = "0–1"  # values on one scale share a plot panel
 
 
 REGISTRY: dict[str, tuple[Column, ...]] = {
-    "judge": (Column("correctness", "Correctness", "Correct."), Column("detail", "Detail", "Detail"),
-              Column("context", "Context", "Context"), Column("temporal", "Temporal", "Temporal"),
-              Column("consistency", "Consistency", "Consist.")),
-    "cider": (Column("cider", "CIDEr", "CIDEr"),),
+    "judge": (Column("correctness", "Correctness", "Correct.", "0–5"), Column("detail", "Detail", "Detail", "0–5"),
+              Column("context", "Context", "Context", "0–5"), Column("temporal", "Temporal", "Temporal", "0–5"),
+              Column("consistency", "Consistency", "Consist.", "0–5")),
+    "cider": (Column("cider", "CIDEr", "CIDEr", "0–10"),),
     "rouge": (Column("rouge_l", "ROUGE-L", "ROUGE-L"),),
     "autodq": (Column("autodq", "AutoDQ", "AutoDQ"),),
     "tem": (Column("tem", "TEM", "TEM"),),
