@@ -129,8 +129,8 @@ def test_missing_key_or_refused_key_stops_before_any_record(tmp_path, colour_cli
     with FakeOpenAI(responder=lambda body: ("status", 401)) as srv:
         p = run(["preannotate", tracks, "-o", out, "--base-url", srv.base_url, "--no-cache", "--concurrency", "1"])
         assert len(srv.requests) == 1
-    assert p.returncode == 2 and "stopped" in p.stderr
-    assert out.read_text() == ""  # no clip was marked failed: a rerun with a good key does them all
+    assert p.returncode == 2 and "stopped" in p.stderr and "refused the credentials" in p.stderr
+    assert not out.exists()  # no clip was marked failed, no empty file left: a rerun with a good key does them all
 
 
 def test_relative_video_paths_resolve_against_the_tracks_file(tmp_path, colour_clip):

@@ -128,6 +128,7 @@ class ResumableWriter:
             self.path.unlink()
         self.done: set[str] = set()
         self.torn_lines = 0
+        self._created = not self.path.exists()  # a run that writes nothing leaves no empty file behind
         if self.path.exists():
             self._load(retry_errors)
         self._fh = self.path.open("a", encoding="utf-8")
@@ -190,6 +191,8 @@ class ResumableWriter:
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
+            if self._created and self.path.exists() and self.path.stat().st_size == 0:
+                self.path.unlink()
 
     def __enter__(self) -> ResumableWriter:
         return self
