@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -134,3 +135,17 @@ def test_quotas_are_fair():
     q = quotas({"a": 1, "b": 10, "c": 10}, 9, random.Random(0))
     assert q["a"] == 1 and q["b"] + q["c"] == 8 and abs(q["b"] - q["c"]) <= 1
     assert quotas({"a": 2}, 5, random.Random(0)) == {"a": 2}
+
+
+def test_folder_layouts_that_would_sample_nothing_or_mislabel(tree, tmp_path):
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for f in list((tree / "dsA").rglob("*.mp4"))[:2]:
+        shutil.copy(f, flat / f.name)
+    p = fda("sample", flat, "-o", tmp_path / "m.jsonl")
+    assert p.returncode == 2 and "sit directly in this folder" in p.stderr and not (tmp_path / "m.jsonl").exists()
+    p = fda("sample", tree, "-o", tmp_path / "m.jsonl")  # one level too high: dsA/<label>/<clip> inside
+    assert p.returncode == 2 and "folder of datasets" in p.stderr and "dsA" in p.stderr
+    (tmp_path / "empty").mkdir()
+    p = fda("sample", tmp_path / "empty", "-o", tmp_path / "m.jsonl")
+    assert p.returncode == 2 and "no video files" in p.stderr

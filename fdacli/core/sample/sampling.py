@@ -71,6 +71,7 @@ def read_index(path: Path) -> list[Candidate]:
 
 def read_folder(path: Path) -> list[Candidate]:
     """<dataset folder>/<label>/<clip>: sub-folder names are the labels."""
+    _check_layout(path)
     out = []
     name = path.resolve().name  # `fda sample .` names the dataset after the folder, not ""
     for label_dir in sorted(p for p in path.iterdir() if p.is_dir()):
@@ -78,6 +79,28 @@ def read_folder(path: Path) -> list[Candidate]:
             rel = f.relative_to(label_dir).with_suffix("").as_posix()
             out.append(Candidate(f"{name}/{label_dir.name}/{rel}", str(f), name, label_dir.name))
     return out
+
+
+def _videos_in(folder: Path) -> list[Path]:
+    return [q for q in folder.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES]
+
+
+def _check_layout(path: Path) -> None:
+    """Refuse the two layouts that would otherwise sample nothing or mislabel everything: videos right in
+    the folder (no label folders), and a folder of datasets (labels one level further down)."""
+    subdirs = [d for d in path.iterdir() if d.is_dir()]
+    labelled = [d for d in subdirs if any(q.suffix.lower() in VIDEO_SUFFIXES for q in d.rglob("*") if q.is_file())]
+    if not labelled:
+        loose = _videos_in(path)
+        if loose:
+            raise RecordError(f"{path}: {len(loose)} video(s) sit directly in this folder; a dataset folder holds one folder "
+                              f"per label (<dataset>/<label>/<clip>), or give an index file (CSV/JSONL with path,label)")
+        raise RecordError(f"{path}: no video files under this folder (expected <dataset>/<label>/<clip>)")
+    nested = [d for d in labelled if not _videos_in(d) and any(_videos_in(e) for e in d.iterdir() if e.is_dir())]
+    if len(nested) == len(labelled):
+        names = ", ".join(d.name for d in sorted(nested)[:3])
+        raise RecordError(f"{path}: its folders ({names}) hold label folders themselves: this looks like a folder of "
+                          f"datasets; pass each dataset folder instead (e.g. {path / sorted(nested)[0].name})")
 
 
 def collect(sources: list[Path]) -> list[Candidate]:
