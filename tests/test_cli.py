@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 
 FDA = [sys.executable, "-m", "fdacli.cli"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "120"}
@@ -65,6 +67,7 @@ def test_batch_with_bad_files_reports_and_resumes(tmp_path, clips):
     assert recs["good"]["status"] == "ok" and recs["missing"]["status"] == "error"
     assert "file not found" in recs["missing"]["error"]
     assert "main tracks" in p.stderr and "error missing: file not found" in p.stderr  # summary and reasons
+    assert "video_reader.cc" not in p.stderr  # the decoder's own C++ log lines stay out of the terminal
     # crops and the contact sheet
     import cv2
 
@@ -95,6 +98,7 @@ def test_workers_give_the_same_records(tmp_path, clips):
     assert a == b
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_with_every_record_once(tmp_path, clips):
     vids = tmp_path / "v"
     vids.mkdir()
@@ -114,6 +118,7 @@ def test_killed_run_resumes_with_every_record_once(tmp_path, clips):
     assert sorted(ids) == [f"clip{i}" for i in range(6)]  # each exactly once
 
 
+@pytest.mark.slow
 def test_accelerate_launch_shards_and_merges(tmp_path, clips):
     accelerate = shutil.which("accelerate")
     assert accelerate, "accelerate is a dependency"

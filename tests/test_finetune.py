@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 FDA = [sys.executable, "-m", "fdacli.cli"]
+pytestmark = pytest.mark.slow  # real training steps on CPU: minutes
 ENV = {**os.environ, "COLUMNS": "200"}
 
 

@@ -81,6 +81,7 @@ def test_face_crops_add_grids(tmp_path, colour_clip):
     assert crop_grid.shape[:2] == (448, 448)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_each_clip_once(tmp_path, colour_clip):
     ids = [f"clip{i}" for i in range(6)]
     tracks = tracks_file(tmp_path, colour_clip, ids)

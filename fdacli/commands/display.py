@@ -90,13 +90,22 @@ def say(text: str) -> None:
     console.print(escape(text), highlight=False)
 
 
-def table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> Table:
-    t = Table(title=title, title_justify="left", header_style="bold")
+def table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> Any:
+    """A summary table.  A title ``fda X → PATH`` too wide for the terminal puts the path on a line of its
+    own above the table, whole, instead of breaking it inside the title."""
+    from rich.console import Group
+    from rich.text import Text
+
+    head, _, path = title.partition(" → ")
+    wide = len(title) > console.width - 2 and path
+    t = Table(title=None if wide else escape(title), title_justify="left", header_style="bold")
     for i, c in enumerate(columns):
         t.add_column(c, justify="left" if i == 0 else "right")
     for r in rows:
         t.add_row(*(escape(str(v)) for v in r))
-    return t
+    if not wide:
+        return t
+    return Group(Text(f"{head} →", style="italic"), Text(path, style="italic", overflow="fold"), t)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -10,10 +10,12 @@ the decoder is cheaper than decoding 4K and resizing in Python).
 from __future__ import annotations
 
 import math
+import os
 import queue
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,9 +83,38 @@ def _reader(path: str | Path, width: int = -1, height: int = -1):  # -> decord.V
     if p.stat().st_size == 0:
         raise VideoError(f"empty file (0 bytes): {p}")
     try:
-        return decord.VideoReader(str(p), ctx=decord.cpu(0), width=width, height=height, num_threads=0)
+        with _quiet_native_stderr():
+            return decord.VideoReader(str(p), ctx=decord.cpu(0), width=width, height=height, num_threads=0)
     except Exception as exc:  # decord raises its own DECORDError / RuntimeError with C++ traces
         raise VideoError(f"cannot decode {p.name}: {_first_line(exc)}") from None
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence what decord's C++ code prints straight to file descriptor 2 while a file is opened
+    (``video_reader.cc:86: ERROR opening: ...`` before the progress bar): the reason reaches the record
+    through the exception.  Only the opening is covered, under a lock, so other threads' output is at
+    most held back for those milliseconds."""
+    import sys
+
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (captured, notebook): nothing to silence
+        yield
+        return
+    with _STDERR_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(fd)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), fd)
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
 
 
 def _first_line(exc: BaseException) -> str:
