@@ -254,3 +254,15 @@ def test_a_changed_face_between_refreshes_is_checked_at_once():
         tr.step(f, [face([100, 100, 160, 160])], lambda ids, w=who: np.repeat(w, len(ids), 0), patches=patch)
     a, b = tr.finished_tracks()
     assert a.frames[-1] == 20 and b.frames[0] == 21  # split exactly at the change, far from a refresh frame
+
+
+def test_contact_sheet_labels_never_overlap():
+    from fdacli.core.track.viz import _overlap, _place
+
+    placed = [(0, 160, 320, 180)]
+    boxes = [(100, 40, 160, 100), (104, 44, 164, 104), (98, 38, 158, 98)]  # three faces crossing at one spot
+    spots = [_place(f"#{k} P{k} main", b, placed, 180) for k, b in enumerate(boxes)]
+    rects = placed[1:]
+    assert len(set(spots)) == 3
+    assert not any(_overlap(a, b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    assert all(r[1] >= 0 and r[3] <= 180 for r in rects)

@@ -32,6 +32,7 @@ def contact_sheet(frames: np.ndarray, rec: dict) -> np.ndarray:
         if img.ndim == 2:
             img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
         img = np.ascontiguousarray(img)
+        labels = []
         for t in rec["tracks"]:
             if frame_idx not in t["frames"]:
                 continue
@@ -39,8 +40,10 @@ def contact_sheet(frames: np.ndarray, rec: dict) -> np.ndarray:
             color = MAIN_RGB if t["is_main"] else OTHER_RGB
             cv2.rectangle(img, (x1, y1), (x2, y2), color, 3 if t["is_main"] else 2)
             ident = f" P{t['identity']}" if "identity" in t else ""
-            label = f"#{t['track_id']}{ident}" + (" main" if t["is_main"] else "")
-            _text(img, label, (x1 + 2, max(12, y1 - 4)), color)
+            labels.append((f"#{t['track_id']}{ident}" + (" main" if t["is_main"] else ""), (x1, y1, x2, y2), color))
+        placed: list[tuple[int, int, int, int]] = [(0, th - 20, THUMB_W, th)]  # the frame caption's corner
+        for label, box, color in labels:  # after every box, so no box is drawn over a label
+            _text(img, label, _place(label, box, placed, th), color)
         shot = next((j for j, (a, b) in enumerate(rec.get("shots") or [], start=1) if a <= frame_idx <= b), None)
         _text(img, f"k{k} f{frame_idx}" + (f" shot {shot}" if shot else ""), (4, th - 6), (255, 255, 255))
         thumbs.append(img)
@@ -106,6 +109,27 @@ def write_contact_sheet(frames: np.ndarray, rec: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(path), cv2.cvtColor(contact_sheet(frames, rec), cv2.COLOR_RGB2BGR)):
         raise OSError(f"could not write {path}")
+
+
+def _place(label: str, box: tuple[int, int, int, int], placed: list[tuple[int, int, int, int]], h: int) -> tuple[int, int]:
+    """Where a box's label goes: above the box, else below it, else inside its top, else stacked lower —
+    the first spot that stays in the picture and overlaps no label placed before (faces that cross)."""
+    import cv2
+
+    (w, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 3)
+    x = min(max(0, box[0] + 2), max(0, THUMB_W - w))
+    tries = [box[1] - 4, box[3] + th + 4, box[1] + th + 4] + [box[1] + th + 4 + k * (th + 4) for k in range(1, 6)]
+    for y in tries:
+        rect = (x, y - th - 2, x + w, y + 2)
+        if rect[1] >= 0 and rect[3] <= h and not any(_overlap(rect, r) for r in placed):
+            placed.append(rect)
+            return x, y
+    placed.append((x, max(th, box[1] - 4) - th - 2, x + w, max(th, box[1] - 4) + 2))
+    return x, max(th, box[1] - 4)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _pad(img: np.ndarray, h: int) -> np.ndarray:
