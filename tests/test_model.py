@@ -117,3 +117,17 @@ def test_dry_run_plans_the_papers_7b_model_without_weights(tmp_path, ft_data, sm
     assert "4 per device × 8 process(es) × 1 accumulation" in out
     assert "r 64, alpha 128" in out
     assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_of_the_papers_default_models_works_offline(tmp_path, ft_data):
+    """The default models' configs ship with the package: no hub, no wait; a missing model is one line."""
+    env = {**__import__("os").environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
+    p = subprocess.run([*FDA, "finetune", str(ft_data["train"]), "-o", str(tmp_path / "out"), "--gpus", "8",
+                        "--per-device-batch-size", "4", "--dry-run"], capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "489.2 M trainable" in p.stderr and "1585 visual (1521 video + 64 face)" in p.stderr
+    assert "167.8 M trainable, 7,241.7 M frozen" in p.stderr  # Mistral-7B with LoRA r64 on every linear layer
+    q = subprocess.run([*FDA, "finetune", str(ft_data["train"]), "-o", str(tmp_path / "out"), "--llm", "nobody/no-such-model",
+                        "--dry-run"], capture_output=True, text=True, timeout=300, env=env)
+    assert q.returncode == 2 and "--llm DIR --vision-tower DIR" in q.stderr and "Traceback" not in q.stderr
+    assert len([ln for ln in q.stderr.splitlines() if ln.strip()]) <= 3, q.stderr

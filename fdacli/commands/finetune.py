@@ -92,8 +92,10 @@ def finetune(
     if dry_run:
         try:
             p = plan(cfg, opts, samples, world)
-        except (ValueError, OSError) as exc:
-            fail(str(exc))
+        except (ValueError, OSError) as exc:  # transformers' hub errors are OSErrors
+            first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+            fail(f"cannot read the model configs for the plan ({first[:200]}); a model that is not on this machine "
+                 "can be given as a local folder: --llm DIR --vision-tower DIR")
         console.print(table(f"fda finetune --dry-run: {train} → {output}", ["", "plan"], p.rows))
         return
     start = _resume_point(output, resume, overwrite)

@@ -17,7 +17,7 @@ from fdacli.core.model.config import FaceTrackMMConfig
 from fdacli.core.model.connector import FaceProjector, build_connector
 from fdacli.core.model.facetrack_mm import FaceTrackMM
 from fdacli.core.model.llm import load_llm, load_tokenizer
-from fdacli.core.model.vision import SWIN_VARIANTS, SwinFaceEncoder, load_vision_tower
+from fdacli.core.model.vision import SWIN_VARIANTS, SwinFaceEncoder, config_source, load_vision_tower
 
 PROJECTORS = "projectors.safetensors"
 ADAPTER = "adapter"
@@ -86,7 +86,9 @@ def _build(cfg: FaceTrackMMConfig, dtype: torch.dtype, attn_implementation: str,
     connector = build_connector(cfg.connector, cfg.vision_hidden_size, cfg.llm_hidden_size, cfg.connector_depth, cfg.mlp_pool)
     projector = FaceProjector(cfg.face_hidden_size, cfg.llm_hidden_size, cfg.face_pool) if face is not None else None
     tok_src = folder / TOKENIZER if folder is not None and (folder / TOKENIZER).is_dir() else _where(cfg.llm, folder)
-    return FaceTrackMM(cfg, vision, face, connector, projector, llm), load_tokenizer(str(tok_src))
+    # a plan (``empty``) of a hub model uses its tokenizer only if it is already on this machine
+    offline = empty and config_source(_where(cfg.llm, folder), True) != _where(cfg.llm, folder)
+    return FaceTrackMM(cfg, vision, face, connector, projector, llm), load_tokenizer(str(tok_src), offline=offline)
 
 
 def add_lora(model: FaceTrackMM, r: int, alpha: int, dropout: float) -> None:

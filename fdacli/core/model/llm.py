@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from fdacli.core.model.vision import hub_kwargs
+from fdacli.core.model.vision import config_source, hub_kwargs
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "flash_attention_2", "eager")
 
@@ -19,15 +19,23 @@ def load_llm(name: str, dtype: torch.dtype = torch.float32, attn_implementation:
     if attn_implementation not in ATTN_IMPLEMENTATIONS:
         raise ValueError(f"attn_implementation must be one of {', '.join(ATTN_IMPLEMENTATIONS)}")
     if empty:
-        cfg = AutoConfig.from_pretrained(name, **hub_kwargs(name))
+        src = config_source(name, empty)
+        cfg = AutoConfig.from_pretrained(src, **hub_kwargs(src))
         return AutoModelForCausalLM.from_config(cfg, dtype=dtype, attn_implementation=attn_implementation)
     return AutoModelForCausalLM.from_pretrained(name, dtype=dtype, attn_implementation=attn_implementation, **hub_kwargs(name))
 
 
-def load_tokenizer(name: str):
+def load_tokenizer(name: str, offline: bool = False):
+    """``offline``: only what is on this machine (a local folder or the hub cache); None when absent."""
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(name, **hub_kwargs(name))
+    if offline and not Path(name).is_dir():
+        try:
+            tok = AutoTokenizer.from_pretrained(name, local_files_only=True)
+        except (OSError, ValueError):
+            return None
+    else:
+        tok = AutoTokenizer.from_pretrained(name, **hub_kwargs(name))
     if tok.pad_token is None:  # Mistral and Llama ship without one; padding is masked anyway
         tok.pad_token = tok.unk_token or tok.eos_token
     return tok

@@ -24,6 +24,17 @@ def hub_kwargs(name: str) -> dict:
     return {"local_files_only": True} if is_local(name) else {}
 
 
+def config_source(name: str, empty: bool) -> str:
+    """Where a model's config is read from.  For a ``--dry-run`` plan (``empty``) of the paper's default
+    models the configs that ship in fdacli/data/configs are used — small facts, so the plan works offline
+    and never waits for a model hub; everything else is the name itself (a local folder or a hub name)."""
+    if empty and not is_local(name):
+        shipped = Path(__file__).resolve().parents[2] / "data" / "configs" / name.replace("/", "--")
+        if (shipped / "config.json").is_file():
+            return str(shipped)
+    return name
+
+
 def _tower_class(model_type: str):
     from transformers import CLIPVisionModel, SiglipVisionModel
 
@@ -73,7 +84,8 @@ def load_vision_tower(name: str, layer: int = -2, dtype: torch.dtype = torch.flo
     """``empty``: the architecture alone, from the config (weights are not read)."""
     from transformers import AutoConfig
 
-    cfg = AutoConfig.from_pretrained(name, **hub_kwargs(name))
+    src = config_source(name, empty)
+    cfg = AutoConfig.from_pretrained(src, **hub_kwargs(src))
     cls, has_cls = _tower_class(cfg.model_type)
     if empty:
         vcfg = getattr(cfg, "vision_config", cfg)

@@ -41,7 +41,10 @@ def plan(cfg: FaceTrackMMConfig, opts: TrainOptions, samples: list[Sample], worl
     frozen = sum(f for _, f in counts.values())
     patches = cfg.image_size // model.vision.model.config.patch_size
     visual = cfg.video_tokens(patches) + cfg.face_tokens()
-    text = [len(prompting.encode(tok, s.conversations)[0]) - 1 for s in samples[:200]]
+    if tok is not None:
+        text = [len(prompting.encode(tok, s.conversations)[0]) - 1 for s in samples[:200]]
+    else:  # the tokenizer is not on this machine: about 1.3 tokens a word, plus the chat template
+        text = [int(1.3 * sum(len(str(t.get("value", "")).split()) for t in s.conversations)) + 24 for s in samples[:200]]
     sched = Schedule.of(len(samples), opts, world_size)
     per_sample = visual + (max(text) if text else 0)
     mem = _memory_estimate(model, trainable, frozen, dtype, per_sample, opts)
@@ -49,7 +52,8 @@ def plan(cfg: FaceTrackMMConfig, opts: TrainOptions, samples: list[Sample], worl
     rows += [
         ("trainable / total", f"{_m(trainable)} / {_m(trainable + frozen)} ({100 * trainable / max(trainable + frozen, 1):.2f}%)"),
         ("tokens per sample", f"{visual} visual ({cfg.video_tokens(patches)} video + {cfg.face_tokens()} face) + text "
-                              f"{min(text) if text else 0}–{max(text) if text else 0} (mean {np.mean(text) if text else 0:.0f})"),
+                              f"{min(text) if text else 0}–{max(text) if text else 0} (mean {np.mean(text) if text else 0:.0f})"
+                              + ("" if tok is not None else " — estimated: the LLM's tokenizer is not on this machine")),
         ("samples", f"{len(samples)}"),
         ("batch", f"global {opts.global_batch} = {opts.per_device_batch} per device × {world_size} process(es) × {sched.accumulation} accumulation"),
         ("schedule", f"{sched.total_steps} steps ({sched.steps_per_epoch}/epoch × {opts.epochs:g} epochs), warmup {sched.warmup_steps}, cosine"),
