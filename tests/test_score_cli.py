@@ -150,3 +150,25 @@ def test_no_shared_id_is_an_error_with_examples(tmp_path):
     p = fda("score", preds, "--refs", DATA, "-o", tmp_path / "s.json", "--metrics", "cider,rouge")
     assert p.returncode == 2 and "no id of" in p.stderr and "'clip_" in p.stderr and "references have" in p.stderr
     assert not (tmp_path / "s.json").exists()
+
+
+def test_a_wide_leaderboard_folds_at_80_columns():
+    from fdacli.commands import display
+    from fdacli.commands.score import _print
+
+    summary = {"correctness": 3.1, "detail": 2.9, "context": 3.5, "temporal": 2.8, "consistency": 3.0, "cider": 0.42,
+               "rouge_l": 0.47, "autodq": 0.48, "tem": 0.36}
+    counts = {"scored": 10, "failed": {}, "only_in_predictions": 0, "only_in_references": 0, "empty_predictions": 0,
+              "duplicate_ids_in_predictions": 0}
+    result = {"judge": {"judge": "openai:m", "endpoint_host": "127.0.0.1:9", "temperature": 0.0},
+              "models": {n: {"summary": summary, "counts": counts} for n in ("facetrack-mm", "shuffled")}}
+    old = display.console.width
+    display.console.width = 80
+    try:
+        with display.console.capture() as cap:
+            _print(result, Path("scores.json"))
+    finally:
+        display.console.width = old
+    text = cap.get()
+    assert "…" not in text and "facetrack-mm" in text and "Correct." in text and "ROUGE-L" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -138,9 +138,16 @@ def _print(result: dict, output: Path) -> None:
     models = result["models"]
     from fdacli.core.score.metrics import leaderboard_columns
 
-    cols = [(c.key, c.short) for c in leaderboard_columns([m["summary"] for m in models.values()])]
-    rows = [[name, *(_fmt(m["summary"].get(k)) for k, _ in cols)] for name, m in models.items()]
-    console.print(table(f"fda score → {output}", ["Model", *(label for _, label in cols)], rows))
+    columns = leaderboard_columns([m["summary"] for m in models.values()])
+    name_w = max([len("Model"), *(len(n) for n in models)])
+    # a leaderboard wider than the terminal is folded into one table per scale (judge 0-5, the rest)
+    groups = [columns]
+    if name_w + 4 + sum(max(len(c.short), 6) + 3 for c in columns) > console.width:
+        groups = [g for g in ([c for c in columns if c.scale == "0–5"], [c for c in columns if c.scale != "0–5"]) if g]
+    for k, group in enumerate(groups):
+        rows = [[name, *(_fmt(m["summary"].get(c.key)) for c in group)] for name, m in models.items()]
+        title = f"fda score → {output}" if k == 0 else "n-gram and event metrics"
+        console.print(table(title, ["Model", *(c.short for c in group)], rows))
     j = result["judge"]
     say(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""))
     for name, m in models.items():
