@@ -116,3 +116,15 @@ def fec_judge(body):
     if "Give an integer score" in text:
         return ("ok", '{"score": 4}')
     return ("status", 400)
+
+
+if __name__ == "__main__":
+    # README's pre-annotation example: a loopback server that answers every request with a fixed caption,
+    # so the example runs without a vision model.  python tests/fake_openai.py [SECONDS]
+    import sys
+
+    srv = FakeOpenAI(responder=lambda body: ("ok", "The man looks straight at the camera with a broad, relaxed smile; "
+                                                   "his eyebrows lift slightly, then his mouth closes."))
+    with srv:
+        print(srv.base_url, flush=True)
+        time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 600)
