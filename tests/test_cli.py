@@ -183,3 +183,13 @@ def test_one_meaning_per_short_flag_across_the_suite():
             for short in [o for o in p.opts + p.secondary_opts if len(o) == 2]:
                 meaning.setdefault(short, set()).update(longs)
     assert {s: m for s, m in meaning.items() if len(m) > 1} == {}
+
+
+def test_a_video_given_where_jsonl_is_expected_is_one_clear_line(tmp_path):
+    video = Path(__file__).resolve().parents[1] / "fdacli" / "data" / "sample.mp4"
+    for args in (["preannotate", video, "-o", tmp_path / "x.jsonl", "--base-url", "http://127.0.0.1:9/v1"],
+                 ["score", video, "--refs", video, "-o", tmp_path / "s.json", "--metrics", "cider"],
+                 ["build-instructions", video, "-o", tmp_path / "t.jsonl"],
+                 ["track", "--manifest", video, "-o", tmp_path / "t2.jsonl"]):
+        p = fda(*args)
+        assert p.returncode == 2 and "not a JSON/JSONL file" in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)
