@@ -48,3 +48,17 @@ def test_endpoint_failures_become_error_records_and_a_refused_key_stops(tmp_path
     assert p.returncode == 2 and "OPENAI_API_KEY" in p.stderr
     p = fda("caption", ft_data["one"], "--backend", "hf:x", "-o", tmp_path / "c.jsonl")
     assert p.returncode == 2 and "unknown backend" in p.stderr
+
+
+def test_a_refused_endpoint_option_never_touches_the_output(tmp_path, ft_data):
+    out = tmp_path / "preds.jsonl"
+    out.write_text('{"id": "one", "caption": "kept", "status": "ok"}\n')
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    p = subprocess.run([*FDA, "caption", str(ft_data["one"]), "--backend", "openai:m", "-o", str(out), "--overwrite"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 2 and "no API key" in p.stderr
+    assert out.read_text() == '{"id": "one", "caption": "kept", "status": "ok"}\n'  # --overwrite never reached
+    fresh = tmp_path / "new.jsonl"
+    p = subprocess.run([*FDA, "caption", str(ft_data["one"]), "--backend", "openai:m", "-o", str(fresh)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 2 and not fresh.exists()

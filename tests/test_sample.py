@@ -145,7 +145,12 @@ def test_folder_layouts_that_would_sample_nothing_or_mislabel(tree, tmp_path):
     p = fda("sample", flat, "-o", tmp_path / "m.jsonl")
     assert p.returncode == 2 and "sit directly in this folder" in p.stderr and not (tmp_path / "m.jsonl").exists()
     p = fda("sample", tree, "-o", tmp_path / "m.jsonl")  # one level too high: dsA/<label>/<clip> inside
-    assert p.returncode == 2 and "folder of datasets" in p.stderr and "dsA" in p.stderr
+    assert "note:" in p.stderr and "if they are datasets, not labels" in p.stderr and "dsA" in p.stderr
+    nested = tmp_path / "actors" / "happy" / "actor01"  # <label>/<actor>/<clip> is valid: sampled, no refusal
+    nested.mkdir(parents=True)
+    shutil.copy(tree / "dsA" / "happy" / "happy0.mp4", nested / "c0.mp4")
+    p = fda("sample", tmp_path / "actors", "-o", tmp_path / "n.jsonl")
+    assert p.returncode == 0 and manifest(tmp_path / "n.jsonl")[0]["label"] == "happy", p.stderr
     (tmp_path / "empty").mkdir()
     p = fda("sample", tmp_path / "empty", "-o", tmp_path / "m.jsonl")
     assert p.returncode == 2 and "no video files" in p.stderr

@@ -74,10 +74,17 @@ def caption(
     except FileNotFoundError as exc:
         fail(f"file not found: {exc.filename}")
     roots = list(video_root) + ([tracks.parent] if tracks else [])
-    def make_tracker():  # videos without a tracks record are tracked as `fda track` would
+    # the worker first: a refused endpoint option or an unreadable checkpoint stops before the output is touched
+    if backend is not None:
+        worker, stats = _endpoint(backend[len("openai:"):], opts, base_url, api_key_env, temperature if sample else 0.0,
+                                  max_new_tokens, concurrency, timeout, max_retries, face_crops, cache_dir, no_cache)
+    else:
+        worker, stats = _local(model, opts, base_llm, precision, attn_implementation), None
+
+    def make_tracker():  # videos without a tracks record are tracked as `fda track` would, at the model's frame count
         from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
 
-        return FaceTrackingModule(TrackOptions(detector=detector, key_frames=16))
+        return FaceTrackingModule(TrackOptions(detector=detector, key_frames=opts.num_frames))
 
     source = ClipSource(track_recs, roots, make_tracker)
     if output is None:
@@ -91,12 +98,6 @@ def caption(
         todo = plan.todo
         if not quiet and plan.skipped:
             say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(todo)} to go")
-    if backend is not None:
-        worker, stats = _endpoint(backend[len("openai:"):], opts, base_url, api_key_env, temperature if sample else 0.0,
-                                  max_new_tokens, concurrency, timeout, max_retries, face_crops, cache_dir, no_cache)
-    else:
-        worker, stats = _local(model, opts, base_llm, precision, attn_implementation), None
-    source.key_frames = opts.num_frames
     done = []
     writer = plan.writer if plan else None
     try:

@@ -166,7 +166,7 @@ def _train(cfg, opts, samples, output: Path, start: Optional[Path], merge: bool,
         trainer = Trainer(cfg, opts, samples, output, start)
     except (ValueError, OSError) as exc:
         fail(str(exc))
-    except (pickle.UnpicklingError, RuntimeError) as exc:  # torch.load(weights_only=True) refusing a payload
+    except pickle.UnpicklingError as exc:  # torch.load(weights_only=True) refusing what is not plain tensors
         if start is None:
             raise
         fail(f"cannot resume from {start}: its training state is not plain tensors and numbers "

@@ -40,10 +40,12 @@ def sample(
     opts = SampleOptions(per_dataset=per_dataset, max_duration=max_duration, min_duration=min_duration, trim_head=trim_head,
                          trim_tail=trim_tail, seed=seed, clip_len=clip_len, count=count, min_face_area=min_face_area, export=export)
     try:
-        records, skipped = build_manifest(list(sources or []), list(clips_from or []), output, opts)
+        records, skipped, notes = build_manifest(list(sources or []), list(clips_from or []), output, opts)
     except RecordError as exc:
         fail(str(exc))
     atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in records).encode("utf-8"))
+    for note in notes:
+        flag("note:", "yellow", note)
     if not quiet:
         console.print(table(f"fda sample → {output}", ["dataset", "label", "clips"], sampling.count_table(records)))
         console.print(f"{len(records)} clips written; {len(skipped)} skipped", highlight=False)

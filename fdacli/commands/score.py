@@ -91,6 +91,8 @@ def score(
                     lambda stage, total, _n=name: stages.stage(f"{_n}: {stage}", total),
                 )
     except StopRun as exc:
+        if client is not None:
+            client.cache.close()
         ep.stopped(exc, "no scores written; the judge calls made are cached for the rerun")
     except sqlite3.Error as exc:
         fail(f"judge cache error: {exc}")

@@ -55,8 +55,8 @@ def test_ids(ids: list[str], seed: int, test_size: float) -> set[str]:
     n = int(test_size)
     if n != test_size or n < 1:
         raise ValueError(f"test size {test_size}: use a fraction in (0, 1) or a whole number of clips")
-    if n > len(ids):
-        raise ValueError(f"test size {n} is more than the {len(ids)} usable clips")
+    if n >= len(ids):
+        raise ValueError(f"test size {n} leaves no training clip ({len(ids)} usable clips)")
     return set(sorted(ids, key=lambda i: stable_unit(seed, i, "split"))[:n])
 
 

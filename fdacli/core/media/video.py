@@ -96,13 +96,14 @@ _STDERR_LOCK = threading.Lock()
 def _quiet_native_stderr() -> Iterator[None]:
     """Silence what decord's C++ code prints straight to file descriptor 2 while a file is opened
     (``video_reader.cc:86: ERROR opening: ...`` before the progress bar): the reason reaches the record
-    through the exception.  Only the opening is covered, under a lock, so other threads' output is at
-    most held back for those milliseconds."""
+    through the exception.  Only the opening is covered, under a lock; what another thread writes to
+    stderr in those milliseconds is lost (at worst one refresh of the progress bar)."""
     import sys
 
+    fd = 2  # where decord's C++ logging writes, whatever sys.stderr is
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (captured, notebook): nothing to silence
+        os.fstat(fd)
+    except OSError:  # no file descriptor 2: nothing to silence
         yield
         return
     with _STDERR_LOCK:
@@ -206,6 +207,7 @@ def iter_frames(
     vr = _reader(path, width=w, height=h)
     chunks = [indices[i : i + chunk] for i in range(0, len(indices), chunk)]
     state = decoding or Decoding()
+    fallback: list[_ForwardReader] = []  # one OpenCV reader for the rest of the video, once decord failed
 
     def decode(batch: list[int]) -> np.ndarray:
         if state.fallback is None:
@@ -213,7 +215,9 @@ def iter_frames(
                 return _checked(vr.get_batch(batch).asnumpy(), len(batch), size)
             except Exception as exc:
                 state.fallback = f"decord failed near frame {batch[0]} ({_first_line(exc)})"
-        return _opencv_frames(path, batch, size)
+        if not fallback:
+            fallback.append(_ForwardReader(path))
+        return fallback[0].read(batch, size)
 
     ahead = _prefetch(decode, chunks)
     try:
@@ -221,6 +225,8 @@ def iter_frames(
             yield from zip(batch, frames)
     finally:
         ahead.close()  # stops and joins the decoding thread; the reader goes with this generator
+        for r in fallback:
+            r.close()
 
 
 def read_frames(path: str | Path, indices: list[int]) -> np.ndarray:
@@ -247,30 +253,49 @@ def _checked(frames: np.ndarray, n: int, size: tuple[int, int] | None) -> np.nda
     return frames
 
 
-def _opencv_frames(path: str | Path, indices: list[int], size: tuple[int, int] | None) -> np.ndarray:
-    """The frames at sorted ``indices``, read forward with OpenCV (grab to skip, retrieve to keep)."""
-    import cv2
+class _ForwardReader:
+    """OpenCV reading forward through a video (grab to skip, retrieve to keep): never seeks, so a whole
+    video costs one pass however many chunks ask for frames."""
 
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise VideoError(f"cannot decode {Path(path).name}: neither decord nor OpenCV can read it")
-        out, pos = [], 0
+    def __init__(self, path: str | Path) -> None:
+        import cv2
+
+        self.path, self.cv2 = Path(path), cv2
+        self.cap = cv2.VideoCapture(str(path))
+        self.pos = 0  # index of the next frame grab() returns
+        if not self.cap.isOpened():
+            raise VideoError(f"cannot decode {self.path.name}: neither decord nor OpenCV can read it")
+
+    def read(self, indices: list[int], size: tuple[int, int] | None) -> np.ndarray:
+        cv2, out = self.cv2, []
         for want in indices:
-            while pos <= want:
-                if not cap.grab():
-                    raise VideoError(f"decoding failed at frame {pos} of {Path(path).name}")
-                pos += 1
-            ok, bgr = cap.retrieve()
+            if want < self.pos:  # asked to go back: start over (never happens for sorted chunks)
+                self.close()
+                self.__init__(self.path)
+            while self.pos <= want:
+                if not self.cap.grab():
+                    raise VideoError(f"decoding failed at frame {self.pos} of {self.path.name}")
+                self.pos += 1
+            ok, bgr = self.cap.retrieve()
             if not ok:
-                raise VideoError(f"decoding failed at frame {want} of {Path(path).name}")
+                raise VideoError(f"decoding failed at frame {want} of {self.path.name}")
             rgb = cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB if bgr.ndim == 2 else cv2.COLOR_BGR2RGB)
             if size and (rgb.shape[1], rgb.shape[0]) != tuple(size):
                 rgb = cv2.resize(rgb, tuple(size), interpolation=cv2.INTER_AREA)
             out.append(rgb)
         return np.stack(out)
+
+    def close(self) -> None:
+        self.cap.release()
+
+
+def _opencv_frames(path: str | Path, indices: list[int], size: tuple[int, int] | None) -> np.ndarray:
+    """The frames at sorted ``indices``, read forward with OpenCV."""
+    reader = _ForwardReader(path)
+    try:
+        return reader.read(indices, size)
     finally:
-        cap.release()
+        reader.close()
 
 
 def uniform_positions(length: int, n: int) -> list[int]:

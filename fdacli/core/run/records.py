@@ -121,14 +121,16 @@ class ResumableWriter:
     ``retry_errors`` drops earlier error records (rewritten atomically) so they run again.
     """
 
-    def __init__(self, path: str | Path, overwrite: bool = False, retry_errors: bool = False) -> None:
+    def __init__(self, path: str | Path, overwrite: bool = False, retry_errors: bool = False,
+                 remove_if_empty: bool = True) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if overwrite and self.path.exists():
             self.path.unlink()
         self.done: set[str] = set()
         self.torn_lines = 0
-        self._created = not self.path.exists()  # a run that writes nothing leaves no empty file behind
+        # a run that writes nothing leaves no empty file behind (shard part files stay: other ranks read them)
+        self._created = remove_if_empty and not self.path.exists()
         if self.path.exists():
             self._load(retry_errors)
         self._fh = self.path.open("a", encoding="utf-8")
@@ -167,14 +169,17 @@ class ResumableWriter:
     def peek_ids(path: Path) -> set[str]:
         """Ids of the complete records in a file, read-only (another process may be writing it)."""
         ids = set()
-        with Path(path).open("rb") as fh:
-            for line in fh:
-                if not line.endswith(b"\n"):
-                    break
-                try:
-                    ids.add(str(json.loads(line)["id"]))
-                except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
-                    continue
+        try:
+            with Path(path).open("rb") as fh:
+                for line in fh:
+                    if not line.endswith(b"\n"):
+                        break
+                    try:
+                        ids.add(str(json.loads(line)["id"]))
+                    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+                        continue
+        except FileNotFoundError:  # removed by its own run meanwhile: nothing done there
+            pass
         return ids
 
     def write(self, record: Record) -> bool:

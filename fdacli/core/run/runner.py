@@ -99,7 +99,7 @@ def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_error
         mine, target = items[shard.rank :: shard.world_size], part_path(out, shard)
     else:
         mine, target = items, out
-    writer = ResumableWriter(target)
+    writer = ResumableWriter(target, remove_if_empty=not shard.distributed)
     done = done_ids(out) | writer.done
     todo = [it for it in mine if str(it.id) not in done]
     new_ids = {str(it.id) for it in items if str(it.id) not in done}

@@ -28,10 +28,11 @@ class SampleOptions:
 
 
 def build_manifest(sources: list[Path], movies: list[Path], manifest: Path,
-                   opts: SampleOptions) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """Manifest records (video paths relative to the manifest's folder) and ``(video, reason)`` for every
-    clip left out.  Raises ``RecordError`` for a malformed index file."""
+                   opts: SampleOptions) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
+    """Manifest records (video paths relative to the manifest's folder), ``(video, reason)`` for every
+    clip left out, and notes on the sources' layout.  Raises ``RecordError`` for a malformed index file."""
     skipped: list[tuple[str, str]] = []
+    notes = [n for n in (sampling.layout_note(s) for s in sources if s.is_dir()) if n]
     seen: set[str] = set()
     unique = []
     for c in sampling.collect(sources):
@@ -84,4 +85,4 @@ def build_manifest(sources: list[Path], movies: list[Path], manifest: Path,
             rec.update(source_video=rel(c.video), source_start=rec["start"], source_end=rec["end"], video=rel(str(path)),
                        start=None, end=None)
         records.append(rec)
-    return records, skipped
+    return records, skipped, notes

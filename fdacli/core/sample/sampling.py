@@ -86,8 +86,9 @@ def _videos_in(folder: Path) -> list[Path]:
 
 
 def _check_layout(path: Path) -> None:
-    """Refuse the two layouts that would otherwise sample nothing or mislabel everything: videos right in
-    the folder (no label folders), and a folder of datasets (labels one level further down)."""
+    """Refuse the layout that would sample nothing: videos right in the folder (no label folders).  A
+    folder of datasets (labels one level further down) looks exactly like labels whose clips sit in
+    subfolders (``<label>/<actor>/<clip>``), so it is only pointed out (``layout_note``)."""
     subdirs = [d for d in path.iterdir() if d.is_dir()]
     labelled = [d for d in subdirs if any(q.suffix.lower() in VIDEO_SUFFIXES for q in d.rglob("*") if q.is_file())]
     if not labelled:
@@ -96,11 +97,18 @@ def _check_layout(path: Path) -> None:
             raise RecordError(f"{path}: {len(loose)} video(s) sit directly in this folder; a dataset folder holds one folder "
                               f"per label (<dataset>/<label>/<clip>), or give an index file (CSV/JSONL with path,label)")
         raise RecordError(f"{path}: no video files under this folder (expected <dataset>/<label>/<clip>)")
+
+
+def layout_note(path: Path) -> str | None:
+    """A note when every label folder holds only folders of clips: either clips grouped in subfolders
+    (fine) or a folder of datasets passed one level too high (labels would be the dataset names)."""
+    labelled = [d for d in path.iterdir() if d.is_dir() and any(q.suffix.lower() in VIDEO_SUFFIXES for q in d.rglob("*") if q.is_file())]
     nested = [d for d in labelled if not _videos_in(d) and any(_videos_in(e) for e in d.iterdir() if e.is_dir())]
-    if len(nested) == len(labelled):
+    if labelled and len(nested) == len(labelled):
         names = ", ".join(d.name for d in sorted(nested)[:3])
-        raise RecordError(f"{path}: its folders ({names}) hold label folders themselves: this looks like a folder of "
-                          f"datasets; pass each dataset folder instead (e.g. {path / sorted(nested)[0].name})")
+        return (f"{path}: the label folders ({names}) hold only subfolders of clips; if they are datasets, not labels, "
+                f"pass each dataset folder instead (e.g. {path / sorted(nested)[0].name})")
+    return None
 
 
 def collect(sources: list[Path]) -> list[Candidate]:
