@@ -3,8 +3,9 @@
 A checkpoint folder is what captioning needs — adapter, projectors, tokenizer and config (written by
 core/model/checkpoint.py) — plus accelerate's training state (``Accelerator.save_state``: optimizer,
 scheduler and every process's RNG state, sharded by DeepSpeed or FSDP when those run), the options, and
-``trainer_state.json``, written last, which marks the checkpoint complete.  accelerate loads that state
-with ``weights_only=True``; nothing in a checkpoint is unpickled as code.
+``trainer_state.json``, written last, which marks the checkpoint complete.  For one process and DDP,
+accelerate loads that state with ``weights_only=True``: nothing in the checkpoint is unpickled as code.
+DeepSpeed and FSDP write their own sharded formats (the full model included) and read them their way.
 """
 
 from __future__ import annotations
