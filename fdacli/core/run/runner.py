@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.run.dist import Process, current
+from fdacli.core.run.dist import Process as Shard  # rank r of N takes every N-th item
+from fdacli.core.run.dist import current as current_shard
 from fdacli.core.run.records import Record, ResumableWriter, error_record, read_jsonl
 
 
@@ -37,13 +38,6 @@ class WorkerStartError(RuntimeError):
 
 
 WorkerFactory = Callable[[], Callable[[Any], Record]]
-
-
-Shard = Process  # this process's share of the items: rank r of N takes every N-th item
-
-
-def current_shard() -> Shard:
-    return current()
 
 
 def part_path(out: Path, shard: Shard) -> Path:
