@@ -98,3 +98,26 @@ def ft_data(tmp_path_factory, clips, carphone) -> dict[str, Path]:
             sample.update(key_frames=rec["key_frames"], key_frame_boxes=rec["key_frame_boxes"])
             fr.write(json.dumps(sample) + "\n")
     return {"dir": d, "tracks": tracks, "train": train, **{k: Path(v) for k, v in videos.items()}}
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real llama.cpp server (xllamacpp + SmolLM2 GGUF) on a free loopback port, as a subprocess: its base
+    URL.  Stopped when the tests end; its log is kept in the session's tmp folder."""
+    import subprocess
+
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "llama_server.py"), "--parallel", "2"],
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise RuntimeError(f"the llama.cpp server did not start; see {log}:\n" + log.read_text(errors="replace")[-2000:])
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

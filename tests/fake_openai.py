@@ -2,8 +2,12 @@
 
 Each POST to /v1/chat/completions pops the next action from ``script`` (or asks ``responder``):
   ("ok", text)             200 with a chat completion whose content is text
+  ("ok", text, "length")   the same, cut at the token limit (finish_reason "length")
   ("status", code)         an error status with an OpenAI-style error body (429 adds Retry-After: 0)
+  ("status", code, msg)    the same with that message
   ("sleep", seconds, text) waits, then answers 200 (a client with a shorter timeout times out)
+  ("drip", seconds, text)  answers 200 one byte every `seconds` (never trips a per-read timeout)
+GET /v1/models lists one model.
 Every request body is kept in ``requests`` so tests can inspect what was sent.
 """
 
@@ -32,6 +36,9 @@ class FakeOpenAI:
             def log_message(self, *args):  # keep test output clean
                 pass
 
+            def do_GET(self):
+                self._send(200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]})
+
             def do_POST(self):
                 n = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(n) or b"{}")
@@ -46,20 +53,24 @@ class FakeOpenAI:
                     time.sleep(action[1])
                     action = ("ok", action[2])
                     kind = "ok"
-                if kind == "ok":
+                if kind in ("ok", "drip"):
+                    text = action[1] if kind == "ok" else action[2]
+                    finish = action[2] if kind == "ok" and len(action) > 2 else "stop"
                     payload = {
                         "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model", "m"),
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": action[1]}, "finish_reason": "stop"}],
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
                         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
                     }
-                    self._send(200, payload)
+                    self._send(200, payload, drip=action[1] if kind == "drip" else None)
                 else:
                     code = action[1]
                     extra = {"retry-after": "0"} if code == 429 else {}
-                    msg = f"scripted {code}" + (f" for {self.headers.get('authorization')}" if server.echo_auth else "")
+                    msg = action[2] if len(action) > 2 else f"scripted {code}"
+                    if server.echo_auth:  # a server that echoes what it was sent, far into a long message
+                        msg += " " + "x" * 190 + f" authorization: {self.headers.get('authorization')}"
                     self._send(code, {"error": {"message": msg, "type": "test", "code": code}}, extra)
 
-            def _send(self, code, payload, headers=None):
+            def _send(self, code, payload, headers=None, drip=None):
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(code)
@@ -68,7 +79,13 @@ class FakeOpenAI:
                     for k, v in (headers or {}).items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if drip is None:
+                        self.wfile.write(data)
+                        return
+                    for i in range(len(data)):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(drip)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 

@@ -49,7 +49,7 @@ def caption(
     Under `accelerate launch` each process captions its shard and the first process merges them into OUTPUT.
     """
     from fdacli.core.run import runner
-    from fdacli.core.caption.captioning import ClipSource, instruction_for
+    from fdacli.core.caption.captioning import ClipSource, EndpointCaptioner, instruction_for
     from fdacli.core.run.inputs import collect_videos
     from fdacli.core.run.records import RecordError, read_jsonl
 
@@ -76,10 +76,11 @@ def caption(
     roots = list(video_root) + ([tracks.parent] if tracks else [])
     # the worker first: a refused endpoint option or an unreadable checkpoint stops before the output is touched
     if backend is not None:
-        worker, stats = _endpoint(backend[len("openai:"):], opts, base_url, api_key_env, temperature if sample else 0.0,
-                                  max_new_tokens, concurrency, timeout, max_retries, face_crops, cache_dir, no_cache)
+        client = _endpoint(backend[len("openai:"):], base_url, api_key_env, temperature if sample else 0.0,
+                           max_new_tokens, concurrency, timeout, max_retries, cache_dir, no_cache)
+        worker = EndpointCaptioner(client, opts, face_crops)
     else:
-        worker, stats = _local(model, opts, base_llm, precision, attn_implementation), None
+        worker, client = _local(model, opts, base_llm, precision, attn_implementation), None
 
     def make_tracker():  # videos without a tracks record are tracked as `fda track` would, at the model's frame count
         from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
@@ -101,7 +102,8 @@ def caption(
     done = []
     writer = plan.writer if plan else None
     try:
-        with progress_bar(len(todo), "captioning", quiet=quiet or not todo) as bar:
+        with progress_bar(len(todo), "captioning", quiet=quiet or not todo,
+                          status=client.stats.line if client is not None else None) as bar:
             for rec in _run(worker, source, todo, writer, batch_size, concurrency):
                 done.append(rec)
                 bar.advance(f"{rec['id']}: {rec['status']}")
@@ -113,8 +115,8 @@ def caption(
     finally:
         if writer is not None:
             writer.close()
-        if stats is not None:
-            stats.close()
+        if client is not None:
+            client.close()
     if plan is not None:
         runner.finish(output, plan.shard)
     errors = [r for r in done if r["status"] == "error"]
@@ -148,14 +150,11 @@ def _local(model: Path, opts, base_llm, precision: str, attn: str):
         fail(str(exc))
 
 
-def _endpoint(name, opts, base_url, api_key_env, temperature, max_tokens, concurrency, timeout, max_retries, face_crops,
-              cache_dir, no_cache):
-    from fdacli.core.caption.captioning import EndpointCaptioner
-
-    client = ep.open_client(name, "caption", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
-                            max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
-                            cache_dir=cache_dir, no_cache=no_cache)
-    return EndpointCaptioner(client, opts, face_crops), client.cache
+def _endpoint(name, base_url, api_key_env, temperature, max_tokens, concurrency, timeout, max_retries, cache_dir, no_cache):
+    """The endpoint's client; --max-new-tokens is the caption's token limit, as for a local model."""
+    return ep.open_client(name, "caption", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                          max_tokens={"caption": max_tokens}, timeout=timeout, max_retries=max_retries,
+                          concurrency=concurrency, cache_dir=cache_dir, no_cache=no_cache)
 
 
 def _run(worker, source, todo, writer, batch_size: int, concurrency: int):

@@ -5,13 +5,14 @@ Everything goes to stderr so that stdout stays clean for data (a caption, a JSON
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 console = Console(stderr=True)
@@ -19,15 +20,18 @@ console = Console(stderr=True)
 
 @contextmanager
 def progress_bar(total: int | None, description: str, quiet: bool = False, completed: int = 0,
-                 transient: bool = False) -> Iterator[Any]:
+                 transient: bool = False, status: Callable[[], str] | None = None) -> Iterator[Any]:
     """The one progress display of every command: a rich bar with count, elapsed time, ETA and a note.
 
     ``advance(note)`` per item (track, preannotate, caption), ``set(completed, note)`` for step counters
     (finetune), ``stage(description, total)`` to start the next stage on the same line (score; pass
-    ``total=None``).  Notes are shown literally: ids and reasons are never read as rich markup."""
+    ``total=None``).  ``status`` is read at every refresh, so a line like an LLM client's calls in flight,
+    retried and failed stays live while nothing completes.  Notes are shown literally: ids and reasons are
+    never read as rich markup."""
     if quiet or total == 0:
         yield _NoBar()
         return
+    extra = [_Status(status)] if status is not None else []
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -37,12 +41,24 @@ def progress_bar(total: int | None, description: str, quiet: bool = False, compl
         TextColumn("eta"),
         TimeRemainingColumn(),
         TextColumn("{task.fields[last]}", style="dim", markup=False),
+        *extra,
         console=console,
         transient=transient,
     )
     with bar:
         task = bar.add_task(escape(description), total=total, completed=completed, last="") if total is not None else None
         yield _Bar(bar, task)
+
+
+class _Status(ProgressColumn):
+    def __init__(self, status: Callable[[], str]) -> None:
+        super().__init__()
+        self.status = status
+
+    def render(self, task: Any) -> Any:
+        from rich.text import Text
+
+        return Text(self.status(), style="cyan")
 
 
 class _Bar:

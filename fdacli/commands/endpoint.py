@@ -15,17 +15,25 @@ import typer
 
 from fdacli.commands.display import fail
 from fdacli.core.llm.client import ENDPOINT
+from fdacli.core.llm.replies import BUDGETS, describe
 
 BaseUrl = Annotated[Optional[str], typer.Option(
     "--base-url", help="OpenAI-compatible endpoint, http(s)://host[:port]/v1 (vLLM, Ollama, llama.cpp, ...); default OpenAI.")]
 ApiKeyEnv = Annotated[str, typer.Option(
     "--api-key-env", help="Name of the environment variable that holds the API key (the key itself is never an option).")]
 Concurrency = Annotated[int, typer.Option(help="Requests in flight at once.")]
-Timeout = Annotated[float, typer.Option(help="Seconds a request may take before it is abandoned and retried.")]
+Timeout = Annotated[float, typer.Option(
+    help="Deadline in seconds for each whole request (sending, waiting, reading the reply); past it the request is "
+         "abandoned and retried. Calls that keep timing out stop the run early.")]
 MaxRetries = Annotated[int, typer.Option(help="Retries on 429 / 5xx / timeouts, with exponential backoff.")]
 CacheDir = Annotated[Optional[Path], typer.Option(
     "--cache-dir", help="Reply cache folder (default: $FDA_CACHE_DIR or ~/.cache/fdacli).")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the reply cache.")]
+MaxTokens = Annotated[Optional[str], typer.Option(
+    "--max-tokens", help="Token limit of a reply: N, or TASK=N,... per task. A reply cut at its limit is asked once "
+                         "more with twice the room, then fails with the reason. Default: "
+                         + ", ".join(f"{k} {v}" for k, v in {**describe(), "preannotate": str(BUDGETS["preannotate"])}.items())
+                         + ".")]
 
 DEFAULT_KEY_ENV = ENDPOINT.api_key_env
 DEFAULT_CONCURRENCY = ENDPOINT.concurrency
@@ -33,8 +41,24 @@ DEFAULT_TIMEOUT = ENDPOINT.timeout
 DEFAULT_RETRIES = ENDPOINT.max_retries
 
 
+def token_limits(text: str | None, tasks: tuple[str, ...]) -> dict[str, int]:
+    """``--max-tokens``: ``N`` for every task of the command, or ``TASK=N,...``; a bad value exits 2."""
+    if not text:
+        return {}
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        task, _, value = part.rpartition("=")
+        task = task.strip() or "*"
+        if task != "*" and task not in tasks:
+            fail(f"--max-tokens: unknown task {task!r}; this command's tasks are {', '.join(tasks)}")
+        if not value.strip().isdigit() or int(value) < 1:
+            fail(f"--max-tokens: {part!r} is not N or TASK=N with N a positive whole number of tokens")
+        out[task] = int(value)
+    return out
+
+
 def open_client(model: str, cache_name: str, *, base_url: str | None, api_key_env: str, temperature: float = 0.0,
-                max_tokens: int | None = None, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_RETRIES,
+                max_tokens: dict[str, int] | int | None = None, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_RETRIES,
                 concurrency: int = DEFAULT_CONCURRENCY, cache_dir: Path | None = None, no_cache: bool = False):
     """An ``LLMClient`` with its reply cache, or a one-line error and exit 2."""
     import os

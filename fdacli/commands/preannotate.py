@@ -18,7 +18,7 @@ def preannotate(
     base_url: ep.BaseUrl = None,
     api_key_env: ep.ApiKeyEnv = ep.DEFAULT_KEY_ENV,
     temperature: float = typer.Option(0.0, help="Sampling temperature."),
-    max_tokens: Optional[int] = typer.Option(1024, help="Longest reply."),
+    max_tokens: ep.MaxTokens = None,
     concurrency: ep.Concurrency = ep.DEFAULT_CONCURRENCY,
     timeout: ep.Timeout = ep.DEFAULT_TIMEOUT,
     max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
@@ -38,7 +38,7 @@ def preannotate(
 
     # everything that would fail every clip is checked before the output is touched
     client = ep.open_client(model, "preannotate", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
-                            max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                            max_tokens=ep.token_limits(max_tokens, ("preannotate",)), timeout=timeout, max_retries=max_retries, concurrency=concurrency,
                             cache_dir=cache_dir, no_cache=no_cache)
     try:
         recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
@@ -52,7 +52,7 @@ def preannotate(
         say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
     done = []
     try:
-        with progress_bar(len(plan.todo), "pre-annotating", quiet=quiet) as bar:
+        with progress_bar(len(plan.todo), "pre-annotating", quiet=quiet, status=client.stats.line) as bar:
             for rec in runner.run_threads(plan.todo, worker, plan.writer, concurrency):
                 done.append(rec)
                 bar.advance(f"{rec['id']}: {rec['status']}")
@@ -60,7 +60,7 @@ def preannotate(
         ep.stopped(exc, f"{len(done)} clip(s) written before; rerun to resume")
     finally:
         plan.writer.close()
-        client.cache.close()
+        client.close()
     errors = [r for r in done if r["status"] == "error"]
     if not quiet:
         s = client.stats.as_dict()

@@ -27,6 +27,7 @@ def score(
     concurrency: ep.Concurrency = ep.DEFAULT_CONCURRENCY,
     timeout: ep.Timeout = ep.DEFAULT_TIMEOUT,
     max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
+    max_tokens: ep.MaxTokens = None,
     metrics: str = typer.Option("tem,autodq,cider,rouge,judge", help="Metrics to compute (judge scores need an LLM judge)."),
     lcs_norm: str = typer.Option("pred", "--lcs-norm", help="TEM's LCS normalisation: 'pred' (|E_G|, Algorithm 1) or 'ref' (|E_R|, the prose)."),
     tokenizer: str = typer.Option("auto", help="PTB tokeniser for CIDEr: 'auto' (Java CoreNLP when available) or 'python'."),
@@ -42,6 +43,7 @@ def score(
     from fdacli.core.score.judges import make_judge
     from fdacli.core.run.runner import StopRun
     from fdacli.core.run.records import RecordError, atomic_write_bytes
+    from fdacli.core.score.judges.llm import TASKS as JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
 
     if judge == "local":
@@ -68,7 +70,7 @@ def score(
     client = None
     if judge.startswith("openai:") and len(judge) > len("openai:"):
         client = ep.open_client(judge.split(":", 1)[1], "judge", base_url=base_url, api_key_env=api_key_env,
-                                temperature=temperature, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                                temperature=temperature, max_tokens=ep.token_limits(max_tokens, JUDGE_TASKS), timeout=timeout, max_retries=max_retries, concurrency=concurrency,
                                 cache_dir=cache_dir, no_cache=no_cache)
     try:
         j = make_judge(judge, client)
@@ -81,8 +83,8 @@ def score(
     store = EventStore(j)
     models = {}
     try:
-        with progress_bar(None, "scoring", quiet=quiet, transient=True) as stages:
-            client = getattr(j, "client", None)
+        with progress_bar(None, "scoring", quiet=quiet, transient=True,
+                          status=client.stats.line if client is not None else None) as stages:
             if client is not None:
                 client.on_item = stages.advance
             for name, caps in zip(model_names, pred_caps):
@@ -92,11 +94,11 @@ def score(
                 )
     except StopRun as exc:
         if client is not None:
-            client.cache.close()
+            client.close()
         ep.stopped(exc, "no scores written; the judge calls made are cached for the rerun")
     except sqlite3.Error as exc:
         fail(f"judge cache error: {exc}")
-    stats = getattr(getattr(j, "client", None), "stats", None)
+    stats = client.stats if client is not None else None
     result = {
         "tool": f"fdacli {__version__}", "refs": str(refs), "metrics": list(chosen), "lcs_norm": lcs_norm,
         "rouge_l": "F1 (beta=1), rouge-score tokenisation; rouge_l_coco: pycocoevalcap's beta=1.2 on PTB tokens",
@@ -106,7 +108,7 @@ def score(
     }
     atomic_write_bytes(output, json.dumps(result, indent=1, ensure_ascii=False).encode("utf-8"))
     if client is not None:
-        client.cache.close()
+        client.close()
     if report:
         from fdacli.core.score.report import write_report
 

@@ -12,12 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdacli.core.llm import prompts
+from fdacli.core.llm import prompts, replies
 from fdacli.core.media.clips import ClipSpec, spec_from_record
 from fdacli.core.run.inputs import safe_relpath
 from fdacli.core.media.grids import clip_grids, jpeg_data_url
-from fdacli.core.llm.client import AuthError, LLMClient, LLMError
+from fdacli.core.llm.client import LLMClient, LLMError
 from fdacli.core.run.records import Record, error_record
+from fdacli.core.run.runner import StopRun
 from fdacli.core.media.video import VideoError
 
 
@@ -54,10 +55,11 @@ class Preannotator:
                 {"type": "image_url", "image_url": {"url": jpeg_data_url(g, self.opts.jpeg_quality)}} for g in grids
             ]
             reply, usage = self.client.complete_with_usage(
-                [{"role": "user", "content": content}], purpose="preannotate", prompt_version=prompts.PREANNOTATE_VERSION
+                [{"role": "user", "content": content}], purpose="preannotate", prompt_version=prompts.PREANNOTATE_VERSION,
+                max_tokens=replies.budget("preannotate"),
             )
-        except AuthError:
-            raise  # every clip would fail the same way: the command stops
+        except StopRun:
+            raise  # every clip would fail the same way (credentials refused, endpoint failing): the command stops
         except (VideoError, LLMError, OSError, ValueError) as exc:
             return error_record(item.id, str(exc) if isinstance(exc, (VideoError, LLMError)) else exc, video=item.video,
                                 model=self.client.cfg.model, seconds=round(time.perf_counter() - t0, 3))

@@ -127,7 +127,8 @@ class EndpointCaptioner:
         self.client, self.opts, self.face_crops, self.cell = client, opts, face_crops, cell
 
     def __call__(self, work: tuple[VideoItem, ClipSpec | Exception]) -> Record:
-        from fdacli.core.llm.client import AuthError, LLMError
+        from fdacli.core.llm.client import LLMError
+        from fdacli.core.run.runner import StopRun
         from fdacli.core.media.grids import clip_grids, jpeg_data_url
 
         item, spec = work
@@ -140,8 +141,8 @@ class EndpointCaptioner:
             images = clip_grids(spec, self.cell, self.face_crops)
             content = [{"type": "text", "text": text}] + [{"type": "image_url", "image_url": {"url": jpeg_data_url(g)}} for g in images]
             reply = self.client.complete([{"role": "user", "content": content}], purpose="caption", prompt_version="fda-caption-v1")
-        except AuthError:
-            raise
+        except StopRun:
+            raise  # credentials refused or the endpoint failing every call: the command stops
         except (VideoError, LLMError, ValueError, OSError) as exc:
             return error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=model)
         return {"id": item.id, "video": item.video, "caption": reply.strip(), "model": model, "status": "ok", "error": None,

@@ -1,15 +1,26 @@
-"""One client for every OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, ...).
+"""One client for every OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, SGLang, ...).
 
-What every command that talks to an LLM needs, in one place: the key read from an environment variable
-(never logged, cached or written), a disk cache keyed by what determines the answer, bounded
-concurrency, retries with exponential backoff and jitter on 429 / 5xx / timeouts / dropped connections
-(honouring Retry-After), and a bounded re-ask when a reply cannot be parsed.  A call that still fails
-raises ``LLMError`` with a one-line reason; callers record it per sample instead of guessing a score.
+What every command that talks to an LLM needs, in one place:
+- the key read from an environment variable, and one scrubber every text leaving the client passes
+  through (errors, replies, cache entries), so the key is never logged, cached or written;
+- a disk cache keyed by what determines the answer;
+- bounded replies: a token budget per task (core/llm/replies.py), a reply cut at it asked once more with
+  twice the room, then failed with the reason;
+- structured replies: a call's JSON schema sent as ``response_format``; an endpoint that refuses it is
+  asked prompt-only for the rest of the run, and the mode is part of the provenance;
+- a deadline for each whole request (core/llm/deadline.py), retries with exponential backoff and
+  jitter on 429 / 5xx / timeouts / dropped connections (honouring Retry-After), a bounded re-ask when a
+  reply cannot be parsed;
+- fail-fast: nothing listening stops the run before its first call, and failures in a row with one
+  cause across several calls stop it with the cause and what to try, instead of retrying for hours.
+A call that still fails raises ``LLMError`` with a one-line reason; callers record it per sample instead
+of guessing a score.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import os
 import random
@@ -37,11 +48,16 @@ class AuthError(LLMError, StopRun):
     """The endpoint refused the credentials (401/403): every call would fail, so the run stops."""
 
 
+class EndpointFailing(LLMError, StopRun):
+    """Calls keep failing the same way (nothing answers, every request times out, no reply parses):
+    the run stops early with the cause and what to try, instead of retrying for hours."""
+
+
 @dataclass(frozen=True)
 class EndpointDefaults:
     """The defaults every LLM-calling command shares (fdacli/commands/endpoint.py shows them as options).
 
-    One timeout for every purpose: 120 s covers a vision request with 8 grid images to a local server on
+    One deadline for every purpose: 120 s covers a vision request with 8 grid images to a local server on
     CPU, and an unanswered text request costs no more than that before its retry."""
 
     api_key_env: str = "OPENAI_API_KEY"
@@ -59,13 +75,15 @@ class LLMConfig:
     base_url: str | None = None
     api_key_env: str = ENDPOINT.api_key_env
     temperature: float = 0.0
-    max_tokens: int | None = None
-    timeout: float = ENDPOINT.timeout
+    # token limits by task, replacing core/llm/replies.py's budgets; "*" for every task; an int means "*"
+    max_tokens: dict[str, int] | int | None = None
+    timeout: float = ENDPOINT.timeout  # a deadline for each whole request (core/llm/deadline.py)
     max_retries: int = ENDPOINT.max_retries
     parse_retries: int = 2
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     concurrency: int = ENDPOINT.concurrency
+    structured: bool = True  # send a call's JSON schema as response_format (falls back by itself if refused)
 
     def __post_init__(self) -> None:
         if self.base_url is not None:
@@ -74,6 +92,15 @@ class LLMConfig:
                 raise ValueError(f"--base-url must look like http(s)://host[:port]/v1, got {_strip_userinfo(self.base_url)!r}")
             if u.username or u.password:
                 raise ValueError("--base-url must not carry credentials; put the key in the environment variable instead")
+        if isinstance(self.max_tokens, int):
+            self.max_tokens = {"*": self.max_tokens}
+        self.max_tokens = dict(self.max_tokens or {})
+        if any(v < 1 for v in self.max_tokens.values()):
+            raise ValueError("token limits must be at least 1")
+
+    def limit(self, purpose: str, default: int | None) -> int | None:
+        """The first token budget of a ``purpose`` call: the user's, else the task's."""
+        return self.max_tokens.get(purpose, self.max_tokens.get("*", default))
 
     @property
     def host(self) -> str:
@@ -92,23 +119,84 @@ class LLMConfig:
         return self.host + u.path.rstrip("/")
 
 
+_STAT_KEYS = ("calls", "done", "requests", "cache_hits", "retries", "cut", "failures", "prompt_tokens", "completion_tokens")
+
+
 @dataclass
 class CallStats:
-    requests: int = 0  # HTTP requests sent, retries included
+    """What the client did, for progress lines and score files.  A call is one question (its re-asks and
+    retries included); a request is one HTTP request."""
+
+    calls: int = 0  # calls that went to the endpoint (not answered from the cache)
+    done: int = 0  # of those, answered
+    requests: int = 0  # HTTP requests sent, retries and re-asks included
     cache_hits: int = 0
-    retries: int = 0
-    failures: int = 0
+    retries: int = 0  # requests sent again after a transient failure
+    cut: int = 0  # replies cut at their token limit and asked again with more room
+    failures: int = 0  # calls that failed for good
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    in_flight: int = 0
+    replies: int = 0  # requests answered (2xx)
+    reply_seconds: float = 0.0  # summed over answered requests
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, **kw: int) -> None:
+    def add(self, **kw: float) -> None:
         with self._lock:
             for k, v in kw.items():
                 setattr(self, k, getattr(self, k) + v)
 
-    def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("requests", "cache_hits", "retries", "failures", "prompt_tokens", "completion_tokens")}
+    def mean_latency(self) -> float | None:
+        return self.reply_seconds / self.replies if self.replies else None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in _STAT_KEYS}
+        mean = self.mean_latency()
+        out["mean_reply_seconds"] = round(mean, 3) if mean is not None else None
+        return out
+
+    def line(self) -> str:
+        """The live status of a progress bar: calls done, in flight, retried, failed, latency."""
+        mean = self.mean_latency()
+        parts = [f"{self.done} calls done", f"{self.in_flight} in flight", f"{self.retries} retried", f"{self.failures} failed"]
+        if mean is not None:
+            parts.append(f"{mean:.1f} s/reply")
+        if self.cache_hits:
+            parts.append(f"{self.cache_hits} cached")
+        return " · ".join(parts)
+
+
+@dataclass
+class _Reply:
+    text: str
+    usage: dict[str, Any]
+    finish: str | None
+    schema: dict[str, Any] | None  # the schema the endpoint was held to, if any
+
+
+class _Breaker:
+    """Counts failures in a row that share a cause; a success resets it.  It trips when the streak is
+    long enough to span several calls (``min_calls``), so one bad sample retried never stops a run."""
+
+    def __init__(self, threshold: int, min_calls: int = 3) -> None:
+        self.threshold, self.min_calls = threshold, min_calls
+        self._lock = threading.Lock()
+        self.cause: str | None = None
+        self.count = 0
+        self.calls: set[int] = set()
+
+    def ok(self) -> None:
+        with self._lock:
+            self.cause, self.count, self.calls = None, 0, set()
+
+    def failed(self, cause: str, call: int) -> int | None:
+        """The streak's length when it should stop the run, else None."""
+        with self._lock:
+            if cause != self.cause:
+                self.cause, self.count, self.calls = cause, 0, set()
+            self.count += 1
+            self.calls.add(call)
+            return self.count if self.count >= self.threshold and len(self.calls) >= self.min_calls else None
 
 
 class LLMClient:
@@ -119,22 +207,79 @@ class LLMClient:
         self.on_item: Callable[[], None] | None = None  # progress hook: called as each map() item finishes
         self.served_model: str | None = None  # what the endpoint says answered (model version)
         self.system_fingerprint: str | None = None
+        # "json_schema" once a schema'd request was answered, "prompt-only" once the endpoint refused one
+        self.structured_mode: str | None = None if config.structured else "off"
+        self.structured_note: str | None = None
+        self._tokens_param = "max_tokens"
         self._client = None
+        self._open_lock = threading.Lock()
         self._secret: str | None = None
+        # a streak must span more than one call (one bad sample retried is not an endpoint failing), and
+        # with several in flight, more than the calls one round can hold
+        self._breaker = _Breaker(max(6, 2 * config.concurrency), min_calls=min(3, max(2, config.concurrency)))
+        self._call_ids = itertools.count()
+
+    # ------------------------------------------------------------------ secrets
+    def scrub(self, text: str) -> str:
+        """The one scrubber every text leaving the client passes through (error messages, replies that are
+        stored or cached, parse errors quoting a reply): the key and any bearer token are masked first,
+        before anything is cut to length."""
+        if self._secret and len(self._secret) >= 4:
+            text = text.replace(self._secret, "***")
+        return _BEARER.sub(r"\1***", text)
 
     def _openai(self):
-        if self._client is None:
-            from openai import OpenAI
+        with self._open_lock:
+            if self._client is None:
+                import openai
 
-            key = os.environ.get(self.cfg.api_key_env)
-            if not key:
-                if not self.cfg.base_url:
-                    raise AuthError(f"no API key: set the environment variable {self.cfg.api_key_env}")
-                key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually take any key
-            self._secret = key
-            self._client = OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0)
+                from fdacli.core.llm import deadline
+
+                key = os.environ.get(self.cfg.api_key_env)
+                if not key:
+                    if not self.cfg.base_url:
+                        raise AuthError(f"no API key: set the environment variable {self.cfg.api_key_env}")
+                    key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually take any key
+                self._secret = key if key != "not-needed" else None
+                http = openai.DefaultHttpxClient(timeout=self.cfg.timeout)
+                deadline.install(http)
+                client = openai.OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0,
+                                       http_client=http)
+                self._preflight(client)
+                self._client = client
         return self._client
 
+    def _preflight(self, client: Any) -> None:
+        """Before the first request: is anything listening?  A refused connection would otherwise be retried
+        with backoff for every call.  Any HTTP answer (even 404: not every server lists models) will do."""
+        import openai
+
+        from fdacli.core.llm.deadline import deadline
+
+        for attempt in range(3):
+            try:
+                with deadline(min(self.cfg.timeout, 10.0)):
+                    client.models.list()
+                return
+            except openai.APITimeoutError:
+                return  # something is there, only slow: the calls' own deadline and retries decide
+            except openai.APIConnectionError as exc:
+                if attempt == 2:
+                    raise EndpointFailing(f"cannot reach {self._url()}: {_reason(exc, self.scrub)}; "
+                                          f"{_HINTS['connection'].format(url=self._url())}") from None
+                time.sleep(1.0)
+            except openai.APIStatusError as exc:
+                if exc.status_code in (401, 403):
+                    raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} "
+                                    f"({_reason(exc, self.scrub)})") from None
+                return
+            except openai.OpenAIError:
+                return
+
+    def _url(self) -> str:
+        return _strip_userinfo(self.cfg.base_url) if self.cfg.base_url else "https://api.openai.com/v1"
+
+    # ------------------------------------------------------------------ calls
     def complete(
         self,
         messages: list[dict[str, Any]],
@@ -142,12 +287,17 @@ class LLMClient:
         purpose: str,
         prompt_version: str,
         parse: Callable[[str], Any] | None = None,
+        max_tokens: int | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> Any:
         """One chat completion, cached; returns ``parse(text)`` (or the text).
 
-        Only replies that parse are cached, so a malformed reply is asked again on the next run too.
+        ``max_tokens`` is the task's budget (the user's ``--max-tokens`` wins); ``schema`` a
+        ``{"name", "schema"}`` JSON schema the reply must follow (core/llm/replies.py).  Only replies that
+        parse are cached, so a malformed reply is asked again on the next run too.
         """
-        return self.complete_with_usage(messages, purpose=purpose, prompt_version=prompt_version, parse=parse)[0]
+        return self.complete_with_usage(messages, purpose=purpose, prompt_version=prompt_version, parse=parse,
+                                        max_tokens=max_tokens, schema=schema)[0]
 
     def complete_with_usage(
         self,
@@ -156,12 +306,13 @@ class LLMClient:
         purpose: str,
         prompt_version: str,
         parse: Callable[[str], Any] | None = None,
+        max_tokens: int | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """``complete``, plus this call's token usage (``{"cached": true}`` when answered from the cache)."""
-        key = cache_key(
-            purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, endpoint=self.cfg.endpoint,
-            temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens, messages=messages,
-        )
+        if not self.cfg.structured:
+            schema = None
+        key = self._key(messages, purpose, prompt_version, schema if self.structured_mode != "prompt-only" else None)
         cached = self.cache.get(key)
         if cached is not None:
             try:
@@ -170,78 +321,150 @@ class LLMClient:
                 return value, {"cached": True}
             except ParseError:
                 pass  # cached under an older parser: ask again
+        call = next(self._call_ids)
+        self.stats.add(calls=1)
+        limit = self.cfg.limit(purpose, max_tokens)
         last: Exception | None = None
-        for _ in range(self.cfg.parse_retries + 1):
-            try:
-                text, usage = self._request(messages)
-                value = parse(text) if parse else text
-            except ParseError as exc:
-                last = exc
-                continue
-            self.cache.put(key, text)
-            return value, usage
+        try:
+            for _ in range(self.cfg.parse_retries + 1):
+                reply = self._ask(messages, purpose, limit, schema, call)
+                try:
+                    if not reply.text.strip():
+                        raise ParseError("empty reply")
+                    value = parse(reply.text) if parse else reply.text
+                except ParseError as exc:
+                    last = exc
+                    self._failed("unparseable", self.scrub(str(exc)), call)
+                    continue
+                self._breaker.ok()
+                self.cache.put(self._key(messages, purpose, prompt_version, reply.schema), reply.text)
+                self.stats.add(done=1)
+                return value, reply.usage
+        except LLMError:
+            self.stats.add(failures=1)
+            raise
         self.stats.add(failures=1)
-        raise LLMError(f"unparseable reply after {self.cfg.parse_retries + 1} tries: {last}")
+        raise LLMError(self.scrub(f"unparseable reply after {self.cfg.parse_retries + 1} tries: {last}"))
 
-    def _request(self, messages: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    def _key(self, messages: list[dict[str, Any]], purpose: str, prompt_version: str, schema: dict[str, Any] | None) -> str:
+        # the token limit is not part of the key: a reply that ended by itself is the same under any limit
+        return cache_key(purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, endpoint=self.cfg.endpoint,
+                         temperature=self.cfg.temperature, messages=messages, schema=schema)
+
+    def _ask(self, messages: list[dict[str, Any]], purpose: str, limit: int | None, schema: dict[str, Any] | None,
+             call: int) -> _Reply:
+        """One answer within the token budget: a reply cut at its limit is asked once more with twice the
+        room; cut again, the call fails with the reason (never an endless loop)."""
+        reply = self._send(messages, limit, schema, call)
+        if reply.finish != "length":
+            return reply
+        if limit is None:
+            self._failed("cut", "the reply filled the model's context", call)
+            raise LLMError(f"the reply filled the model's context ({purpose}); set a token limit with --max-tokens")
+        self.stats.add(cut=1)
+        reply = self._send(messages, 2 * limit, schema, call)
+        if reply.finish != "length":
+            return reply
+        self._failed("cut", f"replies ran past their {2 * limit}-token limit", call)
+        raise LLMError(f"the reply ran past its token limit twice ({limit}, then {2 * limit} tokens; {purpose}): "
+                       f"raise --max-tokens {purpose}=N")
+
+    def _send(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None, call: int) -> _Reply:
+        """One request, sent again on 429 / 5xx / timeouts / dropped connections with exponential backoff
+        and jitter (honouring Retry-After).  A schema the endpoint refuses (400/422) is dropped for the rest
+        of the run, once, and the mode recorded; a refusal of the credentials stops the run."""
         import openai
 
         attempt = 0
+        probing = False  # resending without the schema to learn whether it was the schema that was refused
         while True:
-            self.stats.add(requests=1)
+            use = schema if schema is not None and self.structured_mode != "prompt-only" and not probing else None
             try:
-                kwargs: dict[str, Any] = {"model": self.cfg.model, "messages": messages, "temperature": self.cfg.temperature}
-                if self.cfg.max_tokens:
-                    kwargs["max_tokens"] = self.cfg.max_tokens
-                resp = self._openai().chat.completions.create(**kwargs)
-                u = getattr(resp, "usage", None)
-                usage = {"prompt_tokens": (u.prompt_tokens or 0) if u else None, "completion_tokens": (u.completion_tokens or 0) if u else None}
-                self.stats.add(prompt_tokens=usage["prompt_tokens"] or 0, completion_tokens=usage["completion_tokens"] or 0)
-                if not resp.choices:
-                    raise LLMError("the endpoint returned no choices")
-                self.served_model = getattr(resp, "model", None) or self.served_model
-                self.system_fingerprint = getattr(resp, "system_fingerprint", None) or self.system_fingerprint
-                choice = resp.choices[0]
-                text = choice.message.content or ""
-                if getattr(choice, "finish_reason", None) == "length":
-                    raise ParseError("reply cut off at max_tokens")
-                if not text.strip():
-                    raise ParseError("empty reply")
-                return text, usage
-            except ParseError:
-                raise
-            except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as exc:
-                retry_after = _retry_after(exc)
-                reason = self._reason(exc)
+                reply = self._post(messages, limit, use)
             except openai.APIStatusError as exc:
-                if exc.status_code in (408, 409) or exc.status_code >= 500:
-                    retry_after, reason = _retry_after(exc), self._reason(exc)
-                else:
-                    self.stats.add(failures=1)
-                    if exc.status_code in (401, 403):
-                        raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} "
-                                        f"({self._reason(exc)})") from None
-                    raise LLMError(self._reason(exc)) from None
+                code, reason = exc.status_code, _reason(exc, self.scrub)
+                if code in (400, 422) and self._tokens_param == "max_tokens" and "max_completion_tokens" in reason:
+                    self._tokens_param = "max_completion_tokens"  # OpenAI's reasoning models
+                    continue
+                if code in (400, 422) and use is not None and self.structured_mode is None:
+                    probing, refused = True, reason
+                    continue
+                if code in (401, 403):
+                    raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} ({reason})") from None
+                if code not in (408, 409, 429) and code < 500:
+                    self._failed(f"HTTP {code}", reason, call)
+                    raise LLMError(refused if probing else reason) from None
+                cause, retry_after = ("rate limit" if code == 429 else f"HTTP {code}"), _retry_after(exc)
+            except openai.APITimeoutError:
+                cause, reason, retry_after = "timeout", f"no complete reply within the {self.cfg.timeout:g} s deadline (--timeout)", None
+            except openai.APIConnectionError as exc:
+                cause, reason, retry_after = "connection", _reason(exc, self.scrub), None
             except openai.OpenAIError as exc:
-                self.stats.add(failures=1)
-                raise LLMError(self._reason(exc)) from None
+                reason = _reason(exc, self.scrub)
+                self._failed("error", reason, call)
+                raise LLMError(reason) from None
+            else:
+                if probing:
+                    self.structured_mode, self.structured_note = "prompt-only", refused
+                elif use is not None and self.structured_mode is None:
+                    self.structured_mode = "json_schema"
+                return reply
             attempt += 1
+            if cause != "rate limit":  # backpressure, not a fault: Retry-After paces it
+                self._failed(cause, reason, call)
             if attempt > self.cfg.max_retries:
-                self.stats.add(failures=1)
                 raise LLMError(f"{reason} (gave up after {attempt} attempts)")
             self.stats.add(retries=1)
             delay = retry_after if retry_after is not None else min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** (attempt - 1))
             time.sleep(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
 
+    def _post(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None) -> _Reply:
+        """One HTTP request under the whole-request deadline."""
+        from fdacli.core.llm.deadline import deadline
+
+        kwargs: dict[str, Any] = {"model": self.cfg.model, "messages": messages, "temperature": self.cfg.temperature}
+        if limit:
+            kwargs[self._tokens_param] = limit
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {**schema, "strict": True}}
+        client = self._openai()
+        self.stats.add(requests=1, in_flight=1)
+        t0 = time.monotonic()
+        try:
+            with deadline(self.cfg.timeout):
+                resp = client.chat.completions.create(**kwargs)
+        finally:
+            self.stats.add(in_flight=-1)
+        self.stats.add(replies=1, reply_seconds=time.monotonic() - t0)
+        u = getattr(resp, "usage", None)
+        usage = {"prompt_tokens": (u.prompt_tokens or 0) if u else None, "completion_tokens": (u.completion_tokens or 0) if u else None}
+        self.stats.add(prompt_tokens=usage["prompt_tokens"] or 0, completion_tokens=usage["completion_tokens"] or 0)
+        if not resp.choices:
+            raise openai_error("the endpoint returned no choices")
+        self.served_model = getattr(resp, "model", None) or self.served_model
+        self.system_fingerprint = getattr(resp, "system_fingerprint", None) or self.system_fingerprint
+        choice = resp.choices[0]
+        return _Reply(self.scrub(choice.message.content or ""), usage, getattr(choice, "finish_reason", None), schema)
+
+    def _failed(self, cause: str, reason: str, call: int) -> None:
+        """One more failure of ``cause``; stop the run when the same cause keeps failing call after call."""
+        n = self._breaker.failed(cause, call)
+        if n is None:
+            return
+        kind = cause if cause in _HINTS else "status"
+        hint = _HINTS[kind].format(url=self._url(), timeout=self.cfg.timeout, cause=cause)
+        raise EndpointFailing(f"{n} requests in a row failed the same way ({reason}); {hint}")
+
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         """``fn`` over items with bounded concurrency, in order; a failed call's exception is returned in
-        place of its result.  A refusal of the credentials stops every call (runner.fan_out)."""
+        place of its result.  A ``StopRun`` (credentials refused, an endpoint failing every call) stops
+        every call (runner.fan_out)."""
         items = list(items)
 
         def safe(x: Any) -> Any:
             try:
                 return fn(x)
-            except AuthError:
+            except StopRun:
                 raise  # every other call would fail the same way: send no more
             except (LLMError, ParseError) as exc:
                 return exc
@@ -256,23 +479,47 @@ class LLMClient:
 
     def provenance(self) -> dict[str, Any]:
         """What produced the answers — never the key."""
-        return {"model": self.cfg.model, "served_model": self.served_model, "system_fingerprint": self.system_fingerprint,
-                "endpoint_host": self.cfg.host, "temperature": self.cfg.temperature}
+        out = {"model": self.cfg.model, "served_model": self.served_model, "system_fingerprint": self.system_fingerprint,
+               "endpoint_host": self.cfg.host, "temperature": self.cfg.temperature,
+               "structured_output": self.structured_mode, "max_tokens": dict(self.cfg.max_tokens) or None}
+        if self.structured_note:
+            out["structured_output_refused"] = self.structured_note
+        return out
 
-    def _reason(self, exc: Exception) -> str:
-        """A one-line reason, with the key scrubbed (servers sometimes echo what they were sent)."""
-        text = _reason(exc)
-        return text.replace(self._secret, "***") if self._secret and len(self._secret) >= 4 else text
+    def close(self) -> None:
+        self.cache.close()
+        if self._client is not None:
+            self._client.close()
+
+
+_HINTS = {
+    "timeout": "the server needs more than --timeout {timeout:g} s for a request: raise --timeout, lower --concurrency, "
+               "or lower --max-tokens",
+    "connection": "nothing answers at {url}: start the server, or check --base-url",
+    "unparseable": "the model does not answer in the asked format: use a stronger model, or an endpoint that supports "
+                   "JSON-schema output (response_format)",
+    "cut": "the model's replies run on past their limit: raise --max-tokens, or use a stronger model",
+    "status": "the endpoint keeps answering {cause}: check --base-url (it usually ends in /v1), the model name, and the "
+              "server's log",
+}
+_BEARER = re.compile(r"(\bbearer\s+)[^\s'\";,]+", re.I)
+
+
+def openai_error(message: str) -> Exception:
+    import openai
+
+    return openai.OpenAIError(message)
 
 
 def _strip_userinfo(url: str) -> str:
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@", r"\1***@", url)
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, scrub: Callable[[str], str]) -> str:
+    """One line for an error: scrubbed whole, then cut (cutting first could leave part of a key)."""
     code = getattr(exc, "status_code", None)
     name = type(exc).__name__
-    msg = " ".join(str(getattr(exc, "message", "") or exc).split())[:200]
+    msg = " ".join(scrub(str(getattr(exc, "message", "") or exc)).split())[:200]
     return f"{name}{f' {code}' if code else ''}: {msg}" if msg else name
 
 

@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 from fdacli import __version__
-from fdacli.core.llm import prompts
+from fdacli.core.llm import prompts, replies
 from fdacli.core.llm.client import LLMClient, ParseError, parse_structured
 from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
 
 MAX_EVENTS = 10
+TASKS = ("events", "relations", "entailment", "align", "score")  # the judge's purposes, for --max-tokens
 
 
 class LLMJudge:
@@ -28,6 +29,7 @@ class LLMJudge:
                 "events": prompts.EVENTS_VERSION, "relations": prompts.RELATIONS_VERSION,
                 "entailment": prompts.ENTAILMENT_VERSION, "align": prompts.ALIGN_VERSION, "scores": prompts.SCORES_VERSION,
             },
+            "reply_limits": replies.describe(),
             "tool_version": __version__,
         }
 
@@ -44,9 +46,11 @@ class LLMJudge:
             events = value.get("events") if isinstance(value, dict) else value
             if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
                 raise ParseError("expected {'events': [str, ...]}")
-            return [e.strip() for e in events if e.strip()][:MAX_EVENTS]
+            # the prompt forbids repeats; a grammar-bound small model still writes them
+            return _distinct(events)[:MAX_EVENTS]
 
-        return self.client.complete(prompts.event_extraction(text), purpose="events", prompt_version=prompts.EVENTS_VERSION, parse=parse)
+        return self.client.complete(prompts.event_extraction(text), purpose="events", prompt_version=prompts.EVENTS_VERSION,
+                                    parse=parse, max_tokens=replies.budget("events"), schema=replies.events_schema(MAX_EVENTS))
 
     # -- relations
     def relations(self, pairs: list[tuple[list[str], list[str]]]) -> list[list[list[str]] | Exception]:
@@ -64,7 +68,8 @@ class LLMJudge:
             return _matrix(rows, pred, ref)
 
         return self.client.complete(
-            prompts.event_relations(pred, ref), purpose="relations", prompt_version=prompts.RELATIONS_VERSION, parse=parse
+            prompts.event_relations(pred, ref), purpose="relations", prompt_version=prompts.RELATIONS_VERSION, parse=parse,
+            max_tokens=replies.budget("relations", pred=len(pred), ref=len(ref)), schema=replies.relations_schema(pred, ref),
         )
 
     # -- AutoDQ
@@ -83,7 +88,8 @@ class LLMJudge:
             return [str(x).strip().lower().startswith("entail") for x in labels]
 
         return self.client.complete(
-            prompts.entailment(events, text), purpose="entailment", prompt_version=prompts.ENTAILMENT_VERSION, parse=parse
+            prompts.entailment(events, text), purpose="entailment", prompt_version=prompts.ENTAILMENT_VERSION, parse=parse,
+            max_tokens=replies.budget("entailment", events=len(events)), schema=replies.entailment_schema(len(events)),
         )
 
     # -- Video-ChatGPT-style scores
@@ -93,7 +99,8 @@ class LLMJudge:
 
     def _scores(self, reference: str, predicted: str, second: str | None) -> dict[str, int]:
         aligned = self.client.complete(
-            prompts.format_alignment(reference, predicted), purpose="align", prompt_version=prompts.ALIGN_VERSION
+            prompts.format_alignment(reference, predicted), purpose="align", prompt_version=prompts.ALIGN_VERSION,
+            max_tokens=replies.budget("align", chars=len(predicted)),
         ).strip()
         out = {}
         for crit in ("correctness", "detail", "context", "temporal"):
@@ -116,7 +123,16 @@ class LLMJudge:
                 raise ParseError("expected {'score': 0..5}")
             return int(round(score))
 
-        return self.client.complete(messages, purpose="score", prompt_version=prompts.SCORES_VERSION, parse=parse)
+        return self.client.complete(messages, purpose="score", prompt_version=prompts.SCORES_VERSION, parse=parse,
+                                    max_tokens=replies.budget("score"), schema=replies.score_schema())
+
+
+def _distinct(events: list[str]) -> list[str]:
+    """Events in order without blanks or repeats (case-insensitive)."""
+    seen: dict[str, str] = {}
+    for e in events:
+        seen.setdefault(e.strip().lower(), e.strip())
+    return [e for k, e in seen.items() if k]
 
 
 _LABELS = {"same meaning": SAME, "similar meaning": SAME, "same": SAME, "opposite meaning": OPPOSITE, "opposite": OPPOSITE,

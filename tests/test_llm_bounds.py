@@ -1,0 +1,189 @@
+"""Bounded, structured, fail-fast LLM calls, against a real loopback HTTP server that misbehaves on cue:
+token limits and schemas on every judge call, the re-ask of a cut reply, the fallback when an endpoint
+refuses ``response_format``, a whole-request deadline against a slow-drip server, and a run that stops
+early (with the cause) when calls keep failing the same way."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from fake_openai import FakeOpenAI, fec_judge
+from fdacli.core.llm import replies
+from fdacli.core.llm.cache import DiskCache
+from fdacli.core.llm.client import EndpointFailing, LLMClient, LLMConfig, LLMError, parse_structured
+from fdacli.core.score.judges.llm import LLMJudge
+
+MSG = [{"role": "user", "content": "Extract events."}]
+CAPTIONS = ["The woman frowns, then smiles broadly.", "The man raises his eyebrows and opens his mouth."]
+
+
+def client(srv, tmp_path, **kw) -> LLMClient:
+    cfg = LLMConfig(model="judge-x", base_url=srv.base_url if srv else kw.pop("base_url"), backoff_base=0.01,
+                    timeout=kw.pop("timeout", 5.0), **kw)
+    return LLMClient(cfg, DiskCache(tmp_path / "cache.sqlite"))
+
+
+def purpose_of(body: dict) -> str:
+    text = body["messages"][0]["content"]
+    for key, purpose in (("Below is a description of a video clip", "events"), ("List 1 (Pred Events)", "relations"),
+                         ("numbered list of events", "entailment"), ("reformats generated text", "align"),
+                         ("Give an integer score", "score")):
+        if key in text:
+            return purpose
+    raise AssertionError(text[:80])
+
+
+def test_every_judge_call_has_a_token_limit_and_every_structured_one_a_schema(tmp_path):
+    with FakeOpenAI(responder=fec_judge) as srv:
+        judge = LLMJudge(client(srv, tmp_path))
+        events = judge.extract_events(CAPTIONS)
+        judge.relations([(events[0], events[1])])
+        judge.entailed([(events[0], CAPTIONS[1])])
+        judge.scores([(CAPTIONS[0], CAPTIONS[1], None)])
+    by_purpose = {}
+    for body in srv.requests[0:]:
+        by_purpose.setdefault(purpose_of(body), []).append(body)
+    assert set(by_purpose) == {"events", "relations", "entailment", "align", "score"}
+    assert all(b["max_tokens"] == 384 for b in by_purpose["events"])
+    rel = by_purpose["relations"][0]
+    n_pred, n_ref = len(events[0]), len(events[1])
+    assert rel["max_tokens"] == 64 + n_pred * (24 + 32 * n_ref)
+    schema = rel["response_format"]["json_schema"]["schema"]["properties"]["event_pairs"]
+    assert schema["minItems"] == schema["maxItems"] == n_pred
+    row = schema["items"]["properties"]
+    assert row["pred_event"]["enum"] == events[0] and row["gt_events"]["items"]["properties"]["gt_event"]["enum"] == events[1]
+    assert row["gt_events"]["items"]["properties"]["relationship"]["enum"] == ["Same Meaning", "Opposite Meaning", "No Relation"]
+    ent = by_purpose["entailment"][0]
+    assert ent["max_tokens"] == 32 + 8 * n_pred
+    assert ent["response_format"]["json_schema"]["schema"]["properties"]["labels"]["maxItems"] == n_pred
+    assert by_purpose["align"][0]["max_tokens"] == 64 + len(CAPTIONS[1]) // 2
+    assert "response_format" not in by_purpose["align"][0]  # free text: no schema
+    assert all(b["max_tokens"] == 48 and b["response_format"]["json_schema"]["strict"] for b in by_purpose["score"])
+    assert judge.client.structured_mode == "json_schema" and judge.provenance()["structured_output"] == "json_schema"
+
+
+def test_the_users_limit_wins_over_the_tasks(tmp_path):
+    with FakeOpenAI(responder=fec_judge) as srv:
+        LLMJudge(client(srv, tmp_path, max_tokens={"events": 99})).extract_events(CAPTIONS[:1])
+    assert srv.requests[0]["max_tokens"] == 99
+
+
+def test_a_cut_reply_is_asked_once_with_twice_the_room_then_fails_with_the_reason(tmp_path):
+    cut = ("ok", '{"events": ["The woman fro', "length")
+    with FakeOpenAI([cut, ("ok", '{"events": ["The woman frowns."]}')]) as srv:
+        c = client(srv, tmp_path)
+        assert c.complete(MSG, purpose="events", prompt_version="v", parse=parse_structured, max_tokens=100) == \
+            {"events": ["The woman frowns."]}
+        assert [r["max_tokens"] for r in srv.requests] == [100, 200] and c.stats.cut == 1
+    with FakeOpenAI(responder=lambda body: cut) as srv:
+        c = client(srv, tmp_path)
+        with pytest.raises(LLMError, match=r"past its token limit twice \(100, then 200 tokens; events\).*--max-tokens events=N"):
+            c.complete(MSG, purpose="events", prompt_version="v1", parse=parse_structured, max_tokens=100)
+        assert len(srv.requests) == 2  # never an endless loop
+        assert c.cache.get(c._key(MSG, "events", "v1", None)) is None  # a cut reply is never cached
+
+
+def test_an_endpoint_that_refuses_schemas_is_asked_prompt_only_once_per_run(tmp_path):
+    def responder(body):
+        if "response_format" in body:
+            return ("status", 400, "response_format json_schema is not supported")
+        return fec_judge(body)
+
+    with FakeOpenAI(responder=responder) as srv:
+        judge = LLMJudge(client(srv, tmp_path, concurrency=1))
+        events = judge.extract_events(CAPTIONS + ["The woman narrows her eyes and then smiles."])
+        assert all(isinstance(e, list) and e for e in events)
+        judge.entailed([(events[0], CAPTIONS[0])])
+    refused = [b for b in srv.requests if "response_format" in b]
+    assert len(refused) == 1  # learnt once; every later call is prompt-only
+    prov = judge.provenance()
+    assert prov["structured_output"] == "prompt-only" and "not supported" in prov["structured_output_refused"]
+
+
+def test_a_bad_request_is_not_taken_for_a_refused_schema(tmp_path):
+    with FakeOpenAI(responder=lambda body: ("status", 400, "context length exceeded")) as srv:
+        c = client(srv, tmp_path)
+        with pytest.raises(LLMError, match="context length exceeded"):
+            c.complete(MSG, purpose="events", prompt_version="v", schema=replies.events_schema(10))
+        assert c.structured_mode is None and len(srv.requests) == 2  # with the schema, then without
+
+
+def test_max_completion_tokens_for_endpoints_that_want_it(tmp_path):
+    def responder(body):
+        if "max_tokens" in body:
+            return ("status", 400, "Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens' instead.")
+        return ("ok", "fine")
+
+    with FakeOpenAI(responder=responder) as srv:
+        c = client(srv, tmp_path)
+        assert c.complete(MSG, purpose="align", prompt_version="v", max_tokens=50) == "fine"
+        assert c.complete(MSG + MSG, purpose="align", prompt_version="v", max_tokens=50) == "fine"
+    assert [("max_tokens" in b, b.get("max_completion_tokens")) for b in srv.requests] == [(True, None), (False, 50), (False, 50)]
+
+
+def test_timeout_is_a_deadline_for_the_whole_request_even_against_a_slow_drip(tmp_path):
+    # one byte every 0.2 s: a reply of ~300 bytes takes a minute, and no single read ever waits 2 s
+    with FakeOpenAI(responder=lambda body: ("drip", 0.2, "a slow reply")) as srv:
+        c = client(srv, tmp_path, timeout=1.5, max_retries=0)
+        t0 = time.monotonic()
+        with pytest.raises(LLMError, match=r"no complete reply within the 1.5 s deadline \(--timeout\)"):
+            c.complete(MSG, purpose="t", prompt_version="v")
+        assert time.monotonic() - t0 < 10
+
+
+def test_calls_that_all_time_out_stop_the_run_early_with_the_cause(tmp_path):
+    with FakeOpenAI(responder=lambda body: ("sleep", 3.0, "late")) as srv:
+        c = client(srv, tmp_path, timeout=0.3, max_retries=5, concurrency=2)
+        with pytest.raises(EndpointFailing) as err:
+            c.map(lambda s: c.complete([{"role": "user", "content": s}], purpose="t", prompt_version="v"),
+                  [f"caption {i}" for i in range(20)])
+    assert "6 requests in a row failed the same way" in str(err.value) and "raise --timeout" in str(err.value)
+    assert len(srv.requests) < 10  # not 20 calls x 6 attempts
+
+
+def test_replies_that_never_parse_stop_the_run_with_the_cause(tmp_path):
+    with FakeOpenAI(responder=lambda body: ("ok", "I am sorry, as an AI I cannot list events.")) as srv:
+        judge = LLMJudge(client(srv, tmp_path, concurrency=1))
+        with pytest.raises(EndpointFailing, match="does not answer in the asked format"):
+            judge.extract_events([f"The woman frowns {i} times." for i in range(10)])
+    assert len(srv.requests) == 6
+
+
+def test_one_failing_sample_does_not_stop_the_run(tmp_path):
+    def responder(body):
+        return ("status", 500) if "FAILME" in body["messages"][0]["content"] else ("ok", "fine")
+
+    with FakeOpenAI(responder=responder) as srv:
+        c = client(srv, tmp_path, max_retries=8, concurrency=1)
+        out = c.map(lambda s: c.complete([{"role": "user", "content": s}], purpose="t", prompt_version="v"),
+                    ["a", "FAILME", "b", "c"])
+    assert out[0] == "fine" and isinstance(out[1], LLMError) and out[2:] == ["fine", "fine"]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nothing_listening_stops_before_the_first_call(tmp_path):
+    c = client(None, tmp_path, base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=5)
+    t0 = time.monotonic()
+    with pytest.raises(EndpointFailing, match=r"cannot reach http://127.0.0.1:\d+/v1: .*start the server, or check --base-url"):
+        c.complete(MSG, purpose="t", prompt_version="v")
+    assert time.monotonic() - t0 < 10  # not five retries with backoff per call
+
+
+def test_progress_line_counts_calls_in_flight_retries_failures_and_latency(tmp_path):
+    with FakeOpenAI([("status", 503), ("ok", "a"), ("ok", "b")]) as srv:
+        c = client(srv, tmp_path, concurrency=1)
+        c.complete(MSG, purpose="t", prompt_version="v")
+        c.complete(MSG + MSG, purpose="t", prompt_version="v")
+        c.complete(MSG, purpose="t", prompt_version="v")  # from the cache
+    line = c.stats.line()
+    assert line.startswith("2 calls done · 0 in flight · 1 retried · 0 failed · ") and "s/reply" in line and "1 cached" in line
+    assert json.dumps(c.stats.as_dict())  # what score files record
