@@ -55,7 +55,44 @@ _register()
 
 
 def main() -> None:
-    app()
+    """Run the app; a stop (Ctrl-C, SIGTERM) and a full or read-only disk end in one line, not a traceback.
+
+    Outputs are written record by record (or replaced whole), so what was written before either is kept
+    and a rerun resumes from it."""
+    import errno
+    import signal
+    import sys
+
+    stopped: list[int] = []
+
+    def stop(signum, frame):  # SIGTERM unwinds like Ctrl-C: worker pools are stopped, files closed
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        app()
+    except (KeyboardInterrupt, SystemExit):
+        if not stopped:  # an ordinary exit
+            raise
+        _error("stopped: what was written is kept; run the same command again to resume")
+        sys.exit(130)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG):
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        _error(f"cannot write{where}: {exc.strerror}; free some space or choose another output, then run the same "
+               "command again: what was written is kept and resumes")
+        sys.exit(2)
+
+
+def _error(message: str) -> None:
+    from rich.markup import escape
+
+    from fdacli.commands.display import console
+
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
 
 
 if __name__ == "__main__":

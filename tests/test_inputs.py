@@ -51,7 +51,11 @@ def test_manifest_rejects_non_finite_times(tmp_path):
 def test_ids_cannot_escape_output_folders():
     from fdacli.core.run.inputs import safe_relpath
 
-    assert safe_relpath("../../etc/x") == "etc/x"
-    assert safe_relpath("/abs/clip") == "abs/clip"
-    assert safe_relpath("happy/c1") == "happy/c1"
-    assert safe_relpath("..") == "_"
+    assert safe_relpath("../../etc/x").startswith("etc/x~")
+    assert safe_relpath("/abs/clip").startswith("abs/clip~")
+    assert safe_relpath("happy/c1") == "happy/c1"  # a clean relative id is its own path
+    assert safe_relpath("..").startswith("_~")
+    # ids that clean to one path never share it (crops, contact sheets, saved grids)
+    ids = ["DFEW/0001", "DFEW\\0001", "DFEW//0001", "x", "./x", "../x", "/x"]
+    assert len({safe_relpath(i) for i in ids}) == len(ids)
+    assert all(".." not in safe_relpath(i).split("/") and not safe_relpath(i).startswith("/") for i in ids)

@@ -6,8 +6,12 @@ early (with the cause) when calls keep failing the same way."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -153,6 +157,19 @@ def test_replies_that_never_parse_stop_the_run_with_the_cause(tmp_path):
     assert len(srv.requests) == 6
 
 
+def test_a_spent_quota_stops_the_run_but_rate_limits_between_answers_do_not(tmp_path):
+    quota = ("status", 429, "You exceeded your current quota (insufficient_quota)")
+    with FakeOpenAI(responder=lambda body: quota) as srv:
+        c = client(srv, tmp_path, concurrency=2)
+        with pytest.raises(EndpointFailing, match="insufficient_quota.*check the account's quota"):
+            c.map(lambda s: c.complete([{"role": "user", "content": s}], purpose="t", prompt_version="v"), list("abcdefgh"))
+    script = [step for _ in range(8) for step in (("status", 429), ("ok", "fine"))]
+    with FakeOpenAI(script) as srv:
+        c = client(srv, tmp_path, concurrency=1, max_retries=2)
+        out = c.map(lambda s: c.complete([{"role": "user", "content": s}], purpose="t", prompt_version="v"), list("abcdefgh"))
+    assert out == ["fine"] * 8 and c.stats.retries == 8
+
+
 def test_one_failing_sample_does_not_stop_the_run(tmp_path):
     def responder(body):
         return ("status", 500) if "FAILME" in body["messages"][0]["content"] else ("ok", "fine")
@@ -173,9 +190,13 @@ def closed_port() -> int:
 def test_nothing_listening_stops_before_the_first_call(tmp_path):
     c = client(None, tmp_path, base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=5)
     t0 = time.monotonic()
-    with pytest.raises(EndpointFailing, match=r"cannot reach http://127.0.0.1:\d+/v1: .*start the server, or check --base-url"):
+    with pytest.raises(EndpointFailing, match=r"cannot reach http://127.0.0.1:\d+/v1 \(.*\): start the server, or check --base-url"):
         c.complete(MSG, purpose="t", prompt_version="v")
     assert time.monotonic() - t0 < 10  # not five retries with backoff per call
+    t0 = time.monotonic()
+    with pytest.raises(EndpointFailing):  # the next call is told at once
+        c.complete(MSG + MSG, purpose="t", prompt_version="v")
+    assert time.monotonic() - t0 < 0.5
 
 
 def test_progress_line_counts_calls_in_flight_retries_failures_and_latency(tmp_path):
@@ -187,3 +208,75 @@ def test_progress_line_counts_calls_in_flight_retries_failures_and_latency(tmp_p
     line = c.stats.line()
     assert line.startswith("2 calls done · 0 in flight · 1 retried · 0 failed · ") and "s/reply" in line and "1 cached" in line
     assert json.dumps(c.stats.as_dict())  # what score files record
+
+
+# ---------------------------------------------------------------- the commands, as a user meets them
+FDA = [sys.executable, "-m", "fdacli.cli"]
+REFS = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
+
+
+def fda(*args, **env):
+    return subprocess.run([*FDA, *map(str, args)], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "COLUMNS": "150", **env})
+
+
+def preds_and_refs(tmp_path, n=4):
+    """n real references, each predicted with the next clip's reference (2n distinct captions)."""
+    refs = json.loads(REFS.read_text())[:n]
+    (tmp_path / "refs.json").write_text(json.dumps(refs))
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps({"id": r["id"], "caption": refs[(k + 1) % n]["caption"] + " Then she blinks."})
+                                              + "\n" for k, r in enumerate(refs)))
+    return tmp_path / "p.jsonl", tmp_path / "refs.json"
+
+
+def test_fda_score_against_a_slow_drip_server_stops_in_seconds_saying_why(tmp_path):
+    preds, refs = preds_and_refs(tmp_path)
+    with FakeOpenAI(responder=lambda body: ("drip", 0.5, "{}")) as srv:
+        t0 = time.monotonic()
+        p = fda("score", preds, "-r", refs, "-o", tmp_path / "s.json", "--judge", "openai:j", "--base-url", srv.base_url,
+                "--timeout", "2", "--max-retries", "0", "--metrics", "tem", "--no-cache")
+        took = time.monotonic() - t0
+    err = " ".join(p.stderr.split())
+    assert p.returncode == 2 and "stopped:" in err and "2 s deadline (--timeout)" in err, err
+    assert "Traceback" not in p.stderr and not (tmp_path / "s.json").exists()
+    assert took < 60  # before: --timeout 3 --max-retries 0 never returned
+
+
+def test_fda_preannotate_with_nothing_listening_stops_before_any_clip(tmp_path):
+    tracks = tmp_path / "tracks.jsonl"
+    sample = Path(__file__).parents[1] / "fdacli" / "data" / "sample.mp4"
+    tracks.write_text("".join(json.dumps({"id": i, "video": str(sample), "status": "ok", "key_frames": [0, 4]}) + "\n"
+                              for i in "abc"))
+    p = fda("preannotate", tracks, "-o", tmp_path / "pre.jsonl", "--base-url", f"http://127.0.0.1:{closed_port()}/v1")
+    err = " ".join(p.stderr.split())
+    assert p.returncode == 2 and "cannot reach http://127.0.0.1:" in err and "start the server, or check --base-url" in err, err
+    assert "0 clip(s) written before; rerun to resume" in err
+
+
+SECRET = "sk-SECRET-1234567890"
+
+
+@pytest.mark.parametrize("fault", ["echoing 500", "echoing 400", "unparseable 200", "cut 200"])
+def test_the_key_is_in_no_output_cache_or_log_whatever_the_endpoint_echoes(tmp_path, fault):
+    preds, refs = preds_and_refs(tmp_path, 3)
+    bearer = f"authorization: Bearer {SECRET}"
+
+    def responder(body):
+        if fault == "unparseable 200":
+            return ("ok", f"{'x' * 250} {bearer}; not JSON")
+        if fault == "cut 200":
+            return ("ok", f"{{'events': ['{bearer}", "length")
+        return ("status", 500 if fault == "echoing 500" else 400)
+
+    with FakeOpenAI(responder=responder) as srv:
+        srv.echo_auth = True  # error bodies repeat the request's authorization header, 200 characters in
+        p = fda("score", preds, "-r", refs, "-o", tmp_path / "s.json", "--judge", "openai:j", "--base-url", srv.base_url,
+                "--api-key-env", "K", "--max-retries", "1", "--metrics", "tem,judge", "--cache-dir", tmp_path / "cache",
+                "--report", tmp_path / "report", K=SECRET)
+    assert p.returncode in (1, 2), p.stderr
+    assert all(h.get("authorization") == f"Bearer {SECRET}" for h in srv.headers)  # it was sent...
+    leaks = [str(f) for f in tmp_path.rglob("*") if f.is_file() and b"SECRET-12" in f.read_bytes()]
+    assert not leaks and "SECRET-12" not in p.stderr + p.stdout  # ...and is nowhere else, not even cut short
+    if (tmp_path / "s.json").exists():
+        if fault != "cut 200":  # the reason quotes what the endpoint said, masked
+            assert "***" in (tmp_path / "s.json").read_text()

@@ -69,7 +69,7 @@ def test_shard_parts_merge_and_resume(tmp_path, monkeypatch):
     plans = {}
     for rank in (0, 1):  # rank 0 prepares first, as the barrier guarantees
         monkeypatch.setenv("RANK", str(rank))
-        plans[rank] = runner.plan(items, out)
+        plans[rank] = runner.plan(items, out, command="test")
         assert [i.id for i in plans[rank].todo] == [i.id for i in items[rank::2]]
     for rank in (1, 0):  # rank 1 finishes first; rank 0 waits for its marker, then merges
         p = plans[rank]
@@ -84,7 +84,7 @@ def test_shard_parts_merge_and_resume(tmp_path, monkeypatch):
     part = runner.part_path(out, runner.Shard(1, 2))
     part.write_text('{"id":"y1","status":"ok"}\n{"id":"y2","sta')
     runner.marker_path(out, runner.Shard(1, 2)).write_text("done\n")
-    plan = runner.plan(items + [It("y1"), It("y2")], out)
+    plan = runner.plan(items + [It("y1"), It("y2")], out, command="test")
     assert [i.id for i in plan.todo] == ["y2"]
     plan.writer.close()
     assert not list(tmp_path.glob("o.jsonl.part*"))

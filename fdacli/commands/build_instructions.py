@@ -26,7 +26,8 @@ def build_instructions(
 ) -> None:
     """Turn annotations into instruction-tuning conversations (one of 20 phrasings per clip) and a train/test split."""
     from fdacli.core.dataset.build import BuildOptions, build
-    from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps
+    from fdacli.core.run import outputs
+    from fdacli.core.run.records import RecordError, atomic_write_pair, dumps
 
     if output is None and not stats:
         fail("give -o/--output, or --stats to only look at the data")
@@ -34,6 +35,10 @@ def build_instructions(
         fail("--test-size is a fraction in (0, 1) or a whole number of clips")
     if test_size > 0 and test_out is None:
         fail("--test-size needs --test-out")
+    try:
+        held = outputs.hold("build-instructions", [output, test_out], [plot], inputs=[*annotations, *([tracks] if tracks else [])])
+    except (outputs.OutputError, OSError) as exc:
+        fail(str(exc))
     opts = BuildOptions(test_size=test_size, seed=seed, keep_inferences=keep_inferences, with_summary=with_summary,
                         video_root=video_root)
     try:
@@ -42,10 +47,13 @@ def build_instructions(
         fail(str(exc))
     train, test, skipped, st = res.train, res.test, res.skipped, res.stats
 
+    files = {}  # the train and test splits are written together: never a new one beside an old one
     if output is not None:
-        atomic_write_bytes(output, "".join(dumps(s) + "\n" for s in train).encode("utf-8"))
+        files[output] = "".join(dumps(s) + "\n" for s in train).encode("utf-8")
     if test_out is not None:
-        atomic_write_bytes(test_out, "".join(dumps(s) + "\n" for s in test).encode("utf-8"))
+        files[test_out] = "".join(dumps(s) + "\n" for s in test).encode("utf-8")
+    if files:
+        atomic_write_pair(files)
     if not quiet:
         if output is not None:
             say(f"wrote {len(train)} training conversations to {output}" + (f", {len(test)} test to {test_out}" if test_out else ""))
@@ -62,3 +70,5 @@ def build_instructions(
 
             draw(st, plot)
             say(f"plots written to {plot}/")
+    for c in held:
+        c.release()

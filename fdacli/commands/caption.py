@@ -51,6 +51,7 @@ def caption(
     from fdacli.core.run import runner
     from fdacli.core.caption.captioning import ClipSource, EndpointCaptioner, instruction_for
     from fdacli.core.run.inputs import collect_videos
+    from fdacli.core.run.outputs import OutputError
     from fdacli.core.run.records import RecordError, read_jsonl
 
     if (model is None) == (backend is None):
@@ -93,8 +94,9 @@ def caption(
         todo = items
     else:
         try:
-            plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)
-        except RecordError as exc:
+            plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
+                               inputs=[*videos, *([tracks] if tracks else [])])
+        except (RecordError, OutputError) as exc:
             fail(str(exc))
         todo = plan.todo
         if not quiet and plan.skipped:

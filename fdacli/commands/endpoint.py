@@ -29,11 +29,12 @@ MaxRetries = Annotated[int, typer.Option(help="Retries on 429 / 5xx / timeouts, 
 CacheDir = Annotated[Optional[Path], typer.Option(
     "--cache-dir", help="Reply cache folder (default: $FDA_CACHE_DIR or ~/.cache/fdacli).")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the reply cache.")]
-MaxTokens = Annotated[Optional[str], typer.Option(
-    "--max-tokens", help="Token limit of a reply: N, or TASK=N,... per task. A reply cut at its limit is asked once "
-                         "more with twice the room, then fails with the reason. Default: "
-                         + ", ".join(f"{k} {v}" for k, v in {**describe(), "preannotate": str(BUDGETS["preannotate"])}.items())
-                         + ".")]
+_LIMITS = ("Token limit of a reply, N{per}. A reply cut at its limit is asked once more with twice the room, then "
+           "fails with the reason. Default: {default}.")
+JudgeMaxTokens = Annotated[Optional[str], typer.Option("--max-tokens", help=_LIMITS.format(
+    per=", or TASK=N,... per task", default=", ".join(f"{k} {v}" for k, v in describe().items())))]
+MaxTokens = Annotated[Optional[str], typer.Option("--max-tokens", help=_LIMITS.format(
+    per="", default=BUDGETS["preannotate"]))]
 
 DEFAULT_KEY_ENV = ENDPOINT.api_key_env
 DEFAULT_CONCURRENCY = ENDPOINT.concurrency
@@ -59,7 +60,8 @@ def token_limits(text: str | None, tasks: tuple[str, ...]) -> dict[str, int]:
 
 def open_client(model: str, cache_name: str, *, base_url: str | None, api_key_env: str, temperature: float = 0.0,
                 max_tokens: dict[str, int] | int | None = None, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_RETRIES,
-                concurrency: int = DEFAULT_CONCURRENCY, cache_dir: Path | None = None, no_cache: bool = False):
+                concurrency: int = DEFAULT_CONCURRENCY, cache_dir: Path | None = None, no_cache: bool = False,
+                structured: bool = True):
     """An ``LLMClient`` with its reply cache, or a one-line error and exit 2."""
     import os
     import sqlite3
@@ -69,7 +71,8 @@ def open_client(model: str, cache_name: str, *, base_url: str | None, api_key_en
 
     try:
         config = LLMConfig(model=model, base_url=base_url, api_key_env=api_key_env, temperature=temperature,
-                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency)
+                           max_tokens=max_tokens, timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                           structured=structured)
     except ValueError as exc:
         fail(str(exc))
     if not base_url and not os.environ.get(api_key_env):

@@ -33,7 +33,7 @@ def preannotate(
 ) -> None:
     """Send each clip's key frames as 2x2 grids with the supplement's prompt; write one draft caption per clip."""
     from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator, items_from_tracks
-    from fdacli.core.run import runner
+    from fdacli.core.run import outputs, runner
     from fdacli.core.run.records import RecordError, read_jsonl
 
     # everything that would fail every clip is checked before the output is touched
@@ -42,9 +42,11 @@ def preannotate(
                             cache_dir=cache_dir, no_cache=no_cache)
     try:
         recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
+        if save_grids is not None:
+            outputs.check(save_grids, folder=True)
         plan = runner.plan(items_from_tracks([r for r in recs if r.get("status", "ok") == "ok"], tracks.parent), output,
-                           overwrite=overwrite, retry_errors=retry_errors)
-    except RecordError as exc:
+                           overwrite=overwrite, retry_errors=retry_errors, command="preannotate", inputs=[tracks])
+    except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     not_ok = sum(1 for r in recs if r.get("status", "ok") != "ok")
     worker = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops, save_grids=str(save_grids) if save_grids else None))

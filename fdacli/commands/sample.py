@@ -27,6 +27,7 @@ def sample(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Sample clips uniformly over labels per dataset, or cut face-bearing clips from movies, into a manifest."""
+    from fdacli.core.run import outputs
     from fdacli.core.run.records import RecordError, atomic_write_bytes, dumps
     from fdacli.core.sample import sampling
     from fdacli.core.sample.manifest import SampleOptions, build_manifest
@@ -37,6 +38,10 @@ def sample(
         fail("--clip-len must be positive")
     if per_dataset is not None and per_dataset < 0:
         fail("--per-dataset must not be negative")
+    try:
+        held = outputs.hold("sample", [output], [export], inputs=[*(sources or []), *(clips_from or [])])
+    except (outputs.OutputError, OSError) as exc:
+        fail(str(exc))
     opts = SampleOptions(per_dataset=per_dataset, max_duration=max_duration, min_duration=min_duration, trim_head=trim_head,
                          trim_tail=trim_tail, seed=seed, clip_len=clip_len, count=count, min_face_area=min_face_area, export=export)
     try:
@@ -44,6 +49,8 @@ def sample(
     except RecordError as exc:
         fail(str(exc))
     atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in records).encode("utf-8"))
+    for c in held:
+        c.release()
     for note in notes:
         flag("note:", "yellow", note)
     if not quiet:

@@ -27,7 +27,10 @@ def score(
     concurrency: ep.Concurrency = ep.DEFAULT_CONCURRENCY,
     timeout: ep.Timeout = ep.DEFAULT_TIMEOUT,
     max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
-    max_tokens: ep.MaxTokens = None,
+    max_tokens: ep.JudgeMaxTokens = None,
+    json_schema: bool = typer.Option(True, "--json-schema/--no-json-schema", help="Send each judge call's JSON schema as "
+                                     "response_format (grammar-constrained replies); an endpoint that refuses it is "
+                                     "detected and asked prompt-only. The score file records the mode."),
     metrics: str = typer.Option("tem,autodq,cider,rouge,judge", help="Metrics to compute (judge scores need an LLM judge)."),
     lcs_norm: str = typer.Option("pred", "--lcs-norm", help="TEM's LCS normalisation: 'pred' (|E_G|, Algorithm 1) or 'ref' (|E_R|, the prose)."),
     tokenizer: str = typer.Option("auto", help="PTB tokeniser for CIDEr: 'auto' (Java CoreNLP when available) or 'python'."),
@@ -41,9 +44,10 @@ def score(
     import sqlite3
 
     from fdacli.core.score.judges import make_judge
+    from fdacli.core.run import outputs
     from fdacli.core.run.runner import StopRun
     from fdacli.core.run.records import RecordError, atomic_write_bytes
-    from fdacli.core.score.judges.llm import TASKS as JUDGE_TASKS
+    from fdacli.core.llm.replies import JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
 
     if judge == "local":
@@ -63,15 +67,16 @@ def score(
         fail(str(exc))
     for path, caps in zip(preds, pred_caps):
         _check_overlap(path, caps, refs, ref_caps)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"cannot create the output folder: {exc}")
+    try:  # before any judge call: the output and report folder writable, not an input, not in use
+        held = outputs.hold("score", [output], [report], inputs=[*preds, refs])
+    except (outputs.OutputError, OSError) as exc:
+        fail(str(exc))
     client = None
     if judge.startswith("openai:") and len(judge) > len("openai:"):
         client = ep.open_client(judge.split(":", 1)[1], "judge", base_url=base_url, api_key_env=api_key_env,
-                                temperature=temperature, max_tokens=ep.token_limits(max_tokens, JUDGE_TASKS), timeout=timeout, max_retries=max_retries, concurrency=concurrency,
-                                cache_dir=cache_dir, no_cache=no_cache)
+                                temperature=temperature, max_tokens=ep.token_limits(max_tokens, JUDGE_TASKS),
+                                timeout=timeout, max_retries=max_retries, concurrency=concurrency,
+                                cache_dir=cache_dir, no_cache=no_cache, structured=json_schema)
     try:
         j = make_judge(judge, client)
     except ValueError as exc:
@@ -113,6 +118,8 @@ def score(
         from fdacli.core.score.report import write_report
 
         write_report(result, report)
+    for c in held:
+        c.release()
     if not quiet:
         _print(result, output)
     if any(m["counts"]["failed"] for m in models.values()):
@@ -154,6 +161,11 @@ def _print(result: dict, output: Path) -> None:
         console.print(table(title, ["Model", *(c.short for c in group)], rows))
     j = result["judge"]
     say(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""))
+    if c := j.get("calls"):
+        latency = f", {c['mean_reply_seconds']:.1f} s/reply" if c.get("mean_reply_seconds") is not None else ""
+        say(f"judge calls: {c['calls']} sent ({c['requests']} requests, {c['retries']} retried, {c['cut']} cut and re-asked, "
+            f"{c['failures']} failed{latency}), {c['cache_hits']} from the cache; structured output: "
+            f"{j.get('structured_output') or 'not used'}")
     for name, m in models.items():
         c, s = m["counts"], m["summary"]
         notes = [f"{c['scored']} scored"]

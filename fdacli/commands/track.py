@@ -55,7 +55,7 @@ def track(
 
     Under `accelerate launch` each process takes its shard of the videos and the first process merges the results into OUTPUT.
     """
-    from fdacli.core.run import runner
+    from fdacli.core.run import outputs, runner
     from fdacli.core.track.pipeline import FaceTrackingModule
     from fdacli.core.faces import DETECTORS
     from fdacli.core.run.inputs import collect_videos
@@ -91,8 +91,12 @@ def track(
         faceness=F(enabled=min_track_score > 0, min_score=min_track_score),
     )
     try:
-        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors)
-    except RecordError as exc:
+        for folder in (crops, viz):
+            if folder is not None:
+                outputs.check(folder, folder=True)
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="track",
+                           inputs=[*(videos or []), *([manifest] if manifest else [])])
+    except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     show = not quiet and plan.shard.is_main
     if show and plan.skipped:

@@ -213,6 +213,7 @@ class LLMClient:
         self._tokens_param = "max_tokens"
         self._client = None
         self._open_lock = threading.Lock()
+        self._unreachable: EndpointFailing | None = None
         self._secret: str | None = None
         # a streak must span more than one call (one bad sample retried is not an endpoint failing), and
         # with several in flight, more than the calls one round can hold
@@ -230,6 +231,8 @@ class LLMClient:
 
     def _openai(self):
         with self._open_lock:
+            if self._unreachable is not None:
+                raise self._unreachable  # found by the first call's preflight: no call probes again
             if self._client is None:
                 import openai
 
@@ -265,8 +268,9 @@ class LLMClient:
                 return  # something is there, only slow: the calls' own deadline and retries decide
             except openai.APIConnectionError as exc:
                 if attempt == 2:
-                    raise EndpointFailing(f"cannot reach {self._url()}: {_reason(exc, self.scrub)}; "
-                                          f"{_HINTS['connection'].format(url=self._url())}") from None
+                    self._unreachable = EndpointFailing(f"cannot reach {self._url()} ({_reason(exc, self.scrub)}): start the "
+                                                        "server, or check --base-url")
+                    raise self._unreachable from None
                 time.sleep(1.0)
             except openai.APIStatusError as exc:
                 if exc.status_code in (401, 403):
@@ -410,8 +414,9 @@ class LLMClient:
                     self.structured_mode = "json_schema"
                 return reply
             attempt += 1
-            if cause != "rate limit":  # backpressure, not a fault: Retry-After paces it
-                self._failed(cause, reason, call)
+            # 429s count too: interleaved with answers they are pacing (a success resets the streak), but
+            # with none they are a spent quota (OpenAI's insufficient_quota is a 429) that no retry fixes
+            self._failed(cause, reason, call)
             if attempt > self.cfg.max_retries:
                 raise LLMError(f"{reason} (gave up after {attempt} attempts)")
             self.stats.add(retries=1)
@@ -499,6 +504,8 @@ _HINTS = {
     "unparseable": "the model does not answer in the asked format: use a stronger model, or an endpoint that supports "
                    "JSON-schema output (response_format)",
     "cut": "the model's replies run on past their limit: raise --max-tokens, or use a stronger model",
+    "rate limit": "the endpoint keeps refusing with HTTP 429 (rate limit or spent quota): lower --concurrency, or "
+                  "check the account's quota",
     "status": "the endpoint keeps answering {cause}: check --base-url (it usually ends in /v1), the model name, and the "
               "server's log",
 }

@@ -44,6 +44,9 @@ def budget(task: str, *, pred: int = 0, ref: int = 0, events: int = 0, chars: in
     return base
 
 
+JUDGE_TASKS = ("events", "relations", "entailment", "align", "score")  # fda score's LLM judge
+
+
 def describe() -> dict[str, str]:
     """The budgets as rules, for a score file's provenance."""
     return {"events": str(BUDGETS["events"]), "relations": "64 + 24/pred event + 32/pair",

@@ -101,6 +101,15 @@ def _unique(items: list[VideoItem]) -> list[VideoItem]:
 
 
 def safe_relpath(rid: str) -> str:
-    """An id as a relative path that stays inside its folder (ids come from user manifests)."""
+    """An id as a relative path that stays inside its folder (ids come from user manifests), one path per id.
+
+    An id that is already a clean relative path is used as it is.  Any other (``DFEW\\0001``, ``./x``,
+    ``../x``, ``a//b``) is cleaned and given a digest of the id itself, so it can never share the crops or
+    contact sheet of the id it was cleaned into (``DFEW/0001``, ``x``)."""
     parts = [p for p in rid.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    return "/".join(parts) or "_"
+    path = "/".join(parts) or "_"
+    if path == rid:
+        return path
+    import hashlib
+
+    return f"{path}~{hashlib.sha256(rid.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"

@@ -8,6 +8,7 @@ flushing it, and by repairing a torn last line (a kill in the middle of a write)
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,9 @@ def read_jsonl(path: str | Path, require: Iterable[str] = ("id",)) -> Iterator[t
     path = Path(path)
     if not path.is_file():
         raise RecordError(f"{path}: no such file")
+    if pending_marker(path).exists():
+        raise RecordError(f"{path}: half-written — the run that wrote it with its pair "
+                          f"({', '.join(_pair(path))}) was stopped before it finished; run it again")
     with path.open("rb") as fh:
         if b"\x00" in fh.read(4096):
             raise RecordError(f"{path}: not a JSON/JSONL file (binary data — a video or an archive?)")
@@ -49,6 +53,13 @@ def read_jsonl(path: str | Path, require: Iterable[str] = ("id",)) -> Iterator[t
                 raise RecordError(f"{path}:{lineno}: not valid JSON at column {exc.colno}: {_json_msg(exc)}") from None
             _check(rec, path, lineno, tuple(require))
             yield lineno, rec
+
+
+def _pair(path: Path) -> list[str]:
+    try:
+        return json.loads(pending_marker(path).read_text(encoding="utf-8"))["pair"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [str(path)]
 
 
 def _decode(raw: bytes, path: Path, lineno: int) -> str:
@@ -122,8 +133,9 @@ class ResumableWriter:
     """
 
     def __init__(self, path: str | Path, overwrite: bool = False, retry_errors: bool = False,
-                 remove_if_empty: bool = True) -> None:
+                 remove_if_empty: bool = True, claim: Any = None) -> None:
         self.path = Path(path)
+        self._claim = claim  # the run's hold on the output (core/run/outputs.py), released by close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if overwrite and self.path.exists():
             self.path.unlink()
@@ -198,6 +210,8 @@ class ResumableWriter:
             self._fh.close()
             if self._created and self.path.exists() and self.path.stat().st_size == 0:
                 self.path.unlink()
+        if self._claim is not None:
+            self._claim.release()
 
     def __enter__(self) -> ResumableWriter:
         return self
@@ -207,14 +221,70 @@ class ResumableWriter:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` so that readers see the old or the new content, never a mix."""
+    """Replace ``path`` so that readers see the old or the new content, never a mix.  A failed write (a
+    full disk) leaves no temporary file behind, so a rerun on a still-full disk adds none either."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    tmp = _write_tmp(path, data)
     os.replace(tmp, path)
+
+
+def _write_tmp(path: Path, data: bytes) -> Path:
+    _sweep(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _sweep(path: Path) -> None:
+    """Remove the temporary files of earlier writers of ``path`` that were killed (their pid is gone)."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.tmp*"):
+        pid = tmp.name.rsplit(".tmp", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive under another user: not ours to touch
+
+
+def pending_marker(path: Path) -> Path:
+    """Beside each file of a pair being replaced: present only while the pair is half-written."""
+    return path.with_name(f".{path.name}.pair-pending")
+
+
+def atomic_write_pair(files: dict[Path, bytes]) -> None:
+    """Replace several files that belong together (a train and a test split) so that a kill never leaves
+    a new one beside an old one unnoticed: all are written to temporary names first; a marker beside each
+    names the set while the renames happen, and goes once all are done.  ``read_jsonl`` refuses a file
+    whose marker is still there, naming the run to redo."""
+    paths = [Path(p) for p in files]
+    for p in paths:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    tmps: list[Path] = []
+    try:
+        for p in paths:
+            tmps.append(_write_tmp(p, files[p]))
+    except BaseException:
+        for t in tmps:
+            t.unlink(missing_ok=True)
+        raise
+    note = json.dumps({"pair": [str(p) for p in paths]}).encode("utf-8")
+    for p in paths:
+        os.replace(_write_tmp(pending_marker(p), note), pending_marker(p))
+    for p, t in zip(paths, tmps):
+        os.replace(t, p)
+    for p in paths:
+        pending_marker(p).unlink(missing_ok=True)
 
 
 def error_record(rid: str, reason: BaseException | str, **fields: Any) -> Record:

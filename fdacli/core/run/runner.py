@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import glob
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from typing import Any
 
 from fdacli.core.run.dist import Process as Shard  # rank r of N takes every N-th item
 from fdacli.core.run.dist import current as current_shard
+from fdacli.core.run import outputs
 from fdacli.core.run.records import Record, ResumableWriter, error_record, read_jsonl
 
 
@@ -77,27 +78,44 @@ class RunPlan:
     new_ids: set[str]  # ids not yet done when the run began, over every shard
 
 
-def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_errors: bool = False) -> RunPlan:
+def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_errors: bool = False, *,
+         command: str, inputs: Iterable[str | Path] = ()) -> RunPlan:
     """Prepare the output for this run and pick the items this process still has to do.
 
-    The first process alone changes shared files — deletes them for ``overwrite``, folds in parts left
-    by a killed sharded run, drops error records for ``retry_errors``, clears stale done-markers — and
-    only then do the other processes of a sharded run look at them (a short barrier).
+    The output is checked and claimed first (core/run/outputs.py): not one of ``inputs``, writable, not
+    being written by another run, and — to be resumed — written by this ``command``.  The claim is held
+    until the writer is closed.  The first process alone changes shared files — deletes them for
+    ``overwrite``, folds in parts left by a killed sharded run, drops error records for ``retry_errors``,
+    clears stale done-markers — and only then do the other processes of a sharded run look at them (a
+    short barrier).  Raises ``OutputError`` (a ``ValueError``) for an output that must not be written.
     """
     out = Path(out)
     shard = current_shard()
+    claimed = None
     if shard.is_main:
-        _prepare(out, overwrite, retry_errors)
+        outputs.check(out, inputs)
+        claimed = outputs.claim(out, command, resume=not overwrite)
+        try:
+            _prepare(out, overwrite, retry_errors)
+        except BaseException:
+            claimed.release()
+            raise
     if shard.distributed:
         _barrier()
         mine, target = items[shard.rank :: shard.world_size], part_path(out, shard)
     else:
         mine, target = items, out
-    writer = ResumableWriter(target, remove_if_empty=not shard.distributed)
+    if claimed is not None and shard.distributed:
+        _held[out] = claimed  # held through the merge: finish() releases it
+        claimed = None
+    writer = ResumableWriter(target, remove_if_empty=not shard.distributed, claim=claimed)
     done = done_ids(out) | writer.done
     todo = [it for it in mine if str(it.id) not in done]
     new_ids = {str(it.id) for it in items if str(it.id) not in done}
     return RunPlan(todo=todo, skipped=len(mine) - len(todo), shard=shard, writer=writer, new_ids=new_ids)
+
+
+_held: dict[Path, outputs.Claim] = {}  # a sharded run's claim on its output, until rank 0 has merged
 
 
 def _prepare(out: Path, overwrite: bool, retry_errors: bool) -> None:
@@ -229,6 +247,8 @@ def finish(out: str | Path, shard: Shard, poll: float = 1.0) -> None:
     while not all(m.exists() for m in markers):
         time.sleep(poll)
     merge_parts(out)
+    if (held := _held.pop(out, None)) is not None:
+        held.release()
 
 
 def merge_parts(out: Path) -> int:
@@ -270,12 +290,30 @@ _WORKER: Callable[[Any], Record] | None = None
 _WORKER_ERROR: str | None = None
 
 
-def _init_worker(factory: WorkerFactory) -> None:
+def _init_worker(factory: WorkerFactory, parent: int | None = None) -> None:
     global _WORKER, _WORKER_ERROR
+    if parent is not None:
+        _die_with(parent)
     try:
         _WORKER = _build(factory)
     except WorkerStartError as exc:  # raised in the parent from _call_worker, with its reason
         _WORKER_ERROR = str(exc)
+
+
+def _die_with(parent: int, every: float = 0.5) -> None:
+    """A worker outlives a parent killed with SIGKILL (no cleanup runs there), holding hundreds of MB:
+    a daemon thread watches the parent's pid and ends this process once it is gone (reparented)."""
+    import os
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _call_worker(item: Any) -> Record:
@@ -305,26 +343,40 @@ def _in_pool(todo: list[Any], factory: WorkerFactory, workers: int) -> Iterator[
 def _pool_round(queue: list[Any], factory: WorkerFactory, workers: int, ctx, in_flight: list[Any]) -> Iterator[Record]:
     """Run items from ``queue`` (consumed) until done or the pool breaks; then ``in_flight`` holds
     the items that were submitted but never answered."""
+    import os
+
     pending: dict[Future, Any] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(factory,)) as pool:
-        while queue or pending:
-            broken = False
-            while queue and len(pending) < workers * 2:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(factory, os.getpid())) as pool:
+        try:
+            yield from _drain(pool, queue, pending, workers, in_flight)
+        except BaseException:  # Ctrl-C, SIGTERM (cli.py raises it as KeyboardInterrupt), the caller stopping
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()  # don't wait for items in flight: what is written is kept and resumes
+            raise
+
+
+def _drain(pool: ProcessPoolExecutor, queue: list[Any], pending: dict[Future, Any], workers: int,
+           in_flight: list[Any]) -> Iterator[Record]:
+    """Submit items as workers free up, yield their records; stop at a broken pool (see _pool_round)."""
+    while queue or pending:
+        broken = False
+        while queue and len(pending) < workers * 2:
+            try:
+                fut = pool.submit(_call_worker, queue[0])
+            except BrokenProcessPool:  # it broke between two results
+                broken = True
+                break
+            pending[fut] = queue.pop(0)
+        if not broken:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                item = pending.pop(fut)
                 try:
-                    fut = pool.submit(_call_worker, queue[0])
-                except BrokenProcessPool:  # it broke between two results
+                    yield fut.result()
+                except BrokenProcessPool:
                     broken = True
-                    break
-                pending[fut] = queue.pop(0)
-            if not broken:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    item = pending.pop(fut)
-                    try:
-                        yield fut.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        in_flight.append(item)
-            if broken:
-                in_flight.extend(pending.values())
-                return
+                    in_flight.append(item)
+        if broken:
+            in_flight.extend(pending.values())
+            return

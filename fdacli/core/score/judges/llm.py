@@ -11,7 +11,6 @@ from fdacli.core.llm.client import LLMClient, ParseError, parse_structured
 from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME
 
 MAX_EVENTS = 10
-TASKS = ("events", "relations", "entailment", "align", "score")  # the judge's purposes, for --max-tokens
 
 
 class LLMJudge:

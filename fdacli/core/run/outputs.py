@@ -1,0 +1,161 @@
+"""Where a command writes: checked before any work, held for the length of the run, and recognised on
+resume.  One mechanism for every command that writes an output.
+
+- ``check``: an output that is one of the inputs (the same file, through links too), a directory, a path
+  whose parent is a file, a read-only or full filesystem — each refused with one line before the work
+  starts, not after all of it is done.
+- ``claim``: an exclusive lock on a small file beside the output (``.NAME.fda``) for the run's length;
+  a second run onto the same output stops at once and names the first.  The file stays after the run
+  and names the command that wrote the output, so a rerun resumes only onto its own command's output
+  (today's manifest passed as ``-o`` is refused, not "resumed" and left as it was).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+MIN_FREE_BYTES = 1 << 20  # less than this free on the output's filesystem is "full" before the run starts
+
+
+class OutputError(ValueError):
+    """An output that cannot or must not be written; the message says which and what to do."""
+
+
+def check(out: str | Path, inputs: Iterable[str | Path] = (), folder: bool = False) -> None:
+    """Refuse, before any work, an output that would destroy an input or could not be written."""
+    out = Path(out)
+    for inp in inputs:
+        if _same(out, Path(inp)):
+            raise OutputError(f"{out} is also an input ({inp}): writing it would destroy that input; choose another -o")
+    if out.is_dir() and not folder:
+        raise OutputError(f"{out} is a directory; -o names the file to write (e.g. {out / 'out.jsonl'})")
+    if out.exists() and folder and not out.is_dir():
+        raise OutputError(f"{out} is a file; this option names a folder")
+    parent = out if folder else out.parent
+    existing = parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"cannot create {parent}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in {existing}: permission denied (or a read-only filesystem); choose another -o")
+    try:
+        st = os.statvfs(existing)
+    except OSError:
+        return
+    if st.f_flag & getattr(os, "ST_RDONLY", 1):
+        raise OutputError(f"cannot write in {existing}: the filesystem is read-only; choose another -o")
+    if st.f_bavail * st.f_frsize < MIN_FREE_BYTES:
+        raise OutputError(f"no space left on the filesystem of {existing} ({st.f_bavail * st.f_frsize // 1024} KiB free); "
+                          "free some space or choose another -o")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def marker(out: Path) -> Path:
+    """The file beside an output that holds the run's lock and names the command that wrote it."""
+    return out.with_name(f".{out.name}.fda")
+
+
+class Claim:
+    """An output held by one run: ``claim(out, command)``; ``release()`` (or ``with``) when done."""
+
+    def __init__(self, out: Path, command: str, fh) -> None:
+        self.out, self.command, self._fh = out, command, fh
+
+    def release(self) -> None:
+        if self._fh is not None and not self._fh.closed:
+            self._fh.close()  # closing drops the lock; the file stays and names the command
+
+    def __enter__(self) -> Claim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def claim(out: str | Path, command: str, resume: bool = True) -> Claim:
+    """Lock ``out`` for this run of ``command``.
+
+    With ``resume`` (an existing output is added to), the output must be one this command wrote: an
+    existing non-empty output without its marker, or with another command's, is refused.
+    """
+    import fcntl
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = marker(out)
+    fh = open(path, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            fh.close()
+            raise
+        fh.seek(0)
+        holder = _read(fh.read())
+        fh.close()
+        who = f"fda {holder.get('command', '?')} (pid {holder.get('pid', '?')}, started {holder.get('started', '?')})"
+        raise OutputError(f"{out} is being written by another run: {who}; wait for it, or choose another -o") from None
+    fh.seek(0)
+    previous = _read(fh.read())
+    if resume and _has_content(out):
+        owner = previous.get("command")
+        if owner is None:
+            fh.close()
+            raise OutputError(f"{out} exists and was not written by fda {command} (no {path.name} beside it); "
+                              "refusing to add to it: use --overwrite to start it over, or choose another -o")
+        if owner != command:
+            fh.close()
+            raise OutputError(f"{out} was written by fda {owner}, not fda {command}; refusing to add to it: "
+                              "use --overwrite to start it over, or choose another -o")
+    fh.seek(0)
+    fh.truncate()
+    fh.write(json.dumps({"command": command, "pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
+    fh.flush()
+    return Claim(out, command, fh)
+
+
+def _read(text: str) -> dict:
+    try:
+        value = json.loads(text or "{}")
+        return value if isinstance(value, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _has_content(out: Path) -> bool:
+    try:
+        return out.is_file() and out.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def hold(command: str, files: Iterable[str | Path | None] = (), folders: Iterable[str | Path | None] = (),
+         inputs: Iterable[str | Path] = ()) -> list[Claim]:
+    """For commands that replace their outputs whole (score, sample, build-instructions): check every
+    output first, then claim them all; release each claim (or let the process end) when done."""
+    files, folders, inputs = [Path(f) for f in files if f], [Path(d) for d in folders if d], [Path(i) for i in inputs]
+    for f in files:
+        check(f, inputs)
+    for d in folders:
+        check(d, inputs, folder=True)
+    claims: list[Claim] = []
+    try:
+        for path in [*files, *folders]:
+            claims.append(claim(path, command, resume=False))
+    except BaseException:
+        for c in claims:
+            c.release()
+        raise
+    return claims
