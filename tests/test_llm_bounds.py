@@ -206,7 +206,7 @@ def test_progress_line_counts_calls_in_flight_retries_failures_and_latency(tmp_p
         c.complete(MSG + MSG, purpose="t", prompt_version="v")
         c.complete(MSG, purpose="t", prompt_version="v")  # from the cache
     line = c.stats.line()
-    assert line.startswith("2 calls done · 0 in flight · 1 retried · 0 failed · ") and "s/reply" in line and "1 cached" in line
+    assert line.startswith("calls 2 done, 0 in flight, 1 retried, 0 failed, ") and "s/reply" in line and "1 cached" in line
     assert json.dumps(c.stats.as_dict())  # what score files record
 
 

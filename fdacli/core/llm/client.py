@@ -158,12 +158,12 @@ class CallStats:
     def line(self) -> str:
         """The live status of a progress bar: calls done, in flight, retried, failed, latency."""
         mean = self.mean_latency()
-        parts = [f"{self.done} calls done", f"{self.in_flight} in flight", f"{self.retries} retried", f"{self.failures} failed"]
+        parts = [f"calls {self.done} done", f"{self.in_flight} in flight", f"{self.retries} retried", f"{self.failures} failed"]
         if mean is not None:
             parts.append(f"{mean:.1f} s/reply")
         if self.cache_hits:
             parts.append(f"{self.cache_hits} cached")
-        return " · ".join(parts)
+        return ", ".join(parts)
 
 
 @dataclass
