@@ -60,6 +60,7 @@ def main() -> None:
     Outputs are written record by record (or replaced whole), so what was written before either is kept
     and a rerun resumes from it."""
     import errno
+    import os
     import signal
     import sys
 
@@ -77,13 +78,19 @@ def main() -> None:
         if not stopped:  # an ordinary exit
             raise
         _error("stopped: what was written is kept; run the same command again to resume")
-        sys.exit(130)
+        # records are on disk line by line and whole files are replaced atomically: nothing is left to
+        # flush, and LLM calls still in flight (threads) must not hold the exit for up to --timeout
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG):
             raise
         where = f" {exc.filename}" if exc.filename else ""
-        _error(f"cannot write{where}: {exc.strerror}; free some space or choose another output, then run the same "
-               "command again: what was written is kept and resumes")
+        what = ("free some space or choose another output" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+                else "check the permissions, or choose another output")
+        _error(f"cannot write{where}: {exc.strerror}; {what}, then run the same command again: what was written is "
+               "kept and resumes")
         sys.exit(2)
 
 

@@ -70,8 +70,12 @@ def test_resume_goes_only_onto_an_output_this_command_wrote(tmp_path):
     stranger = tmp_path / "t.jsonl"
     stranger.write_text(json.dumps({"id": "sample", "video": "x.mp4"}) + "\n")  # a JSONL with ids, not ours
     p = fda("track", SAMPLE, "-o", stranger)
-    assert p.returncode == 2 and "was not written by fda track" in one_line(p) and "--overwrite" in one_line(p)
+    assert p.returncode == 2 and "is not an output of fda track" in one_line(p) and "--overwrite" in one_line(p)
     assert json.loads(stranger.read_text()) == {"id": "sample", "video": "x.mp4"}
+    legacy = tmp_path / "legacy.jsonl"  # written before markers existed: records with an id and a status
+    legacy.write_text(json.dumps({"id": "earlier", "video": "e.mp4", "status": "ok"}) + "\n")
+    assert fda("track", SAMPLE, "-o", legacy).returncode == 0
+    assert [json.loads(line)["id"] for line in legacy.read_text().splitlines()] == ["earlier", "sample"]
     out = tmp_path / "ok.jsonl"
     assert fda("track", SAMPLE, "-o", out).returncode == 0
     p = fda("track", SAMPLE, "-o", out)  # our own output: resumed, nothing to do
@@ -283,3 +287,20 @@ def test_workers_die_with_their_parent_and_the_output_resumes(tmp_path, sig):
     assert p.returncode == 0, p.stderr
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert sorted(ids) == sorted(v.stem for v in videos)  # every id exactly once
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_during_llm_calls_in_flight_ends_at_once(tmp_path, sig):
+    preds, refs = preds_refs(tmp_path, 6)
+    with FakeOpenAI(responder=lambda body: ("sleep", 30.0, "{}")) as srv:
+        proc = subprocess.Popen([*FDA, "score", str(preds), "-r", str(refs), "-o", str(tmp_path / "s.json"), "--judge",
+                                 "openai:j", "--base-url", srv.base_url, "--no-cache", "--metrics", "tem"],
+                                stderr=subprocess.PIPE, text=True)
+        while len(srv.requests) < 4:  # four calls in flight, each answered only after 30 s
+            time.sleep(0.05)
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        code = proc.wait(timeout=60)
+        took = time.monotonic() - t0
+    assert code == 130 and took < 10, took  # not after the calls in flight (30 s) or their retries
+    assert "stopped: what was written is kept" in " ".join(proc.stderr.read().split())

@@ -20,7 +20,6 @@ of guessing a score.
 from __future__ import annotations
 
 import ast
-import itertools
 import json
 import os
 import random
@@ -37,7 +36,12 @@ from fdacli.core.run.runner import StopRun, fan_out
 
 
 class LLMError(RuntimeError):
-    """A call that failed after its retries; the message is safe to record (no secrets)."""
+    """A call that failed after its retries; the message is safe to record (no secrets).  ``cause`` names
+    the kind of failure for fail-fast (None: one this sample alone could cause, e.g. a 400)."""
+
+    def __init__(self, message: str, cause: str | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class ParseError(ValueError):
@@ -175,28 +179,31 @@ class _Reply:
 
 
 class _Breaker:
-    """Counts failures in a row that share a cause; a success resets it.  It trips when the streak is
-    long enough to span several calls (``min_calls``), so one bad sample retried never stops a run."""
+    """Counts calls in a row that failed for good — after their own retries — for one kind of cause; a call
+    that succeeds resets it.  Retries ride out a blip (a restart, a burst of 429s); the breaker only answers
+    what retries cannot: the same failure call after call."""
 
-    def __init__(self, threshold: int, min_calls: int = 3) -> None:
-        self.threshold, self.min_calls = threshold, min_calls
+    # a dying server shows timeouts, refused connections and 5xx in turn: one kind
+    KINDS = {"timeout": "server", "connection": "server", "HTTP 5xx": "server"}
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
         self._lock = threading.Lock()
-        self.cause: str | None = None
+        self.kind: str | None = None
         self.count = 0
-        self.calls: set[int] = set()
 
     def ok(self) -> None:
         with self._lock:
-            self.cause, self.count, self.calls = None, 0, set()
+            self.kind, self.count = None, 0
 
-    def failed(self, cause: str, call: int) -> int | None:
+    def failed(self, cause: str) -> int | None:
         """The streak's length when it should stop the run, else None."""
+        kind = self.KINDS.get(cause, cause)
         with self._lock:
-            if cause != self.cause:
-                self.cause, self.count, self.calls = cause, 0, set()
+            if kind != self.kind:
+                self.kind, self.count = kind, 0
             self.count += 1
-            self.calls.add(call)
-            return self.count if self.count >= self.threshold and len(self.calls) >= self.min_calls else None
+            return self.count if self.count >= self.threshold else None
 
 
 class LLMClient:
@@ -215,10 +222,10 @@ class LLMClient:
         self._open_lock = threading.Lock()
         self._unreachable: EndpointFailing | None = None
         self._secret: str | None = None
-        # a streak must span more than one call (one bad sample retried is not an endpoint failing), and
-        # with several in flight, more than the calls one round can hold
-        self._breaker = _Breaker(max(6, 2 * config.concurrency), min_calls=min(3, max(2, config.concurrency)))
-        self._call_ids = itertools.count()
+        # more calls in a row than one round of concurrent calls holds: one bad sample never stops a run
+        self._breaker = _Breaker(max(3, config.concurrency))
+        self._mode_lock = threading.Lock()
+        self._refused_calls = 0  # calls whose schema was refused and that then worked without it
 
     # ------------------------------------------------------------------ secrets
     def scrub(self, text: str) -> str:
@@ -248,13 +255,18 @@ class LLMClient:
                 deadline.install(http)
                 client = openai.OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0,
                                        http_client=http)
-                self._preflight(client)
+                try:
+                    self._preflight(client)
+                except BaseException:
+                    client.close()
+                    raise
                 self._client = client
         return self._client
 
     def _preflight(self, client: Any) -> None:
         """Before the first request: is anything listening?  A refused connection would otherwise be retried
-        with backoff for every call.  Any HTTP answer (even 404: not every server lists models) will do."""
+        with backoff for every call.  Any HTTP answer will do (404: not every server lists models; 401: a
+        key may be scoped to chat completions; the first call decides about credentials)."""
         import openai
 
         from fdacli.core.llm.deadline import deadline
@@ -272,13 +284,8 @@ class LLMClient:
                                                         "server, or check --base-url")
                     raise self._unreachable from None
                 time.sleep(1.0)
-            except openai.APIStatusError as exc:
-                if exc.status_code in (401, 403):
-                    raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} "
-                                    f"({_reason(exc, self.scrub)})") from None
-                return
             except openai.OpenAIError:
-                return
+                return  # any HTTP answer: something listens (a key scoped to chat may not list models)
 
     def _url(self) -> str:
         return _strip_userinfo(self.cfg.base_url) if self.cfg.base_url else "https://api.openai.com/v1"
@@ -316,73 +323,71 @@ class LLMClient:
         """``complete``, plus this call's token usage (``{"cached": true}`` when answered from the cache)."""
         if not self.cfg.structured:
             schema = None
-        key = self._key(messages, purpose, prompt_version, schema if self.structured_mode != "prompt-only" else None)
-        cached = self.cache.get(key)
-        if cached is not None:
+        # a reply asked with the schema, or prompt-only by an earlier run against an endpoint that refused it
+        schemas = [schema, None] if schema is not None and self.structured_mode != "prompt-only" else [None]
+        for cached in (self.cache.get(self._key(messages, purpose, prompt_version, sc)) for sc in schemas):
+            if cached is None:
+                continue
             try:
                 value = parse(cached) if parse else cached
                 self.stats.add(cache_hits=1)
                 return value, {"cached": True}
             except ParseError:
                 pass  # cached under an older parser: ask again
-        call = next(self._call_ids)
         self.stats.add(calls=1)
         limit = self.cfg.limit(purpose, max_tokens)
         last: Exception | None = None
         try:
             for _ in range(self.cfg.parse_retries + 1):
-                reply = self._ask(messages, purpose, limit, schema, call)
+                reply = self._ask(messages, purpose, limit, schema)
                 try:
                     if not reply.text.strip():
                         raise ParseError("empty reply")
                     value = parse(reply.text) if parse else reply.text
                 except ParseError as exc:
                     last = exc
-                    self._failed("unparseable", self.scrub(str(exc)), call)
                     continue
                 self._breaker.ok()
                 self.cache.put(self._key(messages, purpose, prompt_version, reply.schema), reply.text)
                 self.stats.add(done=1)
                 return value, reply.usage
-        except LLMError:
+            raise LLMError(self.scrub(f"unparseable reply after {self.cfg.parse_retries + 1} tries: {last}"), "unparseable")
+        except LLMError as exc:
             self.stats.add(failures=1)
+            if exc.cause is not None and not isinstance(exc, StopRun):
+                self._failed(exc.cause, str(exc))
             raise
-        self.stats.add(failures=1)
-        raise LLMError(self.scrub(f"unparseable reply after {self.cfg.parse_retries + 1} tries: {last}"))
 
     def _key(self, messages: list[dict[str, Any]], purpose: str, prompt_version: str, schema: dict[str, Any] | None) -> str:
         # the token limit is not part of the key: a reply that ended by itself is the same under any limit
         return cache_key(purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, endpoint=self.cfg.endpoint,
                          temperature=self.cfg.temperature, messages=messages, schema=schema)
 
-    def _ask(self, messages: list[dict[str, Any]], purpose: str, limit: int | None, schema: dict[str, Any] | None,
-             call: int) -> _Reply:
+    def _ask(self, messages: list[dict[str, Any]], purpose: str, limit: int | None, schema: dict[str, Any] | None) -> _Reply:
         """One answer within the token budget: a reply cut at its limit is asked once more with twice the
         room; cut again, the call fails with the reason (never an endless loop)."""
-        reply = self._send(messages, limit, schema, call)
+        reply = self._send(messages, limit, schema)
         if reply.finish != "length":
             return reply
         if limit is None:
-            self._failed("cut", "the reply filled the model's context", call)
-            raise LLMError(f"the reply filled the model's context ({purpose}); set a token limit with --max-tokens")
+            raise LLMError(f"the reply filled the model's context ({purpose}); set a token limit with --max-tokens", "cut")
         self.stats.add(cut=1)
-        reply = self._send(messages, 2 * limit, schema, call)
+        reply = self._send(messages, 2 * limit, schema)
         if reply.finish != "length":
             return reply
-        self._failed("cut", f"replies ran past their {2 * limit}-token limit", call)
         raise LLMError(f"the reply ran past its token limit twice ({limit}, then {2 * limit} tokens; {purpose}): "
-                       f"raise --max-tokens {purpose}=N")
+                       f"raise --max-tokens {purpose}=N", "cut")
 
-    def _send(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None, call: int) -> _Reply:
+    def _send(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None) -> _Reply:
         """One request, sent again on 429 / 5xx / timeouts / dropped connections with exponential backoff
-        and jitter (honouring Retry-After).  A schema the endpoint refuses (400/422) is dropped for the rest
-        of the run, once, and the mode recorded; a refusal of the credentials stops the run."""
+        and jitter (honouring Retry-After).  A schema'd request refused with 400/422 is sent again without
+        the schema; a refusal of the credentials stops the run."""
         import openai
 
         attempt = 0
-        probing = False  # resending without the schema to learn whether it was the schema that was refused
+        refused: str | None = None  # why the endpoint refused this request's schema
         while True:
-            use = schema if schema is not None and self.structured_mode != "prompt-only" and not probing else None
+            use = schema if schema is not None and refused is None and self.structured_mode != "prompt-only" else None
             try:
                 reply = self._post(messages, limit, use)
             except openai.APIStatusError as exc:
@@ -390,38 +395,44 @@ class LLMClient:
                 if code in (400, 422) and self._tokens_param == "max_tokens" and "max_completion_tokens" in reason:
                     self._tokens_param = "max_completion_tokens"  # OpenAI's reasoning models
                     continue
-                if code in (400, 422) and use is not None and self.structured_mode is None:
-                    probing, refused = True, reason
+                if code in (400, 422) and use is not None:
+                    refused = reason  # was it the schema?  Ask once without it
                     continue
                 if code in (401, 403):
                     raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} ({reason})") from None
                 if code not in (408, 409, 429) and code < 500:
-                    self._failed(f"HTTP {code}", reason, call)
-                    raise LLMError(refused if probing else reason) from None
-                cause, retry_after = ("rate limit" if code == 429 else f"HTTP {code}"), _retry_after(exc)
+                    # 404: a wrong URL or model, for every call; 400/422: often this sample's own (too long)
+                    raise LLMError(refused or reason, "HTTP 404" if code == 404 else None) from None
+                cause, retry_after = ("rate limit" if code == 429 else "HTTP 5xx" if code >= 500 else f"HTTP {code}"), _retry_after(exc)
             except openai.APITimeoutError:
                 cause, reason, retry_after = "timeout", f"no complete reply within the {self.cfg.timeout:g} s deadline (--timeout)", None
             except openai.APIConnectionError as exc:
                 cause, reason, retry_after = "connection", _reason(exc, self.scrub), None
             except openai.OpenAIError as exc:
-                reason = _reason(exc, self.scrub)
-                self._failed("error", reason, call)
-                raise LLMError(reason) from None
+                raise LLMError(_reason(exc, self.scrub), "error") from None
             else:
-                if probing:
-                    self.structured_mode, self.structured_note = "prompt-only", refused
-                elif use is not None and self.structured_mode is None:
-                    self.structured_mode = "json_schema"
+                self._learn(use is not None, refused)
                 return reply
             attempt += 1
-            # 429s count too: interleaved with answers they are pacing (a success resets the streak), but
-            # with none they are a spent quota (OpenAI's insufficient_quota is a 429) that no retry fixes
-            self._failed(cause, reason, call)
             if attempt > self.cfg.max_retries:
-                raise LLMError(f"{reason} (gave up after {attempt} attempts)")
+                raise LLMError(f"{reason} (gave up after {attempt} attempts)", cause)
             self.stats.add(retries=1)
             delay = retry_after if retry_after is not None else min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** (attempt - 1))
             time.sleep(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
+
+    def _learn(self, schema_used: bool, refused: str | None) -> None:
+        """The structured-output mode, from a request that was answered: with its schema, or only once the
+        schema was dropped.  The run goes prompt-only when the refusal names the schema, or when a second
+        call's schema is refused too (one oversized schema alone does not decide for the run)."""
+        with self._mode_lock:
+            if self.structured_mode is not None:
+                return
+            if schema_used:
+                self.structured_mode = "json_schema"
+            elif refused is not None:
+                self._refused_calls += 1
+                if self._refused_calls >= 2 or _SCHEMA_WORDS.search(refused):
+                    self.structured_mode, self.structured_note = "prompt-only", refused
 
     def _post(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None) -> _Reply:
         """One HTTP request under the whole-request deadline."""
@@ -451,14 +462,14 @@ class LLMClient:
         choice = resp.choices[0]
         return _Reply(self.scrub(choice.message.content or ""), usage, getattr(choice, "finish_reason", None), schema)
 
-    def _failed(self, cause: str, reason: str, call: int) -> None:
-        """One more failure of ``cause``; stop the run when the same cause keeps failing call after call."""
-        n = self._breaker.failed(cause, call)
+    def _failed(self, cause: str, reason: str) -> None:
+        """One more call failed for good with ``cause``; stop the run when calls keep failing that way."""
+        n = self._breaker.failed(cause)
         if n is None:
             return
         kind = cause if cause in _HINTS else "status"
         hint = _HINTS[kind].format(url=self._url(), timeout=self.cfg.timeout, cause=cause)
-        raise EndpointFailing(f"{n} requests in a row failed the same way ({reason}); {hint}")
+        raise EndpointFailing(f"{n} calls in a row failed the same way ({reason}); {hint}")
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         """``fn`` over items with bounded concurrency, in order; a failed call's exception is returned in
@@ -500,15 +511,18 @@ class LLMClient:
 _HINTS = {
     "timeout": "the server needs more than --timeout {timeout:g} s for a request: raise --timeout, lower --concurrency, "
                "or lower --max-tokens",
+    "HTTP 5xx": "the server keeps failing (HTTP 5xx): look at its log; a text-only model cannot read images",
+    "HTTP 404": "the endpoint does not know this URL or model: check --base-url (it usually ends in /v1) and the model "
+                "name",
     "connection": "nothing answers at {url}: start the server, or check --base-url",
     "unparseable": "the model does not answer in the asked format: use a stronger model, or an endpoint that supports "
                    "JSON-schema output (response_format)",
     "cut": "the model's replies run on past their limit: raise --max-tokens, or use a stronger model",
     "rate limit": "the endpoint keeps refusing with HTTP 429 (rate limit or spent quota): lower --concurrency, or "
                   "check the account's quota",
-    "status": "the endpoint keeps answering {cause}: check --base-url (it usually ends in /v1), the model name, and the "
-              "server's log",
+    "status": "the endpoint keeps failing ({cause}): check --base-url, the model name, and the server's log",
 }
+_SCHEMA_WORDS = re.compile(r"response_format|json_schema|schema|grammar|structured", re.I)
 _BEARER = re.compile(r"(\bbearer\s+)[^\s'\";,]+", re.I)
 
 

@@ -63,8 +63,11 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def marker(out: Path) -> Path:
-    """The file beside an output that holds the run's lock and names the command that wrote it."""
-    return out.with_name(f".{out.name}.fda")
+    """The file beside an output that holds the run's lock and names the command that wrote it (beside the
+    file itself when ``out`` is a link, so two links to one output share one lock)."""
+    out = Path(out)
+    real = out.resolve() if out.is_symlink() else out
+    return real.with_name(f".{real.name}.fda")
 
 
 class Claim:
@@ -111,11 +114,12 @@ def claim(out: str | Path, command: str, resume: bool = True) -> Claim:
     previous = _read(fh.read())
     if resume and _has_content(out):
         owner = previous.get("command")
-        if owner is None:
+        if owner is None and not _looks_like_records(out):
             fh.close()
-            raise OutputError(f"{out} exists and was not written by fda {command} (no {path.name} beside it); "
-                              "refusing to add to it: use --overwrite to start it over, or choose another -o")
-        if owner != command:
+            raise OutputError(f"{out} exists and is not an output of fda {command} (no {path.name} beside it, and its "
+                              "lines are not records with an id and a status); refusing to add to it: use --overwrite to "
+                              "start it over, or choose another -o")
+        if owner is not None and owner != command:
             fh.close()
             raise OutputError(f"{out} was written by fda {owner}, not fda {command}; refusing to add to it: "
                               "use --overwrite to start it over, or choose another -o")
@@ -132,6 +136,24 @@ def _read(text: str) -> dict:
         return value if isinstance(value, dict) else {}
     except ValueError:
         return {}
+
+
+def _looks_like_records(out: Path, lines: int = 1000) -> bool:
+    """An output written before markers existed (or moved without its marker) is still adopted when its
+    lines are what every resumable writer writes: objects with an id and a status (a manifest has none)."""
+    try:
+        with out.open("rb") as fh:
+            for k, raw in enumerate(fh):
+                if k >= lines:
+                    break
+                if not raw.strip() or not raw.endswith(b"\n"):
+                    continue  # blank, or a line torn by a kill: the writer repairs it
+                rec = json.loads(raw)
+                if not isinstance(rec, dict) or "id" not in rec or rec.get("status") not in ("ok", "error"):
+                    return False
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def _has_content(out: Path) -> bool:

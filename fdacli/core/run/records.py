@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -227,11 +228,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _write_tmp(path, data)
     os.replace(tmp, path)
+    pending_marker(path).unlink(missing_ok=True)  # rewritten whole: no longer half of a pair
+
+
+def _tmp_prefix(path: Path) -> str:
+    """Temporary names carry host and pid: a killed writer's files can be told from a live one's, also on
+    a filesystem shared between nodes."""
+    return f".{path.name}.tmp-{socket.gethostname()}-"
 
 
 def _write_tmp(path: Path, data: bytes) -> Path:
     _sweep(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}")
     try:
         with tmp.open("wb") as fh:
             fh.write(data)
@@ -244,9 +252,11 @@ def _write_tmp(path: Path, data: bytes) -> Path:
 
 
 def _sweep(path: Path) -> None:
-    """Remove the temporary files of earlier writers of ``path`` that were killed (their pid is gone)."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.tmp*"):
-        pid = tmp.name.rsplit(".tmp", 1)[-1]
+    """Remove the temporary files of earlier writers of ``path`` on this host that were killed (their pid
+    is gone)."""
+    prefix = _tmp_prefix(path)
+    for tmp in path.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = tmp.name[len(prefix):]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:

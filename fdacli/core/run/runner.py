@@ -191,6 +191,7 @@ def fan_out(items: list[Any], fn: Callable[[Any], Any], concurrency: int = 4) ->
             raise
 
     pool = ThreadPoolExecutor(max_workers=concurrency)
+    wait_for_calls = True
     try:
         futures = [pool.submit(guarded, i, item) for i, item in enumerate(items)]
         for fut in as_completed(futures):
@@ -198,8 +199,12 @@ def fan_out(items: list[Any], fn: Callable[[Any], Any], concurrency: int = 4) ->
                 yield fut.result()
             except StopRun:
                 raise first[0] from None  # the cause, whichever stopped call surfaced first
+    except BaseException as exc:
+        # Ctrl-C / SIGTERM: leave at once (cli.py ends the process); calls in flight are abandoned
+        wait_for_calls = isinstance(exc, StopRun)
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # on StopRun: queued items never start
+        pool.shutdown(wait=wait_for_calls, cancel_futures=True)  # on StopRun: queued items never start
 
 
 def run_threads(todo: list[Any], fn: Callable[[Any], Record], writer: ResumableWriter, concurrency: int = 4) -> Iterator[Record]:
