@@ -225,6 +225,8 @@ class LLMClient:
         # more calls in a row than one round of concurrent calls holds: one bad sample never stops a run
         self._breaker = _Breaker(max(3, config.concurrency))
         self._mode_lock = threading.Lock()
+        self._halt = threading.Event()  # set when the run is stopped: calls in flight send nothing more
+        self._halted: StopRun | None = None
         self._refused_calls = 0  # calls whose schema was refused and that then worked without it
 
     # ------------------------------------------------------------------ secrets
@@ -387,6 +389,8 @@ class LLMClient:
         attempt = 0
         refused: str | None = None  # why the endpoint refused this request's schema
         while True:
+            if self._halted is not None:
+                raise self._halted  # another call stopped the run: this one sends nothing more
             use = schema if schema is not None and refused is None and self.structured_mode != "prompt-only" else None
             try:
                 reply = self._post(messages, limit, use)
@@ -399,7 +403,8 @@ class LLMClient:
                     refused = reason  # was it the schema?  Ask once without it
                     continue
                 if code in (401, 403):
-                    raise AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} ({reason})") from None
+                    raise self._stop(AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} "
+                                               f"({reason})")) from None
                 if code not in (408, 409, 429) and code < 500:
                     # 404: a wrong URL or model, for every call; 400/422: often this sample's own (too long)
                     raise LLMError(refused or reason, "HTTP 404" if code == 404 else None) from None
@@ -418,7 +423,7 @@ class LLMClient:
                 raise LLMError(f"{reason} (gave up after {attempt} attempts)", cause)
             self.stats.add(retries=1)
             delay = retry_after if retry_after is not None else min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** (attempt - 1))
-            time.sleep(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
+            self._halt.wait(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
 
     def _learn(self, schema_used: bool, refused: str | None) -> None:
         """The structured-output mode, from a request that was answered: with its schema, or only once the
@@ -469,7 +474,15 @@ class LLMClient:
             return
         kind = cause if cause in _HINTS else "status"
         hint = _HINTS[kind].format(url=self._url(), timeout=self.cfg.timeout, cause=cause)
-        raise EndpointFailing(f"{n} calls in a row failed the same way ({reason}); {hint}")
+        raise self._stop(EndpointFailing(f"{n} calls in a row failed the same way ({reason}); {hint}"))
+
+    def _stop(self, exc: StopRun) -> StopRun:
+        """Stop the run: the first reason is kept, and calls waiting to retry wake up and end."""
+        with self._mode_lock:
+            if self._halted is None:
+                self._halted = exc
+        self._halt.set()
+        return self._halted
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         """``fn`` over items with bounded concurrency, in order; a failed call's exception is returned in
