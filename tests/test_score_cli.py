@@ -49,6 +49,7 @@ def test_local_judge_leaderboard_and_report(tmp_path, preds):
     assert o["summary"]["cider"] > s["summary"]["cider"] and o["summary"]["rouge_l"] == pytest.approx(1.0)
     assert o["counts"]["scored"] == 12 and o["counts"]["only_in_references"] == 48
     assert res["lcs_norm"] == "pred" and res["judge"]["judge"] == "local"
+    assert all(m["summary"]["tem_ref"] is not None for m in res["models"].values())  # always beside Algorithm 1
     sample = o["samples"][0]
     for key in ("id", "tem", "lcs", "precision", "recall", "f", "pred_events", "ref_events", "relations", "autodq", "cider"):
         assert key in sample

@@ -34,6 +34,17 @@ def test_the_two_normalisations_differ_when_lengths_differ():
     assert by_pred.opposite_pairs == 1 and by_pred.pairs == 8
 
 
+def test_the_reference_normalised_tem_is_always_reported_and_does_not_reward_saying_less():
+    # 5 reference events; a one-event caption matching one of them, and a complete caption matching 3 in order
+    one = tem_score([[S, N, N, N, N]], 1, 5)
+    complete = tem_score([[S, N, N, N, N], [N, S, N, N, N], [N, N, N, N, N], [N, N, N, S, N], [N, N, N, N, N]], 5, 5)
+    assert one.tem == pytest.approx((1.0 + 1 / 3) / 2) and complete.tem == pytest.approx(0.6)
+    assert one.tem > complete.tem  # Algorithm 1 (the default) ranks the one-event caption higher...
+    assert one.tem_ref == pytest.approx((0.2 + 1 / 3) / 2) and complete.tem_ref == pytest.approx(0.6)
+    assert one.tem_ref < complete.tem_ref  # ...the reference-normalised TEM, reported beside it, does not
+    assert "tem_ref" in one.as_dict() and tem_score([[S, N, N, N, N]], 1, 5, lcs_norm="ref").tem == one.tem_ref
+
+
 def test_one_pred_event_matching_two_refs_counts_once_in_lcs():
     rel = [[S, S]]
     r = tem_score(rel, 1, 2)

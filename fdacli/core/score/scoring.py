@@ -196,7 +196,7 @@ def summarise(samples: list[dict], metrics: tuple[str, ...], lcs_norm: str) -> d
         return [s[key] for s in samples if isinstance(s.get(key), (int, float)) and not math.isnan(s[key])]
 
     if "tem" in metrics:
-        for k in ("tem", "lcs", "precision", "recall", "f"):
+        for k in ("tem", "tem_ref", "lcs", "precision", "recall", "f"):
             out[k] = _mean(col(k))
         scored = [s for s in samples if "tem" in s]
         pairs = sum(s["pairs"] for s in scored)

@@ -26,7 +26,8 @@ REGISTRY: dict[str, tuple[Column, ...]] = {
     "cider": (Column("cider", "CIDEr", "CIDEr", "0–10"),),
     "rouge": (Column("rouge_l", "ROUGE-L", "ROUGE-L"),),
     "autodq": (Column("autodq", "AutoDQ", "AutoDQ"),),
-    "tem": (Column("tem", "TEM", "TEM"),),
+    # Algorithm 1 (the default) and, always beside it, the reference-normalised TEM (metrics/tem.py)
+    "tem": (Column("tem", "TEM", "TEM"), Column("tem_ref", "TEM (ref-normalised)", "TEM-ref")),
 }
 METRICS = ("tem", "autodq", "cider", "rouge", "judge")  # computation order (events first)
 

@@ -9,7 +9,10 @@ Given the events extracted from a prediction (E_G) and a reference (E_R), and a 
 
 Normalisation.  Algorithm 1 returns L[m][n] / m with m = |E_G| (the prediction), while the prose speaks
 of a proportion of E_R.  Both are offered (``lcs_norm="pred"`` — the default, as Algorithm 1 — or
-``"ref"``) and the choice is recorded with every score.  Empty event lists: a side with no events
+``"ref"``) and the choice is recorded with every score.  The reference-normalised TEM is always
+reported beside it (``tem_ref``): under Algorithm 1 a one-event caption whose event matches scores an
+order score of 1 and can outrank a complete caption; dividing by |E_R| does not reward saying less.
+Empty event lists: a side with no events
 gives 0 for what divides by it; two empty sides give 0 (nothing was described that could match).
 """
 
@@ -33,11 +36,13 @@ class TemResult:
     f: float
     opposite_pairs: int
     pairs: int
+    tem_ref: float  # TEM with the LCS divided by |E_R|, whatever ``lcs_norm`` chose for ``tem``
 
     def as_dict(self) -> dict:
         return {
-            "tem": self.tem, "lcs": self.lcs, "lcs_length": self.lcs_length, "precision": self.precision,
-            "recall": self.recall, "f": self.f, "opposite_pairs": self.opposite_pairs, "pairs": self.pairs,
+            "tem": self.tem, "tem_ref": self.tem_ref, "lcs": self.lcs, "lcs_length": self.lcs_length,
+            "precision": self.precision, "recall": self.recall, "f": self.f, "opposite_pairs": self.opposite_pairs,
+            "pairs": self.pairs,
         }
 
 
@@ -70,7 +75,8 @@ def tem_score(relations: list[list[str]], n_pred: int, n_ref: int, lcs_norm: Lcs
     recall = sum(any(relations[i][j] == SAME for i in range(n_pred)) for j in range(n_ref)) / n_ref if n_ref and n_pred else 0.0
     f = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
     opposite = sum(r == OPPOSITE for row in relations for r in row)
+    lcs_ref = length / n_ref if n_ref else 0.0
     return TemResult(
         tem=(lcs + f) / 2, lcs=lcs, lcs_length=length, precision=precision, recall=recall, f=f,
-        opposite_pairs=opposite, pairs=n_pred * n_ref,
+        opposite_pairs=opposite, pairs=n_pred * n_ref, tem_ref=(lcs_ref + f) / 2,
     )
