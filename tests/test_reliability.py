@@ -97,9 +97,9 @@ def test_a_second_run_onto_the_same_output_stops_at_once_naming_the_first(tmp_pa
         v.symlink_to(SAMPLE)
     first = subprocess.Popen([*FDA, "track", *map(str, videos), "-o", str(out), "-q"], stderr=subprocess.PIPE, text=True)
     marker = tmp_path / ".t.jsonl.fda"
-    for _ in range(200):  # until the first run holds the output
-        if marker.exists() and str(first.pid) in marker.read_text():
-            break
+    deadline = time.monotonic() + 120
+    while not (marker.exists() and str(first.pid) in marker.read_text()):  # until the first run holds the output
+        assert time.monotonic() < deadline and first.poll() is None, "the first run never took the output"
         time.sleep(0.05)
     t0 = time.monotonic()
     second = fda("track", *videos, "-o", out, "-q")
@@ -296,7 +296,9 @@ def test_a_stop_during_llm_calls_in_flight_ends_at_once(tmp_path, sig):
         proc = subprocess.Popen([*FDA, "score", str(preds), "-r", str(refs), "-o", str(tmp_path / "s.json"), "--judge",
                                  "openai:j", "--base-url", srv.base_url, "--no-cache", "--metrics", "tem"],
                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
         while len(srv.requests) < 4:  # four calls in flight, each answered only after 30 s
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
             time.sleep(0.05)
         t0 = time.monotonic()
         proc.send_signal(sig)
