@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
 console = Console(stderr=True)
 
@@ -55,9 +56,7 @@ class _Status(ProgressColumn):
         super().__init__()
         self.status = status
 
-    def render(self, task: Any) -> Any:
-        from rich.text import Text
-
+    def render(self, task: Any) -> Any:  # every refresh (10 Hz): nothing to import here
         return Text(self.status(), style="cyan")
 
 
@@ -110,7 +109,6 @@ def table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> Any:
     """A summary table.  A title ``fda X → PATH`` too wide for the terminal puts the path on a line of its
     own above the table, whole, instead of breaking it inside the title."""
     from rich.console import Group
-    from rich.text import Text
 
     head, _, path = title.partition(" → ")
     wide = len(title) > console.width - 2 and path

@@ -461,7 +461,7 @@ class LLMClient:
         usage = {"prompt_tokens": (u.prompt_tokens or 0) if u else None, "completion_tokens": (u.completion_tokens or 0) if u else None}
         self.stats.add(prompt_tokens=usage["prompt_tokens"] or 0, completion_tokens=usage["completion_tokens"] or 0)
         if not resp.choices:
-            raise openai_error("the endpoint returned no choices")
+            raise LLMError("the endpoint returned no choices", "error")
         self.served_model = getattr(resp, "model", None) or self.served_model
         self.system_fingerprint = getattr(resp, "system_fingerprint", None) or self.system_fingerprint
         choice = resp.choices[0]
@@ -537,12 +537,6 @@ _HINTS = {
 }
 _SCHEMA_WORDS = re.compile(r"response_format|json_schema|schema|grammar|structured", re.I)
 _BEARER = re.compile(r"(\bbearer\s+)[^\s'\";,]+", re.I)
-
-
-def openai_error(message: str) -> Exception:
-    import openai
-
-    return openai.OpenAIError(message)
 
 
 def _strip_userinfo(url: str) -> str:
