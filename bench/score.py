@@ -52,14 +52,13 @@ def main() -> None:
     t_rouge = time.perf_counter() - t
 
     judge = LocalJudge()
-    judge.embed(["warm up"])  # model load is a one-off, not throughput
     t = time.perf_counter()
     res = score_model(pred_c, ref_c, judge, EventStore(judge), ("tem", "autodq"))
     t_local = time.perf_counter() - t
     n = len(ids)
     print(f"captions: {n}   (reference vs shuffled reference)")
     print(f"ROUGE-L pass          {t_rouge:8.3f} s   {n / t_rouge:10.1f} captions/s   mean {sum(rouge) / n:.3f}")
-    print(f"local judge TEM+AutoDQ {t_local:7.3f} s   {n / t_local:10.1f} captions/s   ratio {t_local / t_rouge:.0f}x ROUGE-L")
+    print(f"local judge TEM+AutoDQ {t_local:7.3f} s   {n / t_local:10.1f} captions/s   ratio {t_local / t_rouge:.2f}x ROUGE-L")
     print(f"  TEM {res['summary']['tem']:.3f}  AutoDQ {res['summary']['autodq']:.3f}  events/caption "
           f"{res['summary']['pred_events_per_caption']:.2f}  opposite-pair rate {res['summary']['opposite_rate']:.4f}")
 

@@ -19,7 +19,16 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from fdacli.core.score.judges.local import extract_events, opposite
+from fdacli.core.score.judges.local import as_event, relation
+from fdacli.core.text import grammar
+
+
+def extract_events(text: str) -> list[str]:
+    return [e.text for e in grammar.extract(text)]
+
+
+def opposite(a: str, b: str) -> bool:
+    return relation(as_event(a), as_event(b))[0] == "opposite"
 
 
 class FakeOpenAI:

@@ -71,13 +71,16 @@ def test_light_commands_run_without_torch(tmp_path):
     p = light("score", preds, "--refs", DATA, "--judge", "openai:judge-x", "--base-url", "http://127.0.0.1:9",
               "--metrics", "cider,rouge", "-o", tmp_path / "scores.json")
     assert p.returncode == 0, p.stderr
+    p = light("score", preds, "--refs", DATA, "-o", tmp_path / "local.json", "-q")  # the offline judge needs no torch
+    assert p.returncode == 0, p.stderr
+    local = json.loads((tmp_path / "local.json").read_text())["models"]["p"]["summary"]
+    assert local["tem"] == 1.0 and local["autodq"] == 1.0
 
 
 def test_commands_that_need_an_extra_name_it(tmp_path):
     clip = media.compose(tmp_path / "c.mp4", media.ONE_PERSON, seconds=1)
     cases = [
         (["track", clip, "-o", tmp_path / "t.jsonl", "--detector", "mtcnn"], "[mtcnn]"),
-        (["score", tmp_path / "p.jsonl", "--refs", DATA, "-o", tmp_path / "s.json"], "[judge]"),
         (["finetune", tmp_path / "train.jsonl", "-o", tmp_path / "ft"], "[train]"),
         (["caption", clip, "--model", tmp_path / "ckpt"], "[train]"),
     ]

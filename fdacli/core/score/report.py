@@ -69,6 +69,41 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
                      + (f", failed {c['failed']}" if c["failed"] else ""))
     lines += ["", "![metrics per model](metrics.png)", "", "![TEM distribution](tem_distribution.png)", "",
               f"ROUGE-L: {result['rouge_l']}. CIDEr: {result['cider']}.", ""]
+    lines += worst_samples(models)
     path = out / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def worst_samples(models: dict[str, Any], k: int = 3) -> list[str]:
+    """The ``k`` samples per model whose TEM is lowest, their events side by side with the pairs the judge
+    related: where a model and the references disagree most, and why the judge thinks so."""
+    lines = ["## Samples that agree least with their references", ""]
+    for name, m in models.items():
+        scored = sorted((s for s in m["samples"] if "tem" in s and "explain" in s), key=lambda s: (s["tem"], s["id"]))
+        for s in scored[:k]:
+            ex = s["explain"]
+            lines += [f"### {name} · `{s['id']}` · TEM {s['tem']:.3f} (TEM-ref {s['tem_ref']:.3f})", "",
+                      "| prediction event | relation | reference event |", "|---|---|---|"]
+            best: dict[int, list] = {}
+            for pair in ex["pairs"] or []:
+                i, rel = pair[0], pair[2]
+                if i not in best or (rel == "same" and best[i][2] != "same"):
+                    best[i] = pair
+            used = {p[1] for p in best.values() if p[2] == "same"}
+            for i, ev in enumerate(ex["pred_events"]):
+                pair = best.get(i)
+                why = f" ({pair[3]})" if pair and len(pair) > 3 else ""
+                ref = _cell(ex["ref_events"][pair[1]]) if pair else ""
+                lines.append(f"| {_cell(ev)} | {pair[2] + why if pair else 'no match'} | {ref} |")
+            for j, ev in enumerate(ex["ref_events"]):
+                if j not in used:
+                    lines.append(f"|  | missed | {_cell(ev)} |")
+            lines.append("")
+    return lines
+
+
+def _cell(ev: Any) -> str:
+    """An event as text, with the grammar's structure when the judge gave one; safe inside a table cell."""
+    text = f"{ev[0]} <br><sub>{ev[1]}</sub>" if isinstance(ev, list) else str(ev)
+    return text.replace("|", "\\|")

@@ -178,6 +178,9 @@ def score_model(
                 s.update(sc)
 
     summary = summarise(samples, metrics, lcs_norm)
+    if hasattr(judge, "is_fallback") and ok:
+        events = [e for k in ok for e in (*samples[k]["pred_events"], *samples[k]["ref_events"])]
+        summary["fallback_share"] = sum(map(judge.is_fallback, events)) / len(events) if events else 0.0
     counts = {
         "scored": len(ids), "only_in_predictions": len(set(preds.captions) - set(refs.captions)),
         "only_in_references": len(set(refs.captions) - set(preds.captions)),
@@ -186,7 +189,27 @@ def score_model(
         "duplicate_ids_in_predictions": len(preds.duplicates), "truncated_predictions": len(preds.truncated),
         "failed": failures,
     }
+    for s in samples:
+        if "pred_events" in s:
+            s["explain"] = explain(judge, s.pop("pred_events"), s.pop("ref_events"), s.pop("relations", None))
     return {"path": preds.path, "summary": summary, "counts": counts, "tokenizer": tokenizer_name, "samples": samples}
+
+
+def explain(judge: Any, pred: list[str], ref: list[str], relations: list[list[str]] | None) -> dict[str, Any]:
+    """The events of both sides and the pairs that are not No Relation, each with the judge's reason where it
+    has one (the local grammar does; an LLM judge gives the label only)."""
+    describe = getattr(judge, "describe", None)
+    reason = getattr(judge, "reason", None)
+
+    def side(events: list[str]) -> list[Any]:
+        return [[e, describe(e)] if describe else e for e in events]
+
+    pairs = []
+    for i, row in enumerate(relations or []):
+        for j, rel in enumerate(row):
+            if rel != "none":
+                pairs.append([i, j, rel, reason(pred[i], ref[j])] if reason else [i, j, rel])
+    return {"pred_events": side(pred), "ref_events": side(ref), "pairs": pairs if relations is not None else None}
 
 
 def summarise(samples: list[dict], metrics: tuple[str, ...], lcs_norm: str) -> dict[str, Any]:

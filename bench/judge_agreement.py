@@ -1,0 +1,77 @@
+"""How well a judge agrees with the hand-labelled gold in tests/data/judge_gold (README there).
+
+Prints, per split (tuning: gold_a, gold_b, gold_d, looked at while the grammar was written; held-out:
+gold_c, gold_e, measured at the end with --split all) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref and
+AutoDQ), the share of references ordered good > mixed > poor, mean TEM per quality beside the gold means,
+event-extraction precision/recall against the gold events, relation accuracy on the gold event pairs, and
+the references where the judge is furthest from the labels.
+
+    python bench/judge_agreement.py --split all          # the local grammar judge, every split
+    python bench/judge_agreement.py --judge openai:MODEL --base-url URL   # any LLM judge, same figures
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+GOLD = ROOT / "tests" / "data" / "judge_gold"
+SPLITS = {"tuning": ("gold_a.jsonl", "gold_b.jsonl", "gold_d.jsonl"), "held-out": ("gold_c.jsonl", "gold_e.jsonl")}
+
+from fdacli.core.score.agreement import QUALITIES, evaluate, load_gold  # noqa: E402
+from fdacli.core.score.judges import make_judge  # noqa: E402
+
+
+def show(name: str, res: dict) -> None:
+    mt, gm = res["mean_tem"], res["gold_mean_tem"]
+    print(f"[{name}] {res['references']} references, {res['predictions']} predictions")
+    print(f"  Spearman vs gold: TEM {res['spearman_tem']:.3f}  TEM-ref {res['spearman_tem_ref']:.3f}  "
+          f"AutoDQ {res['spearman_autodq']:.3f}   mean |TEM - gold| {res['mean_abs_error_tem']:.3f}")
+    print(f"  ordered good > mixed > poor: {res['ordered']:.0%} of references (gold labels: {res['gold_ordered']:.0%})")
+    print("  mean TEM  " + "  ".join(f"{q} {mt[q]:.3f} (gold {gm[q]:.3f})" for q in QUALITIES))
+    ex = res["extraction"]
+    if ex:
+        print(f"  events: precision {ex['precision']:.3f} recall {ex['recall']:.3f} F1 {ex['f1']:.3f} "
+              f"({ex['events_found']} found, {ex['events_gold']} labelled, mean count error {ex['mean_count_error']:.2f})")
+    r = res["relations"]
+    pc = r["per_class"]
+    print(f"  relations on gold events ({r['pairs']} pairs): accuracy {r['accuracy']:.3f} macro-F1 {r['macro_f1']:.3f}  "
+          + "  ".join(f"{c} P {pc[c]['precision']:.2f} R {pc[c]['recall']:.2f} (n={pc[c]['gold']})" for c in pc))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--judge", default="local")
+    ap.add_argument("--base-url", default=None)
+    ap.add_argument("--split", choices=[*SPLITS, "all"], default="tuning")
+    ap.add_argument("--worst", type=int, default=5, help="list this many predictions furthest from gold TEM")
+    args = ap.parse_args()
+    client = None
+    if args.judge.startswith("openai:"):
+        from fdacli.core.llm.client import LLMClient, LLMConfig
+
+        client = LLMClient(LLMConfig(model=args.judge.split(":", 1)[1], base_url=args.base_url))
+    judge = make_judge(args.judge, client)
+    everything = []
+    for name, files in SPLITS.items():
+        if args.split not in (name, "all"):
+            continue
+        paths = [GOLD / f for f in files if (GOLD / f).exists()]
+        if not paths:
+            continue
+        gold = load_gold(paths)
+        everything += gold
+        show(name, evaluate(judge, gold))
+    res = evaluate(judge, everything)
+    if args.split == "all":
+        show("all", res)
+    print(f"\nfurthest from the labels ({args.worst}):")
+    for r in sorted(res["rows"], key=lambda r: -abs(r["tem"] - r["gold_tem"]))[: args.worst]:
+        print(f"  {r['id']:>4} {r['quality']:<5} TEM {r['tem']:.3f} gold {r['gold_tem']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""How far a judge agrees with hand-labelled gold: the figures that say whether its TEM can be trusted.
+
+The gold (tests/data/judge_gold/, README there) holds FEC-Bench references with predictions of graded
+quality (good, mixed, poor), each side's events labelled by hand as (text, region, action, direction)
+and every Same / Opposite pair between them.  Gold TEM and AutoDQ follow from those labels through the
+same Algorithm 1 code as the judge's.  Any judge (the local grammar or an LLM) is measured the same way:
+  * Spearman between its TEM and gold TEM over all predictions, and the same for AutoDQ;
+  * the share of references whose three predictions it orders good > mixed > poor;
+  * mean TEM per quality beside the gold means;
+  * event extraction against the gold events (order-preserving match), and relation accuracy on the
+    gold event pairs, per class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from fdacli.core.run.records import RecordError, read_jsonl
+from fdacli.core.score.metrics.tem import NONE, OPPOSITE, SAME, tem_score
+from fdacli.core.text import grammar
+from fdacli.core.text.grammar import Event
+
+QUALITIES = ("good", "mixed", "poor")
+
+
+def load_gold(paths: Iterable[str | Path]) -> list[dict]:
+    """Gold records from JSONL files, checked so a labelling slip stops with ``file:line``."""
+    out = []
+    for path in paths:
+        for lineno, rec in read_jsonl(path, require=("id", "reference", "ref_events", "predictions")):
+            where = f"{path}:{lineno}"
+            m = len(rec["ref_events"])
+            if [p.get("quality") for p in rec["predictions"]] != list(QUALITIES):
+                raise RecordError(f"{where}: predictions must be good, mixed, poor in that order")
+            for p in rec["predictions"]:
+                k = len(p["events"])
+                for key in ("same", "opposite"):
+                    if any(not (0 <= i < k and 0 <= j < m) for i, j in p[key]):
+                        raise RecordError(f"{where}: a {key} pair is out of range ({k} x {m} events)")
+            out.append(rec)
+    return out
+
+
+def gold_matrix(pred: dict, n_ref: int) -> list[list[str]]:
+    rel = [[NONE] * n_ref for _ in pred["events"]]
+    for i, j in pred["opposite"]:
+        rel[i][j] = OPPOSITE
+    for i, j in pred["same"]:
+        rel[i][j] = SAME
+    return rel
+
+
+def gold_event(e: dict) -> Event:
+    """A hand-labelled event in the grammar's canonical form (labels use the raw vocabulary)."""
+    region, action, dirs = grammar._normalise(e["region"], e["action"], tuple(e["direction"]), e["text"].lower())
+    return Event(e["text"], region, action, dirs)
+
+
+def spearman(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rho with average ranks for ties (no scipy in the base install)."""
+    def ranks(v: list[float]) -> list[float]:
+        order = sorted(range(len(v)), key=v.__getitem__)
+        r = [0.0] * len(v)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                r[order[k]] = (i + j) / 2
+            i = j + 1
+        return r
+
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    vx, vy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
+    return cov / (vx * vy) ** 0.5 if vx and vy else 0.0
+
+
+def _matches(found: list[Event], gold: list[Event]) -> int:
+    """Order-preserving matches (LCS) between found and gold events: one action of one face part, directions agreeing."""
+    def same(a: Event, b: Event) -> bool:
+        if (a.family, a.action) != (b.family, b.action):
+            return False
+        da, db = set(a.directions) - {"sides"}, set(b.directions) - {"sides"}
+        return not da or not db or bool(da & db)
+
+    prev = [0] * (len(gold) + 1)
+    for a in found:
+        cur = [0] * (len(gold) + 1)
+        for j, b in enumerate(gold, 1):
+            cur[j] = prev[j - 1] + 1 if same(a, b) else max(prev[j], cur[j - 1])
+        prev = cur
+    return prev[-1]
+
+
+def evaluate(judge: Any, gold: list[dict]) -> dict[str, Any]:
+    """Every figure of the module docstring, plus one row per prediction (for the worst cases)."""
+    refs = [g["reference"] for g in gold]
+    preds = [p["caption"] for g in gold for p in g["predictions"]]
+    events = judge.extract_events(refs + preds)
+    if any(isinstance(e, Exception) for e in events):
+        raise RuntimeError(f"the judge failed on {sum(isinstance(e, Exception) for e in events)} captions")
+    ref_ev = dict(zip(refs, events[: len(refs)]))
+    pairs, rows = [], []
+    k = len(refs)
+    for g in gold:
+        for p in g["predictions"]:
+            pairs.append((events[k], ref_ev[g["reference"]]))
+            rows.append({"id": g["id"], "quality": p["quality"], "caption": p["caption"], "reference": g["reference"],
+                         "pred_events": events[k], "ref_events": ref_ev[g["reference"]], "gold": p, "gold_ref": g})
+            k += 1
+    rels = judge.relations(pairs)
+    rec = judge.entailed([(r["ref_events"], r["caption"]) for r in rows])
+    prec = judge.entailed([(r["pred_events"], r["reference"]) for r in rows])
+    for r, rel, re_, pr in zip(rows, rels, rec, prec):
+        n, m = len(r["pred_events"]), len(r["ref_events"])
+        t = tem_score(rel, n, m)
+        r["tem"], r["tem_ref"], r["relations"] = t.tem, t.tem_ref, rel
+        r["autodq"] = _f1(sum(pr) / len(pr) if pr else 0.0, sum(re_) / len(re_) if re_ else 0.0)
+        gp, gr = r["gold"], r["gold_ref"]
+        gt = tem_score(gold_matrix(gp, len(gr["ref_events"])), len(gp["events"]), len(gr["ref_events"]))
+        r["gold_tem"], r["gold_tem_ref"] = gt.tem, gt.tem_ref
+        r["gold_autodq"] = _f1(len(gp["pred_entailed"]) / len(gp["events"]), len(gp["ref_entailed"]) / len(gr["ref_events"]))
+    return {**_agreement(rows), **_extraction(gold, ref_ev, rows), **_relation_accuracy(judge, gold), "rows": rows}
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _agreement(rows: list[dict]) -> dict[str, Any]:
+    by_ref: dict[str, dict[str, float]] = {}
+    for r in rows:
+        by_ref.setdefault(r["id"], {})[r["quality"]] = r["tem"]
+    ordered = sum(q["good"] > q["mixed"] > q["poor"] for q in by_ref.values())
+    gold_by_ref: dict[str, dict[str, float]] = {}
+    for r in rows:
+        gold_by_ref.setdefault(r["id"], {})[r["quality"]] = r["gold_tem"]
+    mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
+    return {
+        "predictions": len(rows), "references": len(by_ref),
+        "spearman_tem": spearman([r["tem"] for r in rows], [r["gold_tem"] for r in rows]),
+        "spearman_tem_ref": spearman([r["tem_ref"] for r in rows], [r["gold_tem_ref"] for r in rows]),
+        "spearman_autodq": spearman([r["autodq"] for r in rows], [r["gold_autodq"] for r in rows]),
+        "ordered": ordered / len(by_ref) if by_ref else 0.0,
+        "gold_ordered": sum(q["good"] > q["mixed"] > q["poor"] for q in gold_by_ref.values()) / len(gold_by_ref) if gold_by_ref else 0.0,
+        "mean_tem": {q: mean([r["tem"] for r in rows if r["quality"] == q]) for q in QUALITIES},
+        "gold_mean_tem": {q: mean([r["gold_tem"] for r in rows if r["quality"] == q]) for q in QUALITIES},
+        "mean_abs_error_tem": mean([abs(r["tem"] - r["gold_tem"]) for r in rows]),
+    }
+
+
+def _extraction(gold: list[dict], ref_ev: dict[str, list], rows: list[dict]) -> dict[str, Any]:
+    """Event extraction against the hand-labelled events, for judges whose events carry a parse."""
+    found = gold_n = matched = 0
+    count_err = []
+    texts = [(ref_ev[g["reference"]], g["ref_events"]) for g in gold] + [(r["pred_events"], r["gold"]["events"]) for r in rows]
+    for events, labelled in texts:
+        mine = [_parsed(e) for e in events]
+        if any(e is None for e in mine):
+            return {"extraction": None}
+        theirs = [gold_event(e) for e in labelled]
+        found, gold_n, matched = found + len(mine), gold_n + len(theirs), matched + _matches(mine, theirs)
+        count_err.append(abs(len(mine) - len(theirs)))
+    p, r = matched / found if found else 0.0, matched / gold_n if gold_n else 0.0
+    return {"extraction": {"precision": p, "recall": r, "f1": _f1(p, r), "captions": len(texts),
+                           "mean_count_error": sum(count_err) / len(count_err), "events_found": found, "events_gold": gold_n}}
+
+
+def _parsed(e: str) -> Event | None:
+    return getattr(e, "event", None)
+
+
+def _relation_accuracy(judge: Any, gold: list[dict]) -> dict[str, Any]:
+    """The judge's relations on the gold events themselves (their texts), against the gold labels, per class."""
+    pairs, labels = [], []
+    for g in gold:
+        ref_texts = [e["text"] for e in g["ref_events"]]
+        for p in g["predictions"]:
+            pairs.append(([e["text"] for e in p["events"]], ref_texts))
+            labels.append(gold_matrix(p, len(ref_texts)))
+    got = judge.relations(pairs)
+    confusion = {a: {b: 0 for b in (SAME, OPPOSITE, NONE)} for a in (SAME, OPPOSITE, NONE)}
+    for lab, rel in zip(labels, got):
+        if isinstance(rel, Exception):
+            continue
+        for lrow, grow in zip(lab, rel):
+            for a, b in zip(lrow, grow):
+                confusion[a][b] += 1
+    total = sum(sum(r.values()) for r in confusion.values())
+    per = {}
+    for c in (SAME, OPPOSITE, NONE):
+        tp = confusion[c][c]
+        said = sum(confusion[a][c] for a in confusion)
+        truth = sum(confusion[c].values())
+        pc, rc = tp / said if said else 0.0, tp / truth if truth else 0.0
+        per[c] = {"precision": pc, "recall": rc, "f1": _f1(pc, rc), "gold": truth}
+    return {"relations": {"pairs": total, "accuracy": sum(confusion[c][c] for c in confusion) / total if total else 0.0,
+                          "macro_f1": sum(v["f1"] for v in per.values()) / 3, "per_class": per, "confusion": confusion}}
