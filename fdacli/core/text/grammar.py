@@ -30,12 +30,13 @@ DIRECTIONS = ("left", "right", "up", "down", "forward", "back", "sides")
 
 # -- region phrases, longest first (one regex, so a clause is scanned once)
 _REGION_WORDS: list[tuple[str, str]] = [
-    (r"corners? of (?:the |his |her |their |its )?(?:mouth|lips)|mouth corners?|lip corners?|corners?", "mouth corners"),
+    (r"(?:(?:left |right |one )?(?:corners?|sides?) of (?:the |his |her |their |its |\w+ )?(?:mouth|lips))|"
+     r"(?:left |right )?(?:mouth|lip) corners?", "mouth corners"),
     (r"eye ?balls?|pupils?|irises|iris", "eyeballs"),
     (r"(?:upper |lower )?(?:eye ?)?lids?", "eyelids"),
     (r"eye ?brows?|brows?|glabella", "brows"),
     (r"gaze|eyesight|line of sight|look", "gaze"),
-    (r"eyes?|eye sockets?", "eyes"),
+    (r"eye[sd]?|eye sockets?", "eyes"),
     (r"forehead", "forehead"),
     (r"nose|nostrils?", "nose"),
     (r"cheeks?|cheekbones?", "cheeks"),
@@ -58,21 +59,22 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "raise": ("rais", "lift", "elevat", "arch", "upturn", "perk", "hitch", "rise", "rises", "rising", "rose", "risen"),
     "lower": ("lower", "drop", "droop", "sag", "downturn", "bow", "sink", "sank", "dip", "fall", "fell", "hang", "hung", "duck"),
     "widen": ("widen", "wide", "wider", "bulg", "pop"),
-    "narrow": ("narrow", "squint", "half-clos", "half-open", "half-shut", "semi-clos", "half clos", "half open"),
+    "narrow": ("narrow", "squint", "half-clos", "half-open", "half-shut", "semi-clos", "half clos", "half open", "heavy-lidded",
+               "heavy lids", "hooded"),
     "blink": ("blink", "wink", "flutter"),
     "smile": ("smil", "grin", "beam", "smirk"),
-    "frown": ("frown", "furrow", "knit", "scowl", "crease", "draw together", "drawn together", "drew together", "draws together", "pinch", "glower", "knot"),
-    "press": ("press", "purs", "tighten", "tight", "compress", "clamp", "seal", "clench", "pursed"),
-    "pout": ("pout", "pucker"),
-    "stretch": ("stretch", "pull", "retract", "spread", "extend", "tug", "draw back", "drawn back"),
+    "frown": ("frown", "furrow", "knit", "scowl", "creas", "together", "draw together", "drawn together", "drew together", "draws together", "pinch", "glower", "knot"),
+    "press": ("press", "tighten", "tight", "compress", "clamp", "seal", "clench", "squeez"),
+    "pout": ("pout", "pucker", "purs", "push"),
+    "stretch": ("stretch", "pull", "retract", "spread", "extend", "tug", "draw back", "drawn back", "drew", "draw"),
     "relax": ("relax", "loosen", "soften", "eas", "calm", "neutral", "return"),
-    "tense": ("tens", "stiffen", "strain", "rigid", "contort", "tension"),
+    "tense": ("tens", "stiffen", "strain", "rigid", "contort", "tension", "taut"),
     "turn": ("turn", "rotat", "swivel", "twist", "swung", "swing"),
     "tilt": ("tilt", "cock", "lean", "slant", "inclin", "tip", "angl"),
     "nod": ("nod", "up_and_down"),
     "shake": ("shak", "shook", "side to side", "side_to_side", "wobbl"),
-    "look": ("look", "gaz", "glanc", "stare", "staring", "peer", "peek", "focus", "fix", "avert", "watch", "glare", "direct"),
-    "speak": ("speak", "spoke", "talk", "say", "said", "utter", "chat", "sing", "whisper", "mutter", "murmur", "mouth word",
+    "look": ("look", "gaz", "glanc", "stare", "staring", "peer", "peek", "focus", "fix", "avert", "watch", "glar", "direct"),
+    "speak": ("speak", "spoke", "talk", "say", "says", "said", "utter", "chat", "sing", "whisper", "mutter", "murmur", "mouth word",
               "convers", "explain", "shout", "yell", "scream", "argu", "answer", "respond", "mumbl"),
     "show": ("reveal", "show", "expos", "bare", "visibl"),
     "bite": ("bite", "bites", "biting", "chew", "gnaw"),
@@ -81,7 +83,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "flare": ("flar", "dilat"),
     "tremble": ("trembl", "quiver", "twitch", "shiver", "shudder", "jitter", "flicker", "spasm"),
     "sway": ("sway", "bob", "rock", "wiggl"),
-    "move": ("mov", "shift", "curv", "curl", "roll", "drift", "dart", "wander", "travel", "follow", "motion", "adjust", "change direction", "swept"),
+    "move": ("mov", "shift", "curv", "curl", "edg", "creep", "crept", "go", "goes", "went", "going", "shot", "shoot",
+             "climb", "settl", "jut", "roll", "drift", "dart", "wander", "travel", "motion", "adjust", "change direction", "swept"),
     "cry": ("cry", "cries", "cried", "crying", "sob", "weep", "tear", "wail"),
     "laugh": ("laugh", "giggl", "chuckl"),
     "puff": ("puff", "inflat", "blow", "bulg"),
@@ -90,25 +93,40 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 _FORMS = sorted(((f, a) for a, fs in ACTIONS.items() for f in fs), key=lambda x: -len(x[0]))
 _EXACT = {"part", "ajar", "apart", "rise", "rises", "rising", "rose", "risen", "sank", "fell", "hung",
           "calm", "neutral", "cock", "bare", "chat", "lines", "creases", "folds", "say", "said", "cry",
-          "cries", "cried", "crying", "tear", "dip", "seal", "duck", "wide", "wider",
-          "tight", "shut", "open", "opens", "opened", "opening", "close", "closes", "closed", "closing", "bite", "biting",
+          "cries", "cried", "crying", "tear", "duck", "wide", "wider", "says", "shot", "go", "goes",
+          "tight", "open", "opens", "opened", "opening", "close", "closes", "closed", "closing", "bite", "biting",
           "staring", "visibl"}
+
+
 def _suffix(stem: str) -> str:
     """Inflections of a stem: -s, -es, -ed, -ing, and the doubled consonant of "nodded", "knitting"."""
     double = f"|{stem[-1]}(?:ing|ed)" if stem[-1] in "bdgmnprt" else ""
     return f"(?:e?[sd]|ing|es|ed|s|e|ly{double})?"
 
 
-_ACTION_RE = re.compile(r"\b(?:" + "|".join(
-    f"(?P<a{k}>{re.escape(f)}{'' if f in _EXACT or f.endswith('ing') else _suffix(f)})"
-    for k, (f, _) in enumerate(_FORMS)) + r")\b")
-_ACTION_OF = [a for _, a in _FORMS]
+def _alternation(forms: list[tuple[str, str]]) -> str:
+    return "|".join(f"(?P<a{k}>{re.escape(f)}{'' if f in _EXACT else _suffix(f)})" for k, (f, _) in enumerate(forms))
+
+
+# One word is looked up once (a cached full match); the few phrases ("draw together") are searched for.
+# A single regex of every form run over every clause was nine tenths of the judge's time.
+_WORD_FORMS = [x for x in _FORMS if " " not in x[0]]
+_PHRASE_FORMS = [x for x in _FORMS if " " in x[0]]
+_WORD_ACTION = re.compile(_alternation(_WORD_FORMS))
+_PHRASE_ACTION = re.compile(r"\b(?:" + _alternation(_PHRASE_FORMS) + r")\b")
+_WORDS = re.compile(r"[a-z_]+(?:-[a-z_]+)*")
+
+
+@lru_cache(maxsize=None)
+def _word_action(word: str) -> str | None:
+    m = _WORD_ACTION.fullmatch(word)
+    return _WORD_FORMS[int(m.lastgroup[1:])][1] if m else None
 
 _DIRS: list[tuple[str, tuple[str, ...]]] = [
-    (r"(?:to the |towards? the )?(?:lower|bottom) left", ("down", "left")),
-    (r"(?:to the |towards? the )?(?:lower|bottom) right", ("down", "right")),
-    (r"(?:to the |towards? the )?(?:upper|top) left", ("up", "left")),
-    (r"(?:to the |towards? the )?(?:upper|top) right", ("up", "right")),
+    (r"(?:to the |towards? the )?(?:lower|bottom)[ -]left", ("down", "left")),
+    (r"(?:to the |towards? the )?(?:lower|bottom)[ -]right", ("down", "right")),
+    (r"(?:to the |towards? the )?(?:upper|top)[ -]left", ("up", "left")),
+    (r"(?:to the |towards? the )?(?:upper|top)[ -]right", ("up", "right")),
     (r"(?:from )?side[ _-]to[ _-]side|left and right|right and left|back and forth|both sides|sideways|the sides|to the side", ("sides",)),
     (r"left(?:wards?)?", ("left",)),
     (r"right(?:wards?)?", ("right",)),
@@ -134,7 +152,7 @@ MEANING: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {
     ("eyes", "open"): (("eyes-aperture", 1),), ("eyes", "widen"): (("eyes-aperture", 1), ("eyes-wide", 1)),
     ("eyes", "raise"): (("eyes-aperture", 1), ("eyes-wide", 1)),
     ("eyes", "close"): (("eyes-aperture", -1),), ("eyes", "narrow"): (("eyes-aperture", -1), ("eyes-wide", -1)),
-    ("eyes", "lower"): (("eyes-aperture", -1), ("eyes-wide", -1)), ("eyes", "press"): (("eyes-aperture", -1),),
+    ("eyes", "lower"): (("eyes-aperture", -1), ("eyes-wide", -1)), ("eyes", "press"): (("eyes-tension", 1),),
     ("eyes", "wrinkle"): (("eyes-wide", -1),), ("eyes", "blink"): (("blink", 1),), ("eyes", "tremble"): (("blink", 1),),
     ("eyes", "relax"): (("eyes-tension", -1),), ("eyes", "tense"): (("eyes-tension", 1),),
     ("eyes", "cry"): (("cry", 1),),
@@ -171,11 +189,14 @@ _OPPOSITE_DIR = {"left": "right", "right": "left", "up": "down", "down": "up", "
 # -- clause segmentation
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 _SENTENCES = re.compile(r"[.;!?\n]+")
-_CLAUSES = re.compile(r",|\b(?:and then|and|then|while|as well as|as|before|after|followed by|whereas|but|until|when|"
+_CLAUSES = re.compile(r",|\b(?:and then|and|while|as well as|as|before|after|followed by|whereas|but|until|when|"
                       r"which|with|meanwhile)\b|(?=\b(?:revealing|showing|exposing|baring|looking|gazing|she|he|they)\b)")
 _NEGATION = re.compile(r"\b(?:not|no longer|never|stops?|stopped|stopping|ceases?|ceased|without|nor|cannot|can't|doesn't|don't|didn't|isn't)\b")
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
+_MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording)\b")  # "as the video goes on" moves nothing
+_NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
+                        r"remains? (?:the same|steady|still|stable|calm)|stays? (?:the same|steady|still|stable))\b")
 _SILENT = re.compile(r"\b(?:fall|falls|fell|falling|go|goes|went|going|become|becomes|became|grows?|grew|remains?|stays?|is)"
                      r" (?:silent|quiet|mute)\b")
 # a sentence that infers ("indicating she is crying", "a relaxed demeanor"): only clauses naming a face part count
@@ -185,9 +206,9 @@ _PRONOUNS = [(re.compile(r"\b(?:she|he|they|the (?:young |old |middle-aged |elde
                          r"character|lady|gentleman|child|individual))\b"), "the person"),
              (re.compile(r"\b(?:her|his|their)\b"), "the")]
 # a sentence about looks, not actions ("He has short brown hair, thick eyebrows ..."): only clear actions count there
-_APPEARANCE = re.compile(r"\b(?:has|have|had|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
+_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
                          r"video (?:shows|showcases|displays|depicts|features|captures|presents))\b")
-_POSSESSION = re.compile(r"\b(?:has|have|had|with|wearing|wears)\b")
+_POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|with|wearing|wears)\b")
 _DYNAMIC = {"open", "close", "raise", "lower", "widen", "narrow", "blink", "smile", "frown", "turn", "tilt", "nod", "shake",
             "look", "speak", "laugh", "cry"}
 _DEGREE = re.compile(r"\b(?:slight(?:ly)?|little|bit|wide(?:ly)?|gradual(?:ly)?|sudden(?:ly)?|quick(?:ly)?|slow(?:ly)?|"
@@ -221,7 +242,9 @@ class Event:
 
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),
                   (re.compile(r"\bup and down\b"), "up_and_down"),
-                  (re.compile(r"\b(up|down)(?:wards?)?,? and (?:to the |towards the )?(left|right)\b"), r"\1 \2")]
+                  (re.compile(r"\b(up|down)(?:wards?)?,? and (?:to the |towards the )?(left|right)\b"), r"\1 \2"),
+                  (re.compile(r"\bback (to(?:wards?)? the)\b"), r"\1"),  # "turns back to the left": a return, not a direction
+                  (re.compile(r"\b(?:closed|open|tight)-(?:mouth|lipp)(?:ed)? (smile|grin)"), r"\1")]
 
 
 def clauses(text: str) -> list[tuple[str, int, bool, bool]]:
@@ -251,9 +274,22 @@ def _regions(clause: str) -> list[tuple[int, int, str]]:
 
 
 def _actions(clause: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, str]]:
-    """Action words outside region phrases ("lower" in "lower lip" names a lip, not a movement)."""
-    return [(m.start(), _ACTION_OF[int(m.lastgroup[1:])]) for m in _ACTION_RE.finditer(clause)
-            if not any(s <= m.start() < e for s, e, _ in taken)]
+    """Action words in clause order, outside region phrases ("lower" in "lower lip" names a lip, not a movement)."""
+    found = [(m.start(), m.end(), _PHRASE_FORMS[int(m.lastgroup[1:])][1]) for m in _PHRASE_ACTION.finditer(clause)]
+    phrases = list(found)
+    for m in _WORDS.finditer(clause):
+        if any(s <= m.start() < e for s, e, _ in phrases):
+            continue
+        action = _word_action(m.group())
+        if action:
+            found.append((m.start(), m.end(), action))
+        elif "-" in m.group():  # "wide-eyed", "half-smile": the parts
+            at = m.start()
+            for part in m.group().split("-"):
+                if (a := _word_action(part)) is not None:
+                    found.append((at, at + len(part), a))
+                at += len(part) + 1
+    return [(start, a) for start, _, a in sorted(found) if not any(s <= start < e for s, e, _ in taken)]
 
 
 def _directions(clause: str) -> tuple[str, ...]:
@@ -272,9 +308,15 @@ def _normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> 
     if region == "gaze" and action in ("move", "turn", "raise", "lower"):
         dirs = dirs or (("up",) if action == "raise" else ("down",) if action == "lower" else ())
         action = "look"
+    if region == "eyes" and action in ("lower", "raise") and not re.search(r"\blids?\b|eyelid", clause):
+        region, action, dirs = "gaze", "look", ("down",) if action == "lower" else ("up",)  # "she lowers her eyes"
+    if region in ("eyes", "eyelids") and action == "press" and re.search(r"\b(?:shut|closed?)\b", clause):
+        action = "close"  # "squeezes her eyes shut"
     if region == "eyelids":
         region = "eyes"
         action = {"raise": "widen", "lower": "narrow"}.get(action, action)
+    if region == "eyes" and action in ("press", "stretch") and re.search(r"\btight", clause):
+        action = "tense"  # "upper lids pull tight": the lids tense, the eyes do not close
     if region == "eyes" and action == "open" and re.search(r"\bwide(?:ly|r)?\b", clause):
         action = "widen"
     if region in ("mouth", "lips", "jaw") and action == "widen":
@@ -305,10 +347,12 @@ def _normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> 
         action, dirs = "shake", ()
     if region == "brows" and action in ("move", "turn") and dirs:
         action = "raise" if "up" in dirs else "lower" if "down" in dirs else action
-    if region in ("brows", "forehead") and action == "wrinkle" and re.search(r"between|glabella", clause):
+    if region in ("brows", "forehead") and action in ("wrinkle", "frown") and re.search(r"between|glabella", clause):
         region, action = "brows", "frown"
     if region == "forehead" and action in ("wrinkle", "raise", "frown"):
-        region = "brows"
+        region, action = "brows", ("raise" if action == "raise" else "wrinkle")  # a creased forehead: brows lifted
+    if FAMILY.get(region) == "mouth" and action == "frown" and "together" in clause:
+        action = "close"  # "her lips come partly together"
     if region == "face" and action in ("look", "turn") and dirs:
         region = "head"
     if action == "look" and region in ("head", "face"):
@@ -325,7 +369,8 @@ _COPULA = re.compile(r"\b(?:has|have|had|is|are|was|were|appears?|seems?|remains
 def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
     """The clause's facial action, or None when it names none.  ``carried`` is the region of the sentence's
     previous event, for clauses that lost their subject to the split ("her mouth opens and closes")."""
-    if _NOT_EVENTS.search(clause):
+    if _NO_CHANGE.search(clause) or ((_NOT_EVENTS.search(clause) or _MEDIA.search(clause)) and not _REGION_RE.search(clause)
+                                      and not re.search(r"\b(?:look|gaz|star|glanc)", clause)):
         return None
     if _SILENT.search(clause):  # "falls silent": speaking ends
         return Event(" ".join(_resolve(clause).split()[:10]), "mouth", "speak", (), True)
@@ -334,6 +379,8 @@ def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
     dirs = _directions(clause)
     text = " ".join(_resolve(clause).split()[:10])
     degree = tuple(dict.fromkeys(m.group(0) for m in _DEGREE.finditer(clause)))
+    if not acts and regions and set(dirs) & {"up", "down"}:
+        acts = [(regions[0][1], "move")]
     if not acts:
         if regions and _VERBISH.match(clause, regions[0][1]) and not _COPULA.search(clause):
             neg = bool(_NEGATION.search(clause))
@@ -369,6 +416,9 @@ def parse(text: str) -> tuple[Event, ...]:
             carried, sentence = "", k
         ev = _event(clause, carried, looks)
         if ev is None or (infers and not _REGION_RE.search(clause)):
+            named = _regions(clause)
+            if ev is None and named and not looks:
+                carried = named[-1][2]  # "her upper lids, | then rise a touch": the subject carries on
             continue
         if looks and (ev.action not in _DYNAMIC or not ev.parsed or _POSSESSION.search(clause)):
             continue  # "thick eyebrows", "clear forehead wrinkles": how the face looks, not what it does
@@ -386,12 +436,32 @@ def extract(text: str, limit: int = MAX_EVENTS) -> list[Event]:
     events = list(parse(text))
     if len(events) <= limit:
         return events
-    keep = sorted(range(len(events)), key=lambda i: (not events[i].parsed, events[i].action not in _DYNAMIC, i))[:limit]
+    keep = sorted(range(len(events)), key=lambda i: (_rank(events[i]), i))[:limit]
     return [events[i] for i in sorted(keep)]
+
+
+def _rank(ev: Event) -> tuple[bool, bool]:
+    """Which events a long caption keeps first: the grammar's parses before fallbacks, and the clear movements
+    (opens, raises, turns, blinks, smiles, ...) before the rest."""
+    return (not ev.parsed, ev.action not in _DYNAMIC)
+
+
+# an expression's valence opposes across face parts (a smile against knitted brows) but never makes two
+# actions of different parts the same: it counts for Opposite Meaning only
+VALENCE = {"smile": 1, "laugh": 1}
+_NEGATIVE = {("brows", "frown"), ("brows", "lower"), ("face", "frown"), ("corners", "lower"), ("mouth", "frown")}
 
 
 def features(ev: Event) -> tuple[tuple[str, int], ...]:
     return MEANING.get((ev.family, ev.action), ())
+
+
+def valence(ev: Event) -> int:
+    if ev.negated:
+        return 0
+    if any(axis == "smile" and sign > 0 for axis, sign in features(ev)):
+        return 1
+    return -1 if (ev.family, ev.action) in _NEGATIVE else 0
 
 
 def relation(a: Event, b: Event) -> tuple[str, str]:
@@ -410,6 +480,8 @@ def relation(a: Event, b: Event) -> tuple[str, str]:
         elif {x for x, _ in fa} & {x for x, _ in fb}:
             axis = sorted({x for x, _ in fa} & {x for x, _ in fb})[0]
             verdict, why = "opposite", f"{axis}: {a.action} vs {b.action}"
+        elif valence(a) * valence(b) < 0:
+            verdict, why = "opposite", f"expression: {a.family} {a.action} vs {b.family} {b.action}"
         else:
             verdict, why = "none", f"{a.family} {a.action} / {b.family} {b.action}"
     elif a.family == b.family and a.action == b.action:
@@ -428,8 +500,10 @@ def _directional(a: Event, b: Event) -> tuple[str, str]:
     da, db = set(a.directions) - {"sides"}, set(b.directions) - {"sides"}
     if any(_OPPOSITE_DIR.get(d) in db for d in da):  # "upper left" vs "lower left": one axis reversed
         return "opposite", f"{a.family} {a.action} {'+'.join(sorted(da))} vs {'+'.join(sorted(db))}"
-    if not da or not db or da & db:
+    if da & db or (not da and not db):
         return "same", f"{a.family} {a.action} {'+'.join(sorted(da & db)) or 'in some direction'}"
+    if (not da or not db) and a.family != "gaze":
+        return "same", f"{a.family} {a.action}, one side without a direction"
     return "none", f"{a.family} {a.action} {'+'.join(sorted(da))} / {'+'.join(sorted(db))}"
 
 
@@ -445,11 +519,12 @@ def _pose(ev: Event) -> tuple[str | None, str | None]:
 
 
 def _head_pose(a: Event, b: Event) -> tuple[str, str]:
-    """Head pitch is compared across words (lowers / bows / tilts down / dips toward the lower right); left and
-    right only within one kind of movement (a turn is not a tilt)."""
+    """Head movements compared by where the head goes: pitch across words (lowers / bows / tilts down / dips
+    toward the lower right), left and right across turns, tilts and shifts (the relation prompt's "similar
+    facial actions")."""
     (va, ha), (vb, hb) = _pose(a), _pose(b)
-    kind_a, kind_b = ("turn" if a.action == "turn" else "tilt"), ("turn" if b.action == "turn" else "tilt")
-    sideways = kind_a == kind_b and ha and hb
+    kind_a = "turn" if a.action == "turn" else "tilt"
+    sideways = ha and hb
     if (va and vb and va != vb) or (sideways and ha != hb):
         return "opposite", f"head {va or ''}{ha or ''} vs {vb or ''}{hb or ''}".replace("  ", " ")
     if (va and va == vb) or (sideways and ha == hb):

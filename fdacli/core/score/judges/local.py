@@ -58,6 +58,13 @@ def relation(a: Event, b: Event) -> tuple[str, str]:
     return _relation(_key(a), _key(b))
 
 
+def caches_clear() -> None:
+    """Forget every parse and verdict (benchmarks time the judge cold)."""
+    grammar.parse.cache_clear()
+    grammar._word_action.cache_clear()
+    _relation.cache_clear()
+
+
 class LocalJudge:
     name = "local"
     can_score = False
