@@ -81,18 +81,13 @@ def spearman(xs: list[float], ys: list[float]) -> float:
 
 
 def _matches(found: list[Event], gold: list[Event]) -> int:
-    """Order-preserving matches (LCS) between found and gold events: one action of one face part, directions agreeing."""
-    def same(a: Event, b: Event) -> bool:
-        if (a.family, a.action) != (b.family, b.action):
-            return False
-        da, db = set(a.directions) - {"sides"}, set(b.directions) - {"sides"}
-        return not da or not db or bool(da & db)
-
+    """Order-preserving matches (LCS) between found and labelled events, two events matching when the grammar
+    reads them as one action (its normal forms absorb labellers' vocabulary: "face frown" is "brows frown")."""
     prev = [0] * (len(gold) + 1)
     for a in found:
         cur = [0] * (len(gold) + 1)
         for j, b in enumerate(gold, 1):
-            cur[j] = prev[j - 1] + 1 if same(a, b) else max(prev[j], cur[j - 1])
+            cur[j] = prev[j - 1] + 1 if grammar.relation(a, b)[0] == SAME else max(prev[j], cur[j - 1])
         prev = cur
     return prev[-1]
 

@@ -64,8 +64,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "blink": ("blink", "wink", "flutter"),
     "smile": ("smil", "grin", "beam", "smirk"),
     "frown": ("frown", "furrow", "knit", "scowl", "creas", "together", "draw together", "drawn together", "drew together", "draws together", "pinch", "glower", "knot"),
-    "press": ("press", "tighten", "tight", "compress", "clamp", "seal", "clench", "squeez"),
-    "pout": ("pout", "pucker", "purs", "push"),
+    "press": ("press", "tighten", "tight", "compress", "clamp", "seal", "clench", "squeez", "purs"),
+    "pout": ("pout", "pucker", "push"),
     "stretch": ("stretch", "pull", "retract", "spread", "extend", "tug", "draw back", "drawn back", "drew", "draw"),
     "relax": ("relax", "loosen", "soften", "eas", "calm", "neutral", "return"),
     "tense": ("tens", "stiffen", "strain", "rigid", "contort", "tension", "taut"),
@@ -196,7 +196,7 @@ _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|
                      r"gone|no more)\b")
 _MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording)\b")  # "as the video goes on" moves nothing
 _NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
-                        r"remains? (?:the same|steady|still|stable|calm)|stays? (?:the same|steady|still|stable))\b")
+                        r"remain(?:s|ed)? (?:the same|steady|still|stable|calm)|stay(?:s|ed)? (?:the same|steady|still|stable))\b")
 _SILENT = re.compile(r"\b(?:fall|falls|fell|falling|go|goes|went|going|become|becomes|became|grows?|grew|remains?|stays?|is)"
                      r" (?:silent|quiet|mute)\b")
 # a sentence that infers ("indicating she is crying", "a relaxed demeanor"): only clauses naming a face part count
@@ -206,7 +206,7 @@ _PRONOUNS = [(re.compile(r"\b(?:she|he|they|the (?:young |old |middle-aged |elde
                          r"character|lady|gentleman|child|individual))\b"), "the person"),
              (re.compile(r"\b(?:her|his|their)\b"), "the")]
 # a sentence about looks, not actions ("He has short brown hair, thick eyebrows ..."): only clear actions count there
-_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
+_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
                          r"video (?:shows|showcases|displays|depicts|features|captures|presents))\b")
 _POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|with|wearing|wears)\b")
 _DYNAMIC = {"open", "close", "raise", "lower", "widen", "narrow", "blink", "smile", "frown", "turn", "tilt", "nod", "shake",
@@ -315,7 +315,7 @@ def _normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> 
     if region == "eyelids":
         region = "eyes"
         action = {"raise": "widen", "lower": "narrow"}.get(action, action)
-    if region == "eyes" and action in ("press", "stretch") and re.search(r"\btight", clause):
+    if region == "eyes" and action in ("press", "stretch") and re.search(r"\b(?:tight|taut)", clause):
         action = "tense"  # "upper lids pull tight": the lids tense, the eyes do not close
     if region == "eyes" and action == "open" and re.search(r"\bwide(?:ly|r)?\b", clause):
         action = "widen"
@@ -353,6 +353,8 @@ def _normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> 
         region, action = "brows", ("raise" if action == "raise" else "wrinkle")  # a creased forehead: brows lifted
     if FAMILY.get(region) == "mouth" and action == "frown" and "together" in clause:
         action = "close"  # "her lips come partly together"
+    if region == "face" and action == "frown":
+        region = "brows"  # "she frowns": the brows knit
     if region == "face" and action in ("look", "turn") and dirs:
         region = "head"
     if action == "look" and region in ("head", "face"):
@@ -361,6 +363,9 @@ def _normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> 
 
 
 _OWN_REGION = {"smile", "laugh", "cry", "blink", "nod", "speak", "look", "swallow", "frown"}
+_LOOK_AT = re.compile(r"\b(?:look|gaz|star|glanc|peer|glar)\w* (?:\w+ )?(?:at|to|toward|towards|into|around|away|ahead|out|over|"
+                      r"back|up|down|straight|directly|off|forward|downward|upward|sideways)\b")
+_FROWN_WORD = re.compile(r"\b(?:frown|furrow|knit|scowl|glower)")
 _VERBISH = re.compile(r" (?:\w+ly )?(?!(?:becomes|remains|stays|seems|appears|looks|is|are|was|were|has|have|as|and)\b)"
                       r"\w+(?:s|ed|ing|en)\b")  # right after the face part: "her brows knitting", "the head bobbed"
 _COPULA = re.compile(r"\b(?:has|have|had|is|are|was|were|appears?|seems?|remains?|becomes?)\b")
@@ -386,7 +391,13 @@ def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
             neg = bool(_NEGATION.search(clause))
             return Event(text, regions[0][2], "other", dirs, neg, degree, parsed=False)
         return None
+    if acts[0][1] == "look" and not dirs and not regions and not _LOOK_AT.search(clause):
+        acts = acts[1:]  # "she looks content": how she seems, not where she looks
+        if not acts:
+            return None
     pos, action = acts[0]
+    if action == "frown" and not regions and not _FROWN_WORD.search(clause):
+        return None  # "three women sit together": "together" knits brows only when brows are named
     aperture = [a for a in acts[1:] if a[1] in ("open", "close", "widen", "narrow")]
     if action in ("lower", "stretch", "move", "hang") and aperture and (not regions or FAMILY.get(regions[0][2]) in ("mouth", "eyes")):
         pos, action = aperture[0]  # "her lips hang slightly apart", "the mouth stretched open": the state is the event
@@ -410,7 +421,7 @@ def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
 def parse(text: str) -> tuple[Event, ...]:
     """Every facial-action event of a text, in order, no limit (AutoDQ's entailment reads the whole text)."""
     events: list[Event] = []
-    carried, sentence = "", -1
+    carried, sentence, last_sentence = "", -1, -1
     for clause, k, looks, infers in clauses(text):
         if k != sentence:
             carried, sentence = "", k
@@ -422,8 +433,11 @@ def parse(text: str) -> tuple[Event, ...]:
             continue
         if looks and (ev.action not in _DYNAMIC or not ev.parsed or _POSSESSION.search(clause)):
             continue  # "thick eyebrows", "clear forehead wrinkles": how the face looks, not what it does
-        carried = ev.region
+        carried, last_sentence = ev.region, k
         last = events[-1] if events else None
+        if ev.action == "show" and ev.family == "mouth" and last is not None and last_sentence == k \
+                and last.family in ("mouth", "corners", "face") and clause.startswith(("revealing", "showing", "exposing", "baring")):
+            continue  # "her mouth opens slightly, revealing teeth" is one event (the paper's own example)
         if last and (last.region, last.action, last.directions, last.negated) == (ev.region, ev.action, ev.directions, ev.negated):
             continue  # "her mouth opens, opening wide": one event said twice
         events.append(ev)
