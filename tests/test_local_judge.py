@@ -135,3 +135,33 @@ def test_every_verdict_has_a_reason_and_unparsed_clauses_fall_back(judge):
     fb = as_event("her cheekbones glisten brightly")
     assert not fb.parsed and judge.is_fallback(fb.text) and "(fallback)" in fb.structure()
     assert relation(fb, as_event("her cheekbones glisten in the light"))[1].startswith("fallback: word overlap")
+
+
+def test_the_judge_costs_no_more_than_three_rouge_l_passes():
+    """Issue 14's speed target as a ratio measured in one process (no absolute timings): TEM + AutoDQ with the
+    judge starting cold, against ROUGE-L over the same 150 hand-labelled (prediction, reference) pairs."""
+    import time
+
+    from fdacli.core.score.agreement import load_gold
+    from fdacli.core.score.judges.local import caches_clear
+    from fdacli.core.score.metrics.ngram import rouge_l_f1
+    from fdacli.core.score.scoring import Captions, EventStore, score_model
+
+    gold = load_gold(sorted((Path(__file__).parent / "data" / "judge_gold").glob("gold_*.jsonl")))
+    pairs = [(p["caption"], g["reference"]) for g in gold for p in g["predictions"]]
+    preds = Captions("p", {str(k): p for k, (p, _) in enumerate(pairs)})
+    refs = Captions("r", {str(k): r for k, (_, r) in enumerate(pairs)})
+
+    def best(run) -> float:
+        times = []
+        for _ in range(3):
+            caches_clear()
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    rouge = best(lambda: [rouge_l_f1(p, r) for p, r in pairs])
+    judge = LocalJudge()
+    local = best(lambda: score_model(preds, refs, judge, EventStore(judge), ("tem", "autodq")))
+    assert local <= 3 * rouge, f"local judge {local:.3f} s vs ROUGE-L {rouge:.3f} s"

@@ -76,31 +76,51 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
 
 
 def worst_samples(models: dict[str, Any], k: int = 3) -> list[str]:
-    """The ``k`` samples per model whose TEM is lowest, their events side by side with the pairs the judge
-    related: where a model and the references disagree most, and why the judge thinks so."""
+    """The ``k`` samples per model whose TEM is lowest (below 1), their events side by side as TEM aligned them:
+    where a model and the references disagree most, and why the judge thinks so."""
     lines = ["## Samples that agree least with their references", ""]
     for name, m in models.items():
-        scored = sorted((s for s in m["samples"] if "tem" in s and "explain" in s), key=lambda s: (s["tem"], s["id"]))
+        scored = sorted((s for s in m["samples"] if s.get("tem", 1.0) < 1.0 and "explain" in s), key=lambda s: (s["tem"], s["id"]))
         for s in scored[:k]:
             ex = s["explain"]
             lines += [f"### {name} · `{s['id']}` · TEM {s['tem']:.3f} (TEM-ref {s['tem_ref']:.3f})", "",
                       "| prediction event | relation | reference event |", "|---|---|---|"]
-            best: dict[int, list] = {}
-            for pair in ex["pairs"] or []:
-                i, rel = pair[0], pair[2]
-                if i not in best or (rel == "same" and best[i][2] != "same"):
-                    best[i] = pair
-            used = {p[1] for p in best.values() if p[2] == "same"}
+            rel = {(p[0], p[1]): p for p in ex["pairs"] or []}
+            aligned = _alignment(len(ex["pred_events"]), len(ex["ref_events"]), rel)
+            found = {j for (_, j), p in rel.items() if p[2] == "same"}
             for i, ev in enumerate(ex["pred_events"]):
-                pair = best.get(i)
-                why = f" ({pair[3]})" if pair and len(pair) > 3 else ""
-                ref = _cell(ex["ref_events"][pair[1]]) if pair else ""
-                lines.append(f"| {_cell(ev)} | {pair[2] + why if pair else 'no match'} | {ref} |")
+                pair = aligned.get(i) or next((p for (a, _), p in sorted(rel.items()) if a == i and p[2] == "same"), None) \
+                    or next((p for (a, _), p in sorted(rel.items()) if a == i), None)
+                if pair is None:
+                    lines.append(f"| {_cell(ev)} | no match |  |")
+                    continue
+                label = pair[2] + ("" if i in aligned or pair[2] != "same" else ", out of order")
+                why = f" ({pair[3]})" if len(pair) > 3 else ""
+                lines.append(f"| {_cell(ev)} | {label}{why} | {_cell(ex['ref_events'][pair[1]])} |")
             for j, ev in enumerate(ex["ref_events"]):
-                if j not in used:
+                if j not in found:
                     lines.append(f"|  | missed | {_cell(ev)} |")
             lines.append("")
     return lines
+
+
+def _alignment(m: int, n: int, rel: dict[tuple[int, int], list]) -> dict[int, list]:
+    """The LCS alignment TEM counted (Same Meaning as equality), pred index -> its pair."""
+    table = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(m - 1, -1, -1):
+        for j in range(n - 1, -1, -1):
+            same = rel.get((i, j), [0, 0, "none"])[2] == "same"
+            table[i][j] = table[i + 1][j + 1] + 1 if same else max(table[i + 1][j], table[i][j + 1])
+    out, i, j = {}, 0, 0
+    while i < m and j < n:
+        if rel.get((i, j), [0, 0, "none"])[2] == "same" and table[i][j] == table[i + 1][j + 1] + 1:
+            out[i] = rel[(i, j)]
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return out
 
 
 def _cell(ev: Any) -> str:

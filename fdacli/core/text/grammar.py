@@ -242,7 +242,7 @@ class Event:
 
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),
                   (re.compile(r"\bup and down\b"), "up_and_down"),
-                  (re.compile(r"\b(up|down)(?:wards?)?,? and (?:to the |towards the )?(left|right)\b"), r"\1 \2"),
+                  (re.compile(r"\b(up|down)(?:wards?)?,? and (?:to the |towards the )?(left|right)\b"), r"\1-\2"),
                   (re.compile(r"\bback (to(?:wards?)? the)\b"), r"\1"),  # "turns back to the left": a return, not a direction
                   (re.compile(r"\b(?:closed|open|tight)-(?:mouth|lipp)(?:ed)? (smile|grin)"), r"\1")]
 
@@ -490,7 +490,7 @@ def relation(a: Event, b: Event) -> tuple[str, str]:
     elif fa and fb:
         shared = set(fa) & set(fb)
         if shared:
-            verdict, why = "same", f"both {_axis_words(next(iter(sorted(shared))))}"
+            verdict, why = "same", _axis_words(sorted(shared)[0])
         elif {x for x, _ in fa} & {x for x, _ in fb}:
             axis = sorted({x for x, _ in fa} & {x for x, _ in fb})[0]
             verdict, why = "opposite", f"{axis}: {a.action} vs {b.action}"
