@@ -1,5 +1,6 @@
-"""The base install (no torch) runs sample, track, preannotate, build-instructions, caption and score
-through an endpoint; commands that need an extra say which, in one line, before any work.
+"""The base install (no torch) runs sample, track, preannotate, build-instructions, caption through an
+endpoint, and score with the offline judge or an endpoint; commands that need an extra say which, in one
+line, before any work.
 
 A fresh venv per test run would be slow, so the light install is simulated faithfully: the commands run
 in a process where torch and every other extra's module cannot be imported at all (an import raises,

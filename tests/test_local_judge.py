@@ -165,3 +165,32 @@ def test_the_judge_costs_no_more_than_three_rouge_l_passes():
     judge = LocalJudge()
     local = best(lambda: score_model(preds, refs, judge, EventStore(judge), ("tem", "autodq")))
     assert local <= 3 * rouge, f"local judge {local:.3f} s vs ROUGE-L {rouge:.3f} s"
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("Her right eye moves slightly to the left.", ["gaze · look · left"]),  # "right eye" names a part
+    ("She smiles at the camera.", ["face · smile · forward"]),  # the camera is where, not who
+    ("The camera zooms in on her face.", []),
+    ("A woman with long hair opens her mouth.", ["mouth · open"]),  # looks in the sentence, an action all the same
+    ("She has slightly arched eyebrows.", []),
+    ("No blinking is observed.", ["eyes · not blink"]),
+    ("She cannot stop smiling.", ["face · smile"]),  # twice negated
+    ("She isn\u2019t smiling.", ["face · not smile"]),
+    ("She raises her hand to her mouth.", []),  # the hand moves
+    ("She opens and closes her mouth.", ["mouth · open", "mouth · close"]),
+    ("She blinks. Later in the video, she blinks again.", ["eyes · blink", "eyes · blink"]),
+    ("She smiles (happily. Then she frowns and looks left (briefly).", ["face · smile", "brows · frown", "gaze · look · left"]),
+])
+def test_hard_wordings(caption, expected):
+    assert [e.structure().split(" (")[0] for e in grammar.parse(caption)] == expected
+
+
+def test_an_event_is_the_same_as_itself_and_copies_keep_their_parse(judge):
+    import copy
+    import pickle
+
+    for caption in ["She looks left, then right.", "He looks back at the camera.", REFS[3]["caption"]]:
+        events = judge.extract_events([caption])[0]
+        (m,) = judge.relations([(events, events)])
+        assert all(m[i][i] == SAME for i in range(len(events)))
+        assert [e.event for e in copy.deepcopy(events)] == [e.event for e in pickle.loads(pickle.dumps(events))]

@@ -63,7 +63,7 @@ def test_local_judge_leaderboard_and_report(tmp_path, preds):
     assert worst.count("### shifted ·") == 3 and "| prediction event | relation | reference event |" in worst
     assert " · " in worst and ("missed" in worst or "no match" in worst)
     lowest = min(s["samples"], key=lambda x: (x["tem"], x["id"]))
-    assert f"### shifted · `{lowest['id']}` · TEM {lowest['tem']:.3f}" in worst
+    assert f"### shifted · {lowest['id']} · TEM {lowest['tem']:.3f}" in worst
     assert (tmp_path / "report" / "tem_distribution.png").exists()
     # --explain keeps both sides' events with their structure and every related pair with its reason
     fda("score", oracle, "--refs", DATA, "-o", out, "--metrics", "tem", "--explain", "-q", check=0)

@@ -95,7 +95,7 @@ def score(
             for name, caps in zip(model_names, pred_caps):
                 models[name] = score_model(
                     caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
-                    lambda stage, total, _n=name: stages.stage(f"{_n}: {stage}", total),
+                    lambda stage, total, _n=name: stages.stage(f"{_n}: {stage}", total), explained=explain or report is not None,
                 )
     except StopRun as exc:
         if client is not None:

@@ -27,18 +27,29 @@ QUALITIES = ("good", "mixed", "poor")
 
 def load_gold(paths: Iterable[str | Path]) -> list[dict]:
     """Gold records from JSONL files, checked so a labelling slip stops with ``file:line``."""
-    out = []
+    out, seen = [], {}
     for path in paths:
         for lineno, rec in read_jsonl(path, require=("id", "reference", "ref_events", "predictions")):
             where = f"{path}:{lineno}"
+            if rec["id"] in seen:
+                raise RecordError(f"{where}: id {rec['id']!r} is labelled twice (first at {seen[rec['id']]})")
+            seen[rec["id"]] = where
             m = len(rec["ref_events"])
+            if not m:
+                raise RecordError(f"{where}: the reference has no labelled events")
             if [p.get("quality") for p in rec["predictions"]] != list(QUALITIES):
                 raise RecordError(f"{where}: predictions must be good, mixed, poor in that order")
             for p in rec["predictions"]:
+                if missing := [key for key in ("caption", "events", "same", "opposite", "ref_entailed", "pred_entailed") if key not in p]:
+                    raise RecordError(f"{where}: the {p['quality']} prediction lacks {', '.join(missing)}")
                 k = len(p["events"])
                 for key in ("same", "opposite"):
                     if any(not (0 <= i < k and 0 <= j < m) for i, j in p[key]):
                         raise RecordError(f"{where}: a {key} pair is out of range ({k} x {m} events)")
+                if {tuple(x) for x in p["same"]} & {tuple(x) for x in p["opposite"]}:
+                    raise RecordError(f"{where}: a pair of the {p['quality']} prediction is both same and opposite")
+                if any(not 0 <= j < m for j in p["ref_entailed"]) or any(not 0 <= i < k for i in p["pred_entailed"]):
+                    raise RecordError(f"{where}: an entailment index of the {p['quality']} prediction is out of range")
             out.append(rec)
     return out
 
@@ -59,7 +70,8 @@ def gold_event(e: dict) -> Event:
 
 
 def spearman(xs: list[float], ys: list[float]) -> float:
-    """Spearman's rho with average ranks for ties (no scipy in the base install)."""
+    """Spearman's rho with average ranks for ties (no scipy in the base install); 0 where it is undefined
+    (fewer than two values, or one side constant)."""
     def ranks(v: list[float]) -> list[float]:
         order = sorted(range(len(v)), key=v.__getitem__)
         r = [0.0] * len(v)
@@ -73,6 +85,8 @@ def spearman(xs: list[float], ys: list[float]) -> float:
             i = j + 1
         return r
 
+    if len(xs) < 2:
+        return 0.0
     rx, ry = ranks(xs), ranks(ys)
     mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
     cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
@@ -82,7 +96,8 @@ def spearman(xs: list[float], ys: list[float]) -> float:
 
 def _matches(found: list[Event], gold: list[Event]) -> int:
     """Order-preserving matches (LCS) between found and labelled events, two events matching when the grammar
-    reads them as one action (its normal forms absorb labellers' vocabulary: "face frown" is "brows frown")."""
+    reads them as one action (its normal forms absorb labellers' vocabulary: "face frown" is "brows frown").
+    The grammar judges its own events here, so the figure is lenient where its relations are."""
     prev = [0] * (len(gold) + 1)
     for a in found:
         cur = [0] * (len(gold) + 1)
@@ -111,6 +126,9 @@ def evaluate(judge: Any, gold: list[dict]) -> dict[str, Any]:
     rels = judge.relations(pairs)
     rec = judge.entailed([(r["ref_events"], r["caption"]) for r in rows])
     prec = judge.entailed([(r["pred_events"], r["reference"]) for r in rows])
+    failed = sum(isinstance(x, Exception) for x in (*rels, *rec, *prec))
+    if failed:
+        raise RuntimeError(f"the judge failed on {failed} relation or entailment calls: agreement needs every answer")
     for r, rel, re_, pr in zip(rows, rels, rec, prec):
         n, m = len(r["pred_events"]), len(r["ref_events"])
         t = tem_score(rel, n, m)
@@ -119,7 +137,8 @@ def evaluate(judge: Any, gold: list[dict]) -> dict[str, Any]:
         gp, gr = r["gold"], r["gold_ref"]
         gt = tem_score(gold_matrix(gp, len(gr["ref_events"])), len(gp["events"]), len(gr["ref_events"]))
         r["gold_tem"], r["gold_tem_ref"] = gt.tem, gt.tem_ref
-        r["gold_autodq"] = _f1(len(gp["pred_entailed"]) / len(gp["events"]), len(gp["ref_entailed"]) / len(gr["ref_events"]))
+        r["gold_autodq"] = _f1(len(gp["pred_entailed"]) / len(gp["events"]) if gp["events"] else 0.0,
+                               len(gp["ref_entailed"]) / len(gr["ref_events"]))
     return {**_agreement(rows), **_extraction(gold, ref_ev, rows), **_relation_accuracy(judge, gold), "rows": rows}
 
 
@@ -179,10 +198,12 @@ def _relation_accuracy(judge: Any, gold: list[dict]) -> dict[str, Any]:
             pairs.append(([e["text"] for e in p["events"]], ref_texts))
             labels.append(gold_matrix(p, len(ref_texts)))
     got = judge.relations(pairs)
+    if failed := sum(isinstance(r, Exception) for r in got):
+        raise RuntimeError(f"the judge failed on {failed} relation calls over the labelled events")
     confusion = {a: {b: 0 for b in (SAME, OPPOSITE, NONE)} for a in (SAME, OPPOSITE, NONE)}
     for lab, rel in zip(labels, got):
-        if isinstance(rel, Exception):
-            continue
+        if len(rel) != len(lab) or any(len(a) != len(b) for a, b in zip(lab, rel)):
+            raise RuntimeError("the judge returned a relation matrix of the wrong shape")
         for lrow, grow in zip(lab, rel):
             for a, b in zip(lrow, grow):
                 confusion[a][b] += 1

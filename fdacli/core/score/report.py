@@ -78,12 +78,12 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
 def worst_samples(models: dict[str, Any], k: int = 3) -> list[str]:
     """The ``k`` samples per model whose TEM is lowest (below 1), their events side by side as TEM aligned them:
     where a model and the references disagree most, and why the judge thinks so."""
-    lines = ["## Samples that agree least with their references", ""]
+    lines: list[str] = []
     for name, m in models.items():
         scored = sorted((s for s in m["samples"] if s.get("tem", 1.0) < 1.0 and "explain" in s), key=lambda s: (s["tem"], s["id"]))
         for s in scored[:k]:
             ex = s["explain"]
-            lines += [f"### {name} · `{s['id']}` · TEM {s['tem']:.3f} (TEM-ref {s['tem_ref']:.3f})", "",
+            lines += [f"### {_text(name)} · {_text(s['id'])} · TEM {s['tem']:.3f} (TEM-ref {s['tem_ref']:.3f})", "",
                       "| prediction event | relation | reference event |", "|---|---|---|"]
             rel = {(p[0], p[1]): p for p in ex["pairs"] or []}
             aligned = _alignment(len(ex["pred_events"]), len(ex["ref_events"]), rel)
@@ -95,13 +95,13 @@ def worst_samples(models: dict[str, Any], k: int = 3) -> list[str]:
                     lines.append(f"| {_cell(ev)} | no match |  |")
                     continue
                 label = pair[2] + ("" if i in aligned or pair[2] != "same" else ", out of order")
-                why = f" ({pair[3]})" if len(pair) > 3 else ""
+                why = f" ({_text(pair[3])})" if len(pair) > 3 else ""
                 lines.append(f"| {_cell(ev)} | {label}{why} | {_cell(ex['ref_events'][pair[1]])} |")
             for j, ev in enumerate(ex["ref_events"]):
                 if j not in found:
                     lines.append(f"|  | missed | {_cell(ev)} |")
             lines.append("")
-    return lines
+    return ["## Samples that agree least with their references", ""] + lines if lines else []
 
 
 def _alignment(m: int, n: int, rel: dict[tuple[int, int], list]) -> dict[int, list]:
@@ -123,7 +123,12 @@ def _alignment(m: int, n: int, rel: dict[tuple[int, int], list]) -> dict[int, li
     return out
 
 
+def _text(value: Any) -> str:
+    """Text from a caption, an id or an LLM's reply, safe in markdown: no line breaks, tags or table bars."""
+    return " ".join(str(value).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace("|", "\\|").replace("`", "'")
+
+
 def _cell(ev: Any) -> str:
     """An event as text, with the grammar's structure when the judge gave one; safe inside a table cell."""
-    text = f"{ev[0]} <br><sub>{ev[1]}</sub>" if isinstance(ev, list) else str(ev)
-    return text.replace("|", "\\|")
+    return f"{_text(ev[0])} <br><sub>{_text(ev[1])}</sub>" if isinstance(ev, list) else _text(ev)

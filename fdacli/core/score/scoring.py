@@ -99,8 +99,10 @@ def score_model(
     lcs_norm: LcsNorm = "pred",
     tokenizer: str = "auto",
     progress: Callable[[str, int], None] = lambda stage, total: None,
+    explained: bool = True,
 ) -> dict[str, Any]:
-    """Per-sample details and the model's summary."""
+    """Per-sample details and the model's summary; with ``explained``, each sample's events and related pairs
+    (``explain``) for --explain and the report."""
     # An empty prediction for a known clip is scored (as describing nothing), not dropped: dropping it
     # would raise the model's average.  An empty reference cannot be scored against and is left out.
     answered = set(preds.captions) | set(preds.empty)
@@ -191,7 +193,9 @@ def score_model(
     }
     for s in samples:
         if "pred_events" in s:
-            s["explain"] = explain(judge, s.pop("pred_events"), s.pop("ref_events"), s.pop("relations", None))
+            pred, ref, rel = s.pop("pred_events"), s.pop("ref_events"), s.pop("relations", None)
+            if explained:
+                s["explain"] = explain(judge, pred, ref, rel)
     return {"path": preds.path, "summary": summary, "counts": counts, "tokenizer": tokenizer_name, "samples": samples}
 
 

@@ -8,8 +8,9 @@ and a direction set makes those verdicts explicit, deterministic and explainable
 
 Extraction follows the paper's rules (supplement Fig. 6): events are facial actions or motions — a state
 at a moment ("her mouth is slightly open") counts as in the paper's own example, static appearance does
-not; scene cuts, camera motion and bracketed inferences are not events; pronouns are resolved to "the
-person"; at most 10 events, in caption order, atomic (one per clause).
+not; a clause whose subject is the camera, the scene or the video is not an event ("she smiles at the
+camera" is), nor are bracketed inferences or "no obvious change"; pronouns are resolved to "the person";
+at most 10 events, in caption order, atomic (one per clause).
 
 The same vocabulary (``REGIONS``, ``ACTIONS``, ``DIRECTIONS``) is meant for measured events, so that what
 a landmark timeline saw and what a caption says can be compared.
@@ -35,7 +36,7 @@ _REGION_WORDS: list[tuple[str, str]] = [
     (r"eye ?balls?|pupils?|irises|iris", "eyeballs"),
     (r"(?:upper |lower )?(?:eye ?)?lids?", "eyelids"),
     (r"eye ?brows?|brows?|glabella", "brows"),
-    (r"gaze|eyesight|line of sight|look", "gaze"),
+    (r"gaze|eyesight|line of sight|(?:(?<=\ba )|(?<=\bhis )|(?<=\bher )|(?<=\btheir ))look", "gaze"),  # "her look", not "they look"
     (r"eye[sd]?|eye sockets?", "eyes"),
     (r"forehead", "forehead"),
     (r"nose|nostrils?", "nose"),
@@ -55,7 +56,7 @@ _REGION_RE = re.compile(r"\b(?:" + "|".join(f"(?P<r{k}>{p})" for k, (p, _) in en
 ACTIONS: dict[str, tuple[str, ...]] = {
     "open": ("open", "opened", "opening", "opens", "part", "parts", "parted", "parting", "ajar", "apart", "separat"),
     "close": ("close", "closes", "closed", "closing", "shut", "come together", "comes together", "came together",
-              "coming together", "brought together", "meet", "met"),
+              "coming together", "brought together"),
     "raise": ("rais", "lift", "elevat", "arch", "upturn", "perk", "hitch", "rise", "rises", "rising", "rose", "risen"),
     "lower": ("lower", "drop", "droop", "sag", "downturn", "bow", "sink", "sank", "dip", "fall", "fell", "hang", "hung", "duck"),
     "widen": ("widen", "wide", "wider", "bulg", "pop"),
@@ -67,7 +68,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "press": ("press", "tighten", "tight", "compress", "clamp", "seal", "clench", "squeez", "purs"),
     "pout": ("pout", "pucker", "push"),
     "stretch": ("stretch", "pull", "retract", "spread", "extend", "tug", "draw back", "drawn back", "drew", "draw"),
-    "relax": ("relax", "loosen", "soften", "eas", "calm", "neutral", "return"),
+    "relax": ("relax", "loosen", "soften", "eas", "calm", "neutral", "returns to normal", "return to normal",
+              "returns to a natural", "return to a natural", "returns to a neutral", "return to a neutral", "returns to neutral",
+              "returns to its natural", "returned to normal", "returned to a natural"),
     "tense": ("tens", "stiffen", "strain", "rigid", "contort", "tension", "taut"),
     "turn": ("turn", "rotat", "swivel", "twist", "swung", "swing"),
     "tilt": ("tilt", "cock", "lean", "slant", "inclin", "tip", "angl"),
@@ -79,7 +82,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "show": ("reveal", "show", "expos", "bare", "visibl"),
     "bite": ("bite", "bites", "biting", "chew", "gnaw"),
     "lick": ("lick",),
-    "wrinkle": ("wrinkl", "crinkl", "scrunch", "lines", "creases", "folds"),
+    "wrinkle": ("wrinkl", "crinkl", "scrunch", "lines", "folds"),
     "flare": ("flar", "dilat"),
     "tremble": ("trembl", "quiver", "twitch", "shiver", "shudder", "jitter", "flicker", "spasm"),
     "sway": ("sway", "bob", "rock", "wiggl"),
@@ -87,21 +90,20 @@ ACTIONS: dict[str, tuple[str, ...]] = {
              "climb", "settl", "jut", "roll", "drift", "dart", "wander", "travel", "motion", "adjust", "change direction", "swept"),
     "cry": ("cry", "cries", "cried", "crying", "sob", "weep", "tear", "wail"),
     "laugh": ("laugh", "giggl", "chuckl"),
-    "puff": ("puff", "inflat", "blow", "bulg"),
+    "puff": ("puff", "inflat", "blow"),
     "swallow": ("swallow", "gulp"),
 }
 _FORMS = sorted(((f, a) for a, fs in ACTIONS.items() for f in fs), key=lambda x: -len(x[0]))
 _EXACT = {"part", "ajar", "apart", "rise", "rises", "rising", "rose", "risen", "sank", "fell", "hung",
-          "calm", "neutral", "cock", "bare", "chat", "lines", "creases", "folds", "say", "said", "cry",
-          "cries", "cried", "crying", "tear", "duck", "wide", "wider", "says", "shot", "go", "goes",
+          "neutral", "lines", "folds", "said", "cry", "cries", "cried", "crying", "wide", "wider", "shot", "go", "goes",
           "tight", "open", "opens", "opened", "opening", "close", "closes", "closed", "closing", "bite", "biting",
-          "staring", "visibl"}
+          "staring"}
 
 
 def _suffix(stem: str) -> str:
-    """Inflections of a stem: -s, -es, -ed, -ing, and the doubled consonant of "nodded", "knitting"."""
+    """Inflections of a stem: -s, -es, -e, -d, -ed, -ing, and the doubled consonant of "nodded", "knitting"."""
     double = f"|{stem[-1]}(?:ing|ed)" if stem[-1] in "bdgmnprt" else ""
-    return f"(?:e?[sd]|ing|es|ed|s|e|ly{double})?"
+    return f"(?:e?[sd]|ing|es|ed|s|e{double})?"
 
 
 def _alternation(forms: list[tuple[str, str]]) -> str:
@@ -173,8 +175,7 @@ MEANING: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {
     ("corners", "widen"): (("smile", 1),), ("corners", "lower"): (("smile", -1),), ("corners", "frown"): (("smile", -1),),
     ("corners", "tense"): (("mouth-press", 1),), ("corners", "press"): (("mouth-press", 1),),
     ("corners", "relax"): (("smile", -1),), ("corners", "tremble"): (("mouth-tremble", 1),),
-    ("face", "smile"): (("smile", 1),), ("face", "laugh"): (("smile", 1), ("laugh", 1)), ("face", "frown"): (("brows-knit", 1),),
-    ("face", "tense"): (("face-tension", 1),), ("face", "relax"): (("face-tension", -1),), ("face", "cry"): (("cry", 1),),
+    ("face", "smile"): (("smile", 1),), ("face", "laugh"): (("smile", 1), ("laugh", 1)),     ("face", "tense"): (("face-tension", 1),), ("face", "relax"): (("face-tension", -1),), ("face", "cry"): (("cry", 1),),
     ("face", "wrinkle"): (("face-tension", 1),),
     ("cheeks", "raise"): (("smile", 1),), ("cheeks", "puff"): (("puff", 1),), ("cheeks", "smile"): (("smile", 1),),
     ("nose", "wrinkle"): (("nose-wrinkle", 1),), ("nose", "flare"): (("nose-flare", 1),),
@@ -183,15 +184,16 @@ MEANING: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {
 }
 # actions whose direction is part of their meaning: compared by direction sets
 DIRECTIONAL = {("gaze", "look"), ("gaze", "move"), ("gaze", "turn"), ("head", "turn"), ("head", "tilt"), ("head", "move"),
-               ("corners", "move"), ("brows", "move"), ("body", "lean"), ("body", "turn"), ("body", "move"), ("body", "tilt")}
+               ("corners", "move"), ("brows", "move"), ("body", "turn"), ("body", "move"), ("body", "tilt")}
 _OPPOSITE_DIR = {"left": "right", "right": "left", "up": "down", "down": "up", "forward": "back", "back": "forward"}
 
 # -- clause segmentation
-_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+_BRACKETS = re.compile(r"\[[^\]\n.;]*\]|\([^)\n.;]*\)")  # an unclosed bracket swallows nothing
 _SENTENCES = re.compile(r"[.;!?\n]+")
 _CLAUSES = re.compile(r",|\b(?:and then|and|while|as well as|as|before|after|followed by|whereas|but|until|when|"
                       r"which|with|meanwhile)\b|(?=\b(?:revealing|showing|exposing|baring|looking|gazing|she|he|they)\b)")
-_NEGATION = re.compile(r"\b(?:not|no longer|never|stops?|stopped|stopping|ceases?|ceased|without|nor|cannot|can't|doesn't|don't|didn't|isn't)\b")
+_NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stopping|ceases?|ceased|without|nor|cannot|can't|"
+                       r"doesn't|don't|didn't|isn't|aren't|wasn't)\b")
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
 _MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording)\b")  # "as the video goes on" moves nothing
@@ -206,9 +208,9 @@ _PRONOUNS = [(re.compile(r"\b(?:she|he|they|the (?:young |old |middle-aged |elde
                          r"character|lady|gentleman|child|individual))\b"), "the person"),
              (re.compile(r"\b(?:her|his|their)\b"), "the")]
 # a sentence about looks, not actions ("He has short brown hair, thick eyebrows ..."): only clear actions count there
-_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
+_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
                          r"video (?:shows|showcases|displays|depicts|features|captures|presents))\b")
-_POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ )?(?:\w+ed|\w+en|been|begun)\b)|with|wearing|wears)\b")
+_POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|with|wearing|wears)\b")
 _DYNAMIC = {"open", "close", "raise", "lower", "widen", "narrow", "blink", "smile", "frown", "turn", "tilt", "nod", "shake",
             "look", "speak", "laugh", "cry"}
 _DEGREE = re.compile(r"\b(?:slight(?:ly)?|little|bit|wide(?:ly)?|gradual(?:ly)?|sudden(?:ly)?|quick(?:ly)?|slow(?:ly)?|"
@@ -225,7 +227,7 @@ class Event:
     action: str  # a key of ACTIONS ("other" when the grammar could not tell)
     directions: tuple[str, ...] = ()
     negated: bool = False
-    degree: tuple[str, ...] = ()  # kept for reading; never decisive
+    degree: tuple[str, ...] = ()  # "slightly", "wide": shown in explanations, never decisive
     parsed: bool = True  # False: the grammar found a face part but not its action (the fallback decides)
 
     @property
@@ -237,7 +239,7 @@ class Event:
         parts = [self.region or "?", ("not " if self.negated else "") + self.action]
         if self.directions:
             parts.append("+".join(self.directions))
-        return " · ".join(parts) + ("" if self.parsed else " (fallback)")
+        return " · ".join(parts) + (f" ({', '.join(self.degree)})" if self.degree else "") + ("" if self.parsed else " (fallback)")
 
 
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),
@@ -250,7 +252,7 @@ _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and fort
 def clauses(text: str) -> list[tuple[str, int, bool, bool]]:
     """Lower-cased clauses in order, each with its sentence's number, whether that sentence is about looks and
     whether it infers (emotions, demeanour)."""
-    text = _BRACKETS.sub(" ", text.lower())
+    text = _BRACKETS.sub(" ", text.lower().replace("\u2019", "'"))
     for pat, rep in _KEEP_TOGETHER:  # "and" inside a direction does not end a clause
         text = pat.sub(rep, text)
     out = []
@@ -278,8 +280,8 @@ def _actions(clause: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, 
     found = [(m.start(), m.end(), _PHRASE_FORMS[int(m.lastgroup[1:])][1]) for m in _PHRASE_ACTION.finditer(clause)]
     phrases = list(found)
     for m in _WORDS.finditer(clause):
-        if any(s <= m.start() < e for s, e, _ in phrases):
-            continue
+        if any(s <= m.start() < e for s, e, _ in phrases) or (m.group() in ("part", "parts") and clause.startswith(" of", m.end())):
+            continue  # "the front part of her brows" names a place
         action = _word_action(m.group())
         if action:
             found.append((m.start(), m.end(), action))
@@ -292,12 +294,24 @@ def _actions(clause: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, 
     return [(start, a) for start, _, a in sorted(found) if not any(s <= start < e for s, e, _ in taken)]
 
 
+_SIDED_PART = re.compile(r"\b(?:left|right)(?= (?:eye|eyebrow|brow|corner|side|cheek|nostril|eyelid|lid|lip|ear|hand|shoulder|"
+                         r"temple|half|one)s?\b)")
+
+
 def _directions(clause: str) -> tuple[str, ...]:
+    """Where the clause says the part moves.  "left" in "her left eye" names a part, not a direction; a clause
+    going both ways ("looks left, then right") moves side to side."""
     found: list[str] = []
-    for m in _DIR_RE.finditer(clause):
+    for m in _DIR_RE.finditer(_SIDED_PART.sub("", clause)):
         for d in _DIRS[int(m.lastgroup[1:])][1]:
             if d not in found:
                 found.append(d)
+    if "left" in found and "right" in found:
+        found = [d for d in found if d not in ("left", "right")] + (["sides"] if "sides" not in found else [])
+    if "up" in found and "down" in found:
+        found = [d for d in found if d not in ("up", "down")]
+    if "forward" in found and "back" in found:
+        found = [d for d in found if d != "back"]  # "looks back at the camera": a return
     return tuple(found)
 
 
@@ -374,13 +388,15 @@ _COPULA = re.compile(r"\b(?:has|have|had|is|are|was|were|appears?|seems?|remains
 def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
     """The clause's facial action, or None when it names none.  ``carried`` is the region of the sentence's
     previous event, for clauses that lost their subject to the split ("her mouth opens and closes")."""
-    if _NO_CHANGE.search(clause) or ((_NOT_EVENTS.search(clause) or _MEDIA.search(clause)) and not _REGION_RE.search(clause)
-                                      and not re.search(r"\b(?:look|gaz|star|glanc)", clause)):
+    if _NO_CHANGE.search(clause):
         return None
     if _SILENT.search(clause):  # "falls silent": speaking ends
         return Event(" ".join(_resolve(clause).split()[:10]), "mouth", "speak", (), True)
     regions = _regions(clause)
     acts = _actions(clause, regions)
+    stage = _NOT_EVENTS.search(clause) or _MEDIA.search(clause)
+    if stage and (not acts or stage.start() < acts[0][0]):
+        return None  # "the camera zooms in on her face", "the video focuses on ...": not the face acting
     dirs = _directions(clause)
     text = " ".join(_resolve(clause).split()[:10])
     degree = tuple(dict.fromkeys(m.group(0) for m in _DEGREE.finditer(clause)))
@@ -399,49 +415,71 @@ def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
     if action == "frown" and not regions and not _FROWN_WORD.search(clause):
         return None  # "three women sit together": "together" knits brows only when brows are named
     aperture = [a for a in acts[1:] if a[1] in ("open", "close", "widen", "narrow")]
-    if action in ("lower", "stretch", "move", "hang") and aperture and (not regions or FAMILY.get(regions[0][2]) in ("mouth", "eyes")):
+    if action in ("lower", "stretch", "move") and aperture and (not regions or FAMILY.get(regions[0][2]) in ("mouth", "eyes")):
         pos, action = aperture[0]  # "her lips hang slightly apart", "the mouth stretched open": the state is the event
-    # "stops speaking", "the smile fades" -- not "smiles without showing teeth"
-    negated = bool(_NEGATION.search(clause, 0, pos)) or bool(_ENDING.search(clause))
+    # "stops speaking", "the smile fades", not "smiles without showing teeth"; "cannot stop smiling" is twice negated
+    negated = (len(_NEGATION.findall(clause, 0, pos)) % 2 == 1) != bool(_ENDING.search(clause))
     if regions:
-        region = min(regions, key=lambda r: (abs(r[0] - pos), r[0]))[2]
+        start, end, region = min(regions, key=lambda r: (abs(r[0] - pos), r[0]))
+        if _OBJECT.search(clause, min(pos, start), max(pos, start)):
+            return None  # "raises her hand to her mouth": the hand moves, not the mouth
     elif action in _OWN_REGION:
         region = IMPLICIT_REGION[action]
     else:  # "then slowly relaxes it": the part the sentence was about
         region = carried or IMPLICIT_REGION.get(action, "")
     if not region:
         return None
-    if looks and regions and pos < regions[0][0]:
+    if looks and regions and _ATTRIBUTIVE.match(clause[pos:regions[0][0]]):
         return None  # "slightly arched eyebrows" in a sentence about looks: a feature, not a movement
+    if "together" in clause and action in ("stretch", "move", "frown", "press"):
+        action = {"brows": "frown", "forehead": "frown"}.get(region, "close" if FAMILY.get(region) == "mouth" else action)
     region, action, dirs = _normalise(region, action, dirs, clause)
     return Event(text, region, action, dirs, negated, degree)
+
+
+_ATTRIBUTIVE = re.compile(r"\w+(?:-\w+)*,? (?:and )?(?:\w+ly )?$")  # the action word, then the part: "arched eyebrows"
+_OBJECT = re.compile(r"\b(?:hands?|fingers?|arms?|cup|glass|phone|tissue|hair|pen|microphone|mask)\b")
 
 
 @lru_cache(maxsize=65536)
 def parse(text: str) -> tuple[Event, ...]:
     """Every facial-action event of a text, in order, no limit (AutoDQ's entailment reads the whole text)."""
     events: list[Event] = []
-    carried, sentence, last_sentence = "", -1, -1
+    sentences: list[int] = []  # the sentence of each event, for the restatement rules of _append
+    carried, sentence, pending = "", -1, []
     for clause, k, looks, infers in clauses(text):
         if k != sentence:
-            carried, sentence = "", k
+            carried, sentence, pending = "", k, []
         ev = _event(clause, carried, looks)
         if ev is None or (infers and not _REGION_RE.search(clause)):
             named = _regions(clause)
             if ev is None and named and not looks:
                 carried = named[-1][2]  # "her upper lids, | then rise a touch": the subject carries on
+            if ev is None and not named and not carried and _actions(clause, []):
+                pending.append(clause)  # "she opens | and closes her mouth": the part comes later
             continue
         if looks and (ev.action not in _DYNAMIC or not ev.parsed or _POSSESSION.search(clause)):
             continue  # "thick eyebrows", "clear forehead wrinkles": how the face looks, not what it does
-        carried, last_sentence = ev.region, k
-        last = events[-1] if events else None
-        if ev.action == "show" and ev.family == "mouth" and last is not None and last_sentence == k \
-                and last.family in ("mouth", "corners", "face") and clause.startswith(("revealing", "showing", "exposing", "baring")):
-            continue  # "her mouth opens slightly, revealing teeth" is one event (the paper's own example)
-        if last and (last.region, last.action, last.directions, last.negated) == (ev.region, ev.action, ev.directions, ev.negated):
-            continue  # "her mouth opens, opening wide": one event said twice
-        events.append(ev)
+        for early in pending:
+            if (back := _event(early, ev.region)) is not None:
+                _append(events, sentences, back, k, early)
+        pending = []
+        _append(events, sentences, ev, k, clause)
+        carried = ev.region
     return tuple(events)
+
+
+def _append(events: list[Event], sentences: list[int], ev: Event, sentence: int, clause: str) -> None:
+    """Add an event unless it only restates the one before it in the same sentence."""
+    last, same_sentence = (events[-1], sentences[-1] == sentence) if events else (None, False)
+    if same_sentence and ev.action == "show" and ev.family == "mouth" and last.family in ("mouth", "corners", "face") \
+            and clause.startswith(("revealing", "showing", "exposing", "baring")):
+        return  # "her mouth opens slightly, revealing teeth" is one event (the paper's own example)
+    if same_sentence and (last.region, last.action, last.directions, last.negated) == (ev.region, ev.action, ev.directions, ev.negated) \
+            and "again" not in clause:
+        return  # "her mouth opens, opening wide": one event said twice
+    events.append(ev)
+    sentences.append(sentence)
 
 
 def extract(text: str, limit: int = MAX_EVENTS) -> list[Event]:
@@ -462,8 +500,7 @@ def _rank(ev: Event) -> tuple[bool, bool]:
 
 # an expression's valence opposes across face parts (a smile against knitted brows) but never makes two
 # actions of different parts the same: it counts for Opposite Meaning only
-VALENCE = {"smile": 1, "laugh": 1}
-_NEGATIVE = {("brows", "frown"), ("brows", "lower"), ("face", "frown"), ("corners", "lower"), ("mouth", "frown")}
+_NEGATIVE = {("brows", "frown"), ("brows", "lower"), ("corners", "lower"), ("mouth", "frown")}
 
 
 def features(ev: Event) -> tuple[tuple[str, int], ...]:
@@ -471,6 +508,7 @@ def features(ev: Event) -> tuple[tuple[str, int], ...]:
 
 
 def valence(ev: Event) -> int:
+    """+1 for a smile or laugh, -1 for knitted brows or a downturned mouth, 0 otherwise."""
     if ev.negated:
         return 0
     if any(axis == "smile" and sign > 0 for axis, sign in features(ev)):
@@ -527,7 +565,9 @@ _HEAD_POSE = {"raise", "lower", "tilt", "turn", "move"}
 def _pose(ev: Event) -> tuple[str | None, str | None]:
     """A head movement as (vertical, horizontal) directions: lifting is up, bowing down, tipping back is up."""
     dirs = set(ev.directions)
-    vert = "up" if ev.action == "raise" or dirs & {"up", "back"} else "down" if ev.action == "lower" or dirs & {"down", "forward"} else None
+    if ev.action in ("tilt", "raise", "lower"):  # tipping back lifts the face; moving or turning forward does not bow it
+        dirs = {"up" if d == "back" else "down" if d == "forward" else d for d in dirs}
+    vert = "up" if ev.action == "raise" or "up" in dirs else "down" if ev.action == "lower" or "down" in dirs else None
     horiz = "left" if "left" in dirs else "right" if "right" in dirs else None
     return vert, horiz
 

@@ -3,7 +3,8 @@
 Events are the grammar's parse of each caption (at most 10, in order, the paper's extraction rules).
 Relations come from the structure — the same action of one face part (paraphrases included: "the
 corners of her mouth lift" / "she smiles") is Same Meaning, an antonymous action or an opposite
-direction of one part is Opposite Meaning, different parts are No Relation.  AutoDQ's entailment asks
+direction of one part is Opposite Meaning (and so is a smile against knitted brows: expressions of
+opposite valence), different parts are otherwise No Relation.  AutoDQ's entailment asks
 whether any event of the whole other text is the same action.  A clause naming a face part whose action
 the grammar cannot read falls back to word overlap, and the share of such events is reported.
 
@@ -32,9 +33,13 @@ class EventText(str):
         obj.event = event
         return obj
 
+    def __reduce__(self):  # copies and pickles keep the parse
+        return (EventText, (self.event,))
+
 
 def as_event(e: str) -> Event:
-    """The parse behind an event string: its own when it came from this judge, else the string parsed alone."""
+    """The parse behind an event string: its own when it came from this judge, else the string parsed alone
+    (its first event: an event string is one action)."""
     ev = getattr(e, "event", None)
     if ev is not None:
         return ev
