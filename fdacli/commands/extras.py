@@ -13,6 +13,7 @@ from fdacli.commands.display import fail
 EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("torch", "torchvision", "accelerate", "transformers", "peft", "timm", "safetensors"),
     "mtcnn": ("torch", "torchvision", "facenet_pytorch"),
+    "actions": ("dlib", "face_recognition_models"),
 }
 
 

@@ -1,0 +1,80 @@
+"""fda actions — measured facial dynamics of the main face: landmarks, signals and a timeline of events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+from fdacli.commands.extras import require
+
+
+def actions(
+    tracks: Path = typer.Argument(..., help="tracks.jsonl from `fda track` (the main face's boxes per frame)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Actions JSONL, one record per clip; an existing file is resumed."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write one timeline figure per clip under DIR/ (signals, events, key-frame faces)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes on this machine."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="Run again the clips that failed before."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Fit 68 landmarks to the main face at every analysed frame and turn them into events: mouth opens and
+    closes, smiles, blinks, eyes widen or narrow, brows raise or lower, the head turns, tilts, lifts, lowers, nods.
+
+    Under `accelerate launch` each process takes its shard of the clips and the first process merges the results."""
+    require("actions", "fda actions")
+    from fdacli.core.actions.measure import ActionMeter, items_from_tracks
+    from fdacli.core.run import outputs, runner
+    from fdacli.core.run.records import RecordError, read_jsonl
+
+    try:
+        recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
+        if plot is not None:
+            outputs.check(plot, folder=True)
+        items = items_from_tracks(recs, tracks.parent)
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=[tracks])
+    except (RecordError, outputs.OutputError) as exc:
+        fail(str(exc))
+    show = not quiet and plan.shard.is_main
+    if show and plan.skipped:
+        say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
+    by_id = {r["id"]: r for r in recs}
+    try:
+        with progress_bar(len(plan.todo), "measuring", quiet=not show) as bar:
+            for rec in runner.run(plan.todo, ActionMeter, plan.writer, workers=workers):
+                if plot is not None and rec["status"] == "ok":
+                    from fdacli.core.actions.plot import plot_timeline
+
+                    plot_timeline(rec, by_id[rec["id"]], plot)
+                bar.advance(f"{rec['id']}: {rec['status']}")
+    except runner.WorkerStartError as exc:
+        fail(f"cannot start the landmark model: {exc}")
+    finally:
+        plan.writer.close()
+    runner.finish(output, plan.shard)
+    if not plan.shard.is_main:
+        return
+    records = runner.records_for(output, {it.id for it in items})
+    if show:
+        _summary(records, output)
+    if any(r.get("status") == "error" for r in records):
+        raise typer.Exit(1)
+
+
+def _summary(records: list[dict], output: Path) -> None:
+    ok = [r for r in records if r["status"] == "ok"]
+    errors = [r for r in records if r["status"] != "ok"]
+    kinds: dict[str, int] = {}
+    for r in ok:
+        for k, n in r.get("summary", {}).items():
+            kinds[k] = kinds.get(k, 0) + n
+    qual = [r["mean_quality"] for r in ok if r.get("mean_quality") is not None]
+    console.print(table(f"fda actions → {output}", ["clips", "ok", "error", "no main face", "events", "mean quality"],
+                        [[len(records), len(ok), len(errors), sum(1 for r in ok if not r.get("main_face")),
+                          sum(len(r.get("events", [])) for r in ok), round(sum(qual) / len(qual), 2) if qual else "–"]]))
+    if kinds:
+        console.print(table("events by kind", ["event", "count"], [[k, n] for k, n in sorted(kinds.items(), key=lambda x: -x[1])]))
+    for r in errors[:10]:
+        flag("error", "red", f"{r['id']}: {r['error']}")

@@ -1,0 +1,1 @@
+"""Stage: measured facial dynamics — 68-point landmarks of the main face, per-frame signals, events."""

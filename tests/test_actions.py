@@ -1,0 +1,100 @@
+"""`fda actions` on real media: carphone's talking man, a photograph tilted by known angles (and its
+mirror image), a clip without a face, and the faults every command must survive."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import media
+
+
+def fda(*args, check=None, env=None):
+    p = subprocess.run([sys.executable, "-m", "fdacli.cli", *map(str, args)], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "COLUMNS": "150", **(env or {})})
+    if check is not None:
+        assert p.returncode == check, p.stderr[-3000:]
+    return p
+
+
+def records(path: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    """carphone, the tilting photograph, its mirror and a faceless clip: tracked once, measured once."""
+    d = tmp_path_factory.mktemp("actions")
+    clips = [media.carphone(), media.tilting(d / "tilt.mp4"), media.tilting(d / "tilt_mirror.mp4", mirror=True),
+             media.compose(d / "empty.mp4", [], seconds=1.5)]
+    fda("track", *clips, "-o", d / "tracks.jsonl", "-q", check=0)
+    p = fda("actions", d / "tracks.jsonl", "-o", d / "actions.jsonl", "--plot", d / "plots", check=0)
+    return d, records(d / "actions.jsonl"), p
+
+
+def test_carphone_mouth_opens_and_closes_while_he_speaks(measured):
+    d, recs, p = measured
+    rec = recs["carphone_pristine"]
+    assert rec["status"] == "ok" and rec["main_face"] and rec["mean_quality"] > 0.4
+    opens = [e for e in rec["events"] if (e["region"], e["action"]) == ("mouth", "open")]
+    closes = [e for e in rec["events"] if (e["region"], e["action"]) == ("mouth", "close")]
+    assert len(opens) >= 2 and len(closes) >= 1
+    assert all(1.5 <= e["start"] <= 4.0 and e["magnitude"] > 0.2 for e in opens)  # he speaks in the second half
+    assert all(any(abs(c["start"] - o["end"]) < 1e-6 for c in closes) for o in opens if o["end"] < rec["times"][-1])
+    assert len(rec["frames"]) == len(rec["signals"]["mouth_open"]) == len(rec["quality"])
+    assert (d / "plots" / "carphone_pristine.png").stat().st_size > 20000
+    assert "mouth open" in p.stderr and "events by kind" in p.stderr
+
+
+def test_measured_roll_follows_the_tilted_photograph(measured):
+    d, recs, _ = measured
+    rec = recs["tilt"]
+    n = 75  # 3 s at 25 fps
+    truth = np.array([media.roll_at(f / (n - 1)) for f in rec["frames"]])
+    roll = np.array(rec["signals"]["roll"], float)
+    good = np.array(rec["quality"]) >= 0.5
+    assert good.sum() >= 30
+    err = np.abs(roll[good] - truth[good])
+    assert err.mean() < 2.0 and err.max() < 5.0, (err.mean(), err.max())
+    tilts = [(e["directions"][0], e["magnitude"]) for e in rec["events"] if e["action"] == "tilt"]
+    assert [t for t, _ in tilts] == ["left", "right"] and all(17 < abs(m) < 23 for _, m in tilts)
+    assert not any(e["action"] in ("turn", "nod") for e in rec["events"])  # a photograph only rolls
+
+
+def test_a_mirrored_clip_flips_left_and_right(measured):
+    _, recs, _ = measured
+    def tilts(r):
+        return [e["directions"][0] for e in r["events"] if e["action"] == "tilt"]
+    assert tilts(recs["tilt_mirror"]) == ["right", "left"] == tilts(recs["tilt"])[::-1]
+
+
+def test_a_clip_without_a_main_face_gives_an_empty_timeline(measured):
+    _, recs, _ = measured
+    rec = recs["empty"]
+    assert rec["status"] == "ok" and rec["main_face"] is False and rec["events"] == [] and rec["frames"] == []
+
+
+def test_rerun_resumes_and_bad_input_is_reported(measured, tmp_path):
+    d, recs, _ = measured
+    out = d / "actions.jsonl"
+    before = out.read_text()
+    p = fda("actions", d / "tracks.jsonl", "-o", out, check=0)
+    assert "4 clip(s) already done, 0 to go" in p.stderr and out.read_text() == before
+    # a tracks record whose video is gone, one whose tracking failed, and a malformed line
+    tracks = [json.loads(x) for x in (d / "tracks.jsonl").read_text().splitlines()]
+    gone = dict(tracks[1], id="gone", video=str(tmp_path / "missing.mp4"))
+    failed = {"id": "failed", "video": str(tmp_path / "x.mp4"), "status": "error", "error": "cannot decode"}
+    (tmp_path / "t.jsonl").write_text(json.dumps(gone) + "\n" + json.dumps(failed) + "\n")
+    p = fda("actions", tmp_path / "t.jsonl", "-o", tmp_path / "a.jsonl", check=1)
+    r = records(tmp_path / "a.jsonl")
+    assert "file not found" in r["gone"]["error"] and "cannot decode" in r["failed"]["error"]
+    assert "Traceback" not in p.stderr
+    (tmp_path / "bad.jsonl").write_text(json.dumps(gone) + "\n{not json\n")
+    p = fda("actions", tmp_path / "bad.jsonl", "-o", tmp_path / "b.jsonl", check=2)
+    assert "bad.jsonl:2" in p.stderr and not (tmp_path / "b.jsonl").exists()
