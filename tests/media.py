@@ -135,10 +135,11 @@ def _paste(frame: np.ndarray, patch: np.ndarray, x: int, y: int) -> None:
 
 # The scenes the tests and benchmarks use.
 def tilting(path: str | Path, face: str = "obama", degrees: float = 20.0, seconds: float = 3.0, fps: float = 25.0,
-            mirror: bool = False, size: tuple[int, int] = (640, 360)) -> Path:
+            mirror: bool = False, size: tuple[int, int] = (640, 360), swings: float = 1.0) -> Path:
     """A face photograph rotated in the picture plane by a known angle over time: the head's roll is
-    ``roll_at(t)`` (degrees, top of the head toward the image's right > 0), one full swing left then right.
-    ``mirror`` flips every frame left to right, which flips the roll."""
+    ``roll_at(t, degrees, swings)`` (degrees, top of the head toward the image's right > 0): one full swing left
+    then right, or with ``swings=0.5`` to the left and back only.  ``mirror`` flips every frame left to right,
+    which flips the roll."""
     import cv2
 
     w, h = size
@@ -150,7 +151,7 @@ def tilting(path: str | Path, face: str = "obama", degrees: float = 20.0, second
     n = int(round(seconds * fps))
     for i in range(n):
         # cv2 turns counter-clockwise for a positive angle: the top of the head toward the image's left
-        m = cv2.getRotationMatrix2D((100, 100), -roll_at(i / (n - 1), degrees), 1.0)
+        m = cv2.getRotationMatrix2D((100, 100), -roll_at(i / (n - 1), degrees, swings), 1.0)
         frame = bg.copy()
         frame[h // 2 - 100 : h // 2 + 100, w // 2 - 100 : w // 2 + 100] = cv2.warpAffine(img, m, (200, 200), borderMode=cv2.BORDER_REPLICATE)
         writer.write(frame[:, ::-1].copy() if mirror else frame)
@@ -158,9 +159,9 @@ def tilting(path: str | Path, face: str = "obama", degrees: float = 20.0, second
     return path
 
 
-def roll_at(t: float, degrees: float = 20.0) -> float:
+def roll_at(t: float, degrees: float = 20.0, swings: float = 1.0) -> float:
     """The true roll of ``tilting`` at clip fraction t: toward the left first (negative), then the right."""
-    return -degrees * float(np.sin(2 * np.pi * t))
+    return -degrees * float(np.sin(2 * np.pi * swings * t))
 
 
 ONE_PERSON = [Person("obama", 170, (0.40, 0.50), (0.60, 0.48))]

@@ -32,7 +32,8 @@ def measured(tmp_path_factory):
     """carphone, the tilting photograph, its mirror and a faceless clip: tracked once, measured once."""
     d = tmp_path_factory.mktemp("actions")
     clips = [media.carphone(), media.tilting(d / "tilt.mp4"), media.tilting(d / "tilt_mirror.mp4", mirror=True),
-             media.compose(d / "empty.mp4", [], seconds=1.5)]
+             media.compose(d / "empty.mp4", [], seconds=1.5), media.tilting(d / "left.mp4", swings=0.5),
+             media.tilting(d / "left_mirror.mp4", swings=0.5, mirror=True)]
     fda("track", *clips, "-o", d / "tracks.jsonl", "-q", check=0)
     p = fda("actions", d / "tracks.jsonl", "-o", d / "actions.jsonl", "--plot", d / "plots", check=0)
     return d, records(d / "actions.jsonl"), p
@@ -85,7 +86,7 @@ def test_rerun_resumes_and_bad_input_is_reported(measured, tmp_path):
     out = d / "actions.jsonl"
     before = out.read_text()
     p = fda("actions", d / "tracks.jsonl", "-o", out, check=0)
-    assert "4 clip(s) already done, 0 to go" in p.stderr and out.read_text() == before
+    assert "6 clip(s) already done, 0 to go" in p.stderr and out.read_text() == before
     # a tracks record whose video is gone, one whose tracking failed, and a malformed line
     tracks = [json.loads(x) for x in (d / "tracks.jsonl").read_text().splitlines()]
     gone = dict(tracks[1], id="gone", video=str(tmp_path / "missing.mp4"))
@@ -98,3 +99,41 @@ def test_rerun_resumes_and_bad_input_is_reported(measured, tmp_path):
     (tmp_path / "bad.jsonl").write_text(json.dumps(gone) + "\n{not json\n")
     p = fda("actions", tmp_path / "bad.jsonl", "-o", tmp_path / "b.jsonl", check=2)
     assert "bad.jsonl:2" in p.stderr and not (tmp_path / "b.jsonl").exists()
+
+
+def test_grounding_checks_captions_against_the_measured_face(measured, tmp_path):
+    d, recs, _ = measured
+    assert [e["directions"] for e in recs["left"]["events"] if e["action"] == "tilt"] == [["left"]]
+    assert [e["directions"] for e in recs["left_mirror"]["events"] if e["action"] == "tilt"] == [["right"]]
+    faithful = {"carphone_pristine": "The man opens his mouth and closes it as he speaks, then looks to the left.",
+                "left": "The man tilts his head to the left.", "left_mirror": "The man tilts his head to the right.",
+                "empty": "She smiles."}
+    wrong = {"carphone_pristine": "The man smiles broadly and raises his eyebrows.",
+             "left": "The man tilts his head to the right.", "left_mirror": "The man tilts his head to the left.",
+             "empty": "She frowns."}
+    for name, caps in (("faithful", faithful), ("wrong", wrong)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({"id": i, "caption": c}) + "\n" for i, c in caps.items()))
+    out = tmp_path / "g.json"
+    p = fda("score", tmp_path / "faithful.jsonl", tmp_path / "wrong.jsonl", "--grounding", d / "actions.jsonl", "-o", out, check=0)
+    assert "Grounded" in p.stderr and "Contra." in p.stderr  # no --refs: grounding alone
+    res = json.loads(out.read_text())
+    good, bad = res["models"]["faithful"], res["models"]["wrong"]
+    assert good["summary"]["grounded_precision"] == 1.0 and good["summary"]["contradiction_rate"] == 0.0
+    assert bad["summary"]["grounded_precision"] == 0.0 and bad["summary"]["contradiction_rate"] == 1.0
+    by = {s["id"]: s["grounding"] for s in bad["samples"]}
+    verdicts = {(e[1].split(" (")[0], e[2]) for e in by["left"]["events"]}
+    assert verdicts == {("head · tilt · right", "contradicted")}
+    assert "the opposite was measured: head · tilt · left" in by["left"]["events"][0][3]
+    assert {e[2] for e in by["carphone_pristine"]["events"]} == {"contradicted"}  # nothing moved there
+    assert by["empty"]["not_measurable"] == 1 and by["empty"]["supported"] == by["empty"]["contradicted"] == 0
+    look = [e for e in {s["id"]: s["grounding"] for s in good["samples"]}["carphone_pristine"]["events"] if "gaze" in e[1]]
+    assert look and look[0][2] == "not measurable"
+    assert res["refs"] is None and res["grounding"]["version"] == ["actions-v1"]
+    # with references too, both kinds of columns; a file that is not an actions file stops with file:line
+    refs = tmp_path / "refs.jsonl"
+    refs.write_text("".join(json.dumps({"id": i, "caption": c}) + "\n" for i, c in faithful.items()))
+    res = json.loads((fda("score", tmp_path / "wrong.jsonl", "-r", refs, "--grounding", d / "actions.jsonl", "-o", out,
+                          "--metrics", "tem,rouge", check=0), out.read_text())[1])
+    assert res["models"]["wrong"]["summary"]["tem"] < 0.5 and res["models"]["wrong"]["summary"]["grounded_precision"] == 0.0
+    p = fda("score", tmp_path / "wrong.jsonl", "--grounding", d / "tracks.jsonl", "-o", out, check=2)
+    assert "tracks.jsonl:1: not an `fda actions` record" in p.stderr

@@ -16,7 +16,7 @@ from fdacli.commands.display import console, fail, progress_bar, say, table
 
 def score(
     preds: list[Path] = typer.Argument(..., help="Prediction files: JSONL or JSON lists of {id, caption}; one leaderboard row each."),
-    refs: Path = typer.Option(..., "--refs", "-r", help="Reference captions ({id, caption}; the FEC-Bench release format is read as is)."),
+    refs: Optional[Path] = typer.Option(None, "--refs", "-r", help="Reference captions ({id, caption}; the FEC-Bench release format is read as is)."),
     output: Path = typer.Option(..., "--output", "-o", help="scores.json to write (per-model summaries and per-sample details)."),
     names: Optional[str] = typer.Option(None, "--names", help="Comma-separated model names, one per PREDS file (default: file names)."),
     judge: str = typer.Option("local", "--judge", "-j", help="'local' (offline, deterministic) or 'openai:MODEL' (any OpenAI-compatible endpoint)."),
@@ -37,11 +37,15 @@ def score(
     no_cache: ep.NoCache = False,
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a markdown report with plots and the samples "
                                           "that agree least with their references into DIR."),
+    grounding: Optional[Path] = typer.Option(None, "--grounding", help="actions.jsonl from `fda actions`: check every caption "
+                                             "event the landmarks can observe against what the face did (supported / contradicted / "
+                                             "not measurable). Works without --refs."),
     explain: bool = typer.Option(False, "--explain", help="Keep in every sample the events found on both sides and the "
                                  "related pairs with the judge's relation (and, with --judge local, its reason)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table."),
 ) -> None:
-    """Score captions against FEC-Bench references; several PREDS files make a leaderboard."""
+    """Score captions against FEC-Bench references, and with --grounding against the measured facial actions of
+    the videos (no references needed); several PREDS files make a leaderboard."""
     from fdacli import __version__
     import sqlite3
 
@@ -50,9 +54,11 @@ def score(
     from fdacli.core.run.runner import StopRun
     from fdacli.core.run.records import RecordError, atomic_write_bytes
     from fdacli.core.llm.replies import JUDGE_TASKS
-    from fdacli.core.score.scoring import METRICS, EventStore, load_captions, score_model
+    from fdacli.core.score.scoring import METRICS, EventStore, add_grounding, ground_only, load_captions, score_model
 
-    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
+    if refs is None and grounding is None:
+        fail("give --refs (reference captions), or --grounding actions.jsonl to check captions against the videos")
+    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip()) if refs is not None else ()
     if bad := [m for m in chosen if m not in METRICS]:
         fail(f"unknown metric(s) {', '.join(bad)}; choose from {', '.join(METRICS)}")
     if lcs_norm not in ("pred", "ref"):
@@ -61,14 +67,18 @@ def score(
     if len(model_names) != len(preds) or len(set(model_names)) != len(model_names):
         fail("--names needs one distinct name per PREDS file")
     try:
-        ref_caps = load_captions(refs)
+        ref_caps = load_captions(refs) if refs is not None else None
         pred_caps = [load_captions(p) for p in preds]
+        actions = _load_actions(grounding) if grounding is not None else None
     except RecordError as exc:
         fail(str(exc))
     for path, caps in zip(preds, pred_caps):
-        _check_overlap(path, caps, refs, ref_caps)
+        if ref_caps is not None:
+            _check_overlap(path, caps, refs, ref_caps)
+        if actions is not None:
+            _check_overlap(path, caps, grounding, _Ids(actions))
     try:  # before any judge call: the output and report folder writable, not an input, not in use
-        held = outputs.hold("score", [output], [report], inputs=[*preds, refs])
+        held = outputs.hold("score", [output], [report], inputs=[*preds, *(p for p in (refs, grounding) if p is not None)])
     except (outputs.OutputError, OSError) as exc:
         fail(str(exc))
     client = None
@@ -93,10 +103,16 @@ def score(
             if client is not None:
                 client.on_item = stages.advance
             for name, caps in zip(model_names, pred_caps):
-                models[name] = score_model(
-                    caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
-                    lambda stage, total, _n=name: stages.stage(f"{_n}: {stage}", total), explained=explain or report is not None,
-                )
+                if ref_caps is not None:
+                    models[name] = score_model(
+                        caps, ref_caps, j, store, chosen, lcs_norm, tokenizer,  # type: ignore[arg-type]
+                        lambda stage, total, _n=name: stages.stage(f"{_n}: {stage}", total), explained=explain or report is not None,
+                    )
+                else:
+                    models[name] = ground_only(caps)
+                if actions is not None:
+                    stages.stage(f"{name}: grounding", 0)
+                    add_grounding(models[name], caps, actions)
     except StopRun as exc:
         if client is not None:
             client.close()
@@ -105,7 +121,9 @@ def score(
         fail(f"judge cache error: {exc}")
     stats = client.stats if client is not None else None
     result = {
-        "tool": f"fdacli {__version__}", "refs": str(refs), "metrics": list(chosen), "lcs_norm": lcs_norm,
+        "tool": f"fdacli {__version__}", "refs": str(refs) if refs is not None else None, "metrics": list(chosen),
+        "grounding": {"actions": str(grounding), "version": _actions_version(actions)} if actions is not None else None,
+        "lcs_norm": lcs_norm,
         "rouge_l": "F1 (beta=1), rouge-score tokenisation; rouge_l_coco: pycocoevalcap's beta=1.2 on PTB tokens",
         "cider": "CIDEr-D (pycocoevalcap definition), raw scale, document frequencies over the scored set",
         "judge": {**j.provenance(), "calls": stats.as_dict() if stats else None},
@@ -131,6 +149,30 @@ def score(
 
 def _fmt(v) -> str:
     return "–" if v is None else f"{v:.3f}"
+
+
+class _Ids:
+    """The ids of an actions file, shaped like loaded captions for the overlap check."""
+
+    def __init__(self, records: dict) -> None:
+        self.captions = records
+
+
+def _load_actions(path: Path) -> dict[str, dict]:
+    """Actions records by id (the measured ones: a clip whose measurement failed checks nothing)."""
+    from fdacli.core.run.records import RecordError, read_jsonl
+
+    recs = {}
+    for lineno, rec in read_jsonl(path, require=("id",)):
+        if rec.get("status", "ok") == "ok":
+            if "events" not in rec or "signals" not in rec:
+                raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no events or signals)")
+            recs[str(rec["id"])] = rec
+    return recs
+
+
+def _actions_version(actions: dict[str, dict] | None) -> list[str] | None:
+    return sorted({str(r.get("version")) for r in actions.values()}) if actions else None
 
 
 def _check_overlap(path: Path, caps, refs: Path, ref_caps) -> None:
@@ -163,7 +205,10 @@ def _print(result: dict, output: Path) -> None:
         title = f"fda score → {output}" if k == 0 else "n-gram and event metrics"
         console.print(table(title, ["Model", *(c.short for c in group)], rows))
     j = result["judge"]
-    say(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""))
+    if result["metrics"]:
+        say(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""))
+    if result.get("grounding"):
+        say(f"grounding: {result['grounding']['actions']} ({', '.join(result['grounding']['version'] or [])})")
     if c := j.get("calls"):
         latency = f", {c['mean_reply_seconds']:.1f} s/reply" if c.get("mean_reply_seconds") is not None else ""
         say(f"judge calls: {c['calls']} sent ({c['requests']} requests, {c['retries']} retried, {c['cut']} cut and re-asked, "
@@ -172,9 +217,13 @@ def _print(result: dict, output: Path) -> None:
     for name, m in models.items():
         c, s = m["counts"], m["summary"]
         notes = [f"{c['scored']} scored"]
+        if s.get("grounded_samples"):
+            notes.append(f"grounded {s['grounded_samples']}: precision {_fmt(s['grounded_precision'])}, contradicted "
+                         f"{_fmt(s['contradiction_rate'])}, {_fmt(s['measurable_share'])} of events measurable")
         for key, label in (("only_in_predictions", "ids not in refs"), ("only_in_references", "refs without prediction"),
-                           ("empty_predictions", "empty predictions"), ("duplicate_ids_in_predictions", "duplicate ids")):
-            if c[key]:
+                           ("empty_predictions", "empty predictions"), ("duplicate_ids_in_predictions", "duplicate ids"),
+                           ("without_actions", "without an actions record")):
+            if c.get(key):
                 notes.append(f"{c[key]} {label}")
         for metric, n in c["failed"].items():
             notes.append(f"[red]{n} failed ({metric})[/]")

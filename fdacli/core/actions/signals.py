@@ -8,8 +8,7 @@ turning toward the image's right, roll > 0 the head tilting its top toward the i
 the face lifting.
 
 A signal means something only against the same person at rest, so each is also given relative to a
-neutral level measured in the clip (its median; for the mouth, a low percentile: a speaker's mouth is
-open half the time).
+neutral level measured in the clip (neutral_levels).
 """
 
 from __future__ import annotations
@@ -110,7 +109,9 @@ class Series:
 
 
 def neutral_levels(values: dict[str, list[float]], quality: list[float]) -> dict[str, float]:
-    """The person at rest in this clip: the median of good frames, the 20th percentile for the mouth."""
+    """The person at rest in this clip: the median of good frames, the 20th percentile for the mouth, and for
+    head angles the 10th, 50th or 90th percentile nearest to facing the camera upright (a head tilted for most
+    of a clip has not made tilting its rest)."""
     good = np.asarray(quality) >= 0.5
     out = {}
     for name, v in values.items():
@@ -119,7 +120,10 @@ def neutral_levels(values: dict[str, list[float]], quality: list[float]) -> dict
         if not len(use):
             out[name] = 0.0
             continue
-        out[name] = float(np.percentile(use, 20) if name in ("mouth_open",) else np.median(use))
+        if name in ANGLES:  # the rest pose: the most upright and frontal of the person's usual poses
+            out[name] = float(min(np.percentile(use, [10, 50, 90]), key=abs))
+        else:
+            out[name] = float(np.percentile(use, 20) if name == "mouth_open" else np.median(use))
     return out
 
 

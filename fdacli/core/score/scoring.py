@@ -199,6 +199,29 @@ def score_model(
     return {"path": preds.path, "summary": summary, "counts": counts, "tokenizer": tokenizer_name, "samples": samples}
 
 
+def add_grounding(model: dict[str, Any], preds: Captions, actions: dict[str, dict[str, Any]]) -> None:
+    """Check every caption with an actions record against it (core/score/grounding.py); per-sample detail and
+    the model's grounded precision and contradiction rate."""
+    from fdacli.core.score import grounding
+
+    by_id = {s["id"]: s for s in model["samples"]}
+    for rid, caption in preds.captions.items():
+        if rid in actions:
+            by_id.setdefault(rid, {"id": rid})["grounding"] = grounding.ground(caption, actions[rid])
+    model["samples"] = sorted(by_id.values(), key=lambda s: _id_order(s["id"]))
+    model["summary"].update(grounding.summarise(model["samples"]))
+    model["counts"]["without_actions"] = len(set(preds.captions) - set(actions))
+    if not model["counts"]["scored"]:  # no references: the samples are the grounded ones
+        model["counts"]["scored"] = sum(1 for s in model["samples"] if "grounding" in s)
+
+
+def ground_only(preds: Captions) -> dict[str, Any]:
+    """A model scored against no references (--grounding alone): samples are filled by add_grounding."""
+    return {"path": preds.path, "summary": {}, "counts": {"scored": 0, "empty_predictions": len(preds.empty),
+            "duplicate_ids_in_predictions": len(preds.duplicates), "truncated_predictions": len(preds.truncated), "failed": {}},
+            "tokenizer": None, "samples": []}
+
+
 def explain(judge: Any, pred: list[str], ref: list[str], relations: list[list[str]] | None) -> dict[str, Any]:
     """The events of both sides and the pairs that are not No Relation, each with the judge's reason where it
     has one (the local grammar does; an LLM judge gives the label only)."""

@@ -28,6 +28,9 @@ REGISTRY: dict[str, tuple[Column, ...]] = {
     "autodq": (Column("autodq", "AutoDQ", "AutoDQ"),),
     # Algorithm 1 (the default) and, always beside it, the reference-normalised TEM (metrics/tem.py)
     "tem": (Column("tem", "TEM", "TEM"), Column("tem_ref", "TEM (ref-normalised)", "TEM-ref")),
+    # --grounding: caption events checked against the measured facial actions (core/score/grounding.py)
+    "grounding": (Column("grounded_precision", "Grounded precision", "Grounded"),
+                  Column("contradiction_rate", "Contradicted", "Contra.")),
 }
 METRICS = ("tem", "autodq", "cider", "rouge", "judge")  # computation order (events first)
 
