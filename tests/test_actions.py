@@ -137,3 +137,41 @@ def test_grounding_checks_captions_against_the_measured_face(measured, tmp_path)
     assert res["models"]["wrong"]["summary"]["tem"] < 0.5 and res["models"]["wrong"]["summary"]["grounded_precision"] == 0.0
     p = fda("score", tmp_path / "wrong.jsonl", "--grounding", d / "tracks.jsonl", "-o", out, check=2)
     assert "tracks.jsonl:1: not an `fda actions` record" in p.stderr
+
+
+def test_the_timeline_captioner_writes_what_was_measured(measured, tmp_path):
+    d, recs, _ = measured
+    out = tmp_path / "timeline.jsonl"
+    fda("caption", "--backend", "timeline", "--actions", d / "actions.jsonl", "-o", out, check=0)
+    caps = records(out)
+    assert set(caps) == set(recs) and all(c["status"] == "ok" for c in caps.values())
+    assert "the head tilts to the left. As the video progresses, the head tilts to the right" in caps["tilt"]["caption"]
+    assert "the mouth opens" in caps["carphone_pristine"]["caption"]
+    assert "no obvious change" in caps["empty"]["caption"]
+    # every measurable thing it says is supported by the video it came from
+    res = json.loads((fda("score", out, "--grounding", d / "actions.jsonl", "-o", tmp_path / "g.json", "-q", check=0),
+                      (tmp_path / "g.json").read_text())[1])
+    assert res["models"]["timeline"]["summary"]["grounded_precision"] == 1.0
+    again = fda("caption", "--backend", "timeline", "--actions", d / "actions.jsonl", "-o", out, check=0)
+    assert "6 clip(s) already done" in again.stderr or out.read_text().count("\n") == len(recs)
+    p = fda("caption", "--backend", "timeline", "-o", tmp_path / "x.jsonl", check=2)
+    assert "needs --actions" in p.stderr
+
+
+def test_preannotate_hints_put_the_measured_timeline_in_a_versioned_prompt(measured, tmp_path):
+    from fake_openai import FakeOpenAI
+
+    d, _, _ = measured
+    tracks = [json.loads(x) for x in (d / "tracks.jsonl").read_text().splitlines()]
+    one = tmp_path / "t.jsonl"
+    one.write_text(json.dumps(next(t for t in tracks if t["id"] == "tilt")) + "\n")
+    with FakeOpenAI(responder=lambda body: ("ok", "The man tilts his head.")) as srv:
+        fda("preannotate", one, "-o", tmp_path / "plain.jsonl", "--base-url", srv.base_url, "--no-cache", "-q", check=0)
+        fda("preannotate", one, "-o", tmp_path / "hinted.jsonl", "--hints", d / "actions.jsonl", "--base-url", srv.base_url,
+            "--no-cache", "-q", check=0)
+        plain, hinted = (r["messages"][0]["content"][0]["text"] for r in srv.requests)
+    assert "Measured facial movements" not in plain
+    assert "Measured facial movements" in hinted and "s: the head tilts to the left" in hinted and hinted.startswith(plain)
+    assert records(tmp_path / "plain.jsonl")["tilt"]["prompt_version"] == "fda-preannotate-v1"
+    rec = records(tmp_path / "hinted.jsonl")["tilt"]
+    assert rec["prompt_version"] == "fda-preannotate-v1+timeline-hints-v1" and rec["hints"] is True

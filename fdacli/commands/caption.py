@@ -16,7 +16,10 @@ from fdacli.core.caption.options import CaptionOptions as C
 def caption(
     videos: list[Path] = typer.Argument(None, help="Video files, folders (recursive) or manifest .jsonl files."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="FaceTrack-MM checkpoint folder (a `fda finetune` output or one of its checkpoint-N)."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="openai:MODEL — caption through an OpenAI-compatible vision endpoint instead."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="openai:MODEL — caption through an OpenAI-compatible vision endpoint instead; "
+                                          "timeline — a plain caption from measured facial actions (--actions), no model at all."),
+    actions: Optional[Path] = typer.Option(None, "--actions", help="actions.jsonl from `fda actions`, for --backend timeline "
+                                           "(VIDEOS may then be left out: every measured clip is captioned)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Predictions JSONL {id, video, caption, model}; resumed if it exists. Without it captions go to stdout."),
     tracks: Optional[Path] = typer.Option(None, "--tracks", help="tracks.jsonl from `fda track`; videos not in it are tracked now."),
     video_root: list[Path] = typer.Option([], "--video-root", help="Folder(s) that relative video paths resolve against."),
@@ -44,7 +47,8 @@ def caption(
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Caption again the clips that failed before."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
-    """Caption videos with a FaceTrack-MM checkpoint, or through an OpenAI-compatible endpoint (--backend openai:MODEL).
+    """Caption videos with a FaceTrack-MM checkpoint, through an OpenAI-compatible endpoint (--backend openai:MODEL),
+    or from measured facial actions (--backend timeline, the baseline every model should beat).
 
     Under `accelerate launch` each process captions its shard and the first process merges them into OUTPUT.
     """
@@ -55,11 +59,13 @@ def caption(
     from fdacli.core.run.records import RecordError, read_jsonl
 
     if (model is None) == (backend is None):
-        fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL")
+        fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL|timeline")
     if model is not None:
         require("train", "fda caption --model (a FaceTrack-MM checkpoint)")
+    if backend == "timeline":
+        return _timeline(videos, actions, output, overwrite, retry_errors, quiet)
     if backend is not None and not backend.startswith("openai:"):
-        fail(f"unknown backend {backend!r}: use openai:MODEL (any OpenAI-compatible endpoint, with --base-url)")
+        fail(f"unknown backend {backend!r}: use openai:MODEL (any OpenAI-compatible endpoint, with --base-url) or timeline")
     if not videos:
         fail("give video files, folders or a manifest")
     if batch_size < 1:
@@ -125,6 +131,51 @@ def caption(
     if not quiet and output is not None and plan.shard.is_main:
         console.print(table(f"fda caption → {output}", ["clips", "ok", "error", "model"],
                             [[len(done), len(done) - len(errors), len(errors), done[0]["model"] if done else "-"]]))
+    if not quiet:
+        for r in errors[:10]:
+            flag("error", "red", f"{r['id']}: {r['error']}")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite: bool, retry_errors: bool, quiet: bool) -> None:
+    """--backend timeline: captions from measured facial actions, resumable like every backend."""
+    from fdacli.core.caption.captioning import TimelineCaptioner
+    from fdacli.core.run import runner
+    from fdacli.core.run.inputs import VideoItem, collect_videos
+    from fdacli.core.run.outputs import OutputError
+    from fdacli.core.run.records import RecordError, read_jsonl
+
+    if actions is None:
+        fail("--backend timeline needs --actions actions.jsonl (from `fda actions`)")
+    try:
+        recs = {str(r["id"]): r for _, r in read_jsonl(actions, require=("id", "video")) if r.get("status", "ok") == "ok"}
+        items = collect_videos(list(videos)) if videos else [VideoItem(i, r["video"]) for i, r in recs.items()]
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
+                           inputs=[*(videos or []), actions]) if output is not None else None
+    except (RecordError, OutputError) as exc:
+        fail(str(exc))
+    except FileNotFoundError as exc:
+        fail(f"file not found: {exc.filename}")
+    todo = plan.todo if plan else items
+    done = []
+    try:
+        with progress_bar(len(todo), "captioning", quiet=quiet or not todo) as bar:
+            for rec in runner.run_threads(todo, TimelineCaptioner(recs), plan.writer if plan else runner.NullWriter(), 1):
+                done.append(rec)
+                bar.advance(f"{rec['id']}: {rec['status']}")
+                if output is None:
+                    typer.echo(rec["caption"] if rec["status"] == "ok" and len(items) == 1 else
+                               f"{rec['id']}\t{rec.get('caption') or 'ERROR: ' + str(rec['error'])}")
+    finally:
+        if plan is not None:
+            plan.writer.close()
+    if plan is not None:
+        runner.finish(output, plan.shard)
+    errors = [r for r in done if r["status"] == "error"]
+    if not quiet and output is not None:
+        console.print(table(f"fda caption → {output}", ["clips", "ok", "error", "model"],
+                            [[len(done), len(done) - len(errors), len(errors), "timeline"]]))
     if not quiet:
         for r in errors[:10]:
             flag("error", "red", f"{r['id']}: {r['error']}")

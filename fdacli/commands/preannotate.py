@@ -8,6 +8,8 @@ from typing import Optional
 import typer
 
 from fdacli.commands import endpoint as ep
+from rich.markup import escape
+
 from fdacli.commands.display import console, fail, flag, progress_bar, say, table
 
 
@@ -24,6 +26,9 @@ def preannotate(
     max_retries: ep.MaxRetries = ep.DEFAULT_RETRIES,
     face_crops: bool = typer.Option(False, "--face-crops", help="Also send the main character's face crops (2x2 grids)."),
     cell: int = typer.Option(384, help="Long side of one grid cell in pixels."),
+    hints: Optional[Path] = typer.Option(None, "--hints", help="actions.jsonl from `fda actions`: add each clip's measured "
+                                         "facial-movement timeline, in words with times, to the prompt (a versioned prompt; "
+                                         "without it the paper's prompt is sent unchanged)."),
     save_grids: Optional[Path] = typer.Option(None, "--save-grids", help="Keep the images sent, under DIR/<id>/, so annotators see what the model saw."),
     cache_dir: ep.CacheDir = None,
     no_cache: ep.NoCache = False,
@@ -42,6 +47,7 @@ def preannotate(
                             cache_dir=cache_dir, no_cache=no_cache)
     try:
         recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
+        timelines = _timelines(hints) if hints is not None else None
         if save_grids is not None:
             outputs.check(save_grids, folder=True)
         plan = runner.plan(items_from_tracks([r for r in recs if r.get("status", "ok") == "ok"], tracks.parent), output,
@@ -49,7 +55,10 @@ def preannotate(
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     not_ok = sum(1 for r in recs if r.get("status", "ok") != "ok")
-    worker = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops, save_grids=str(save_grids) if save_grids else None))
+    worker = Preannotator(client, PreannotateOptions(cell=cell, face_crops=face_crops, save_grids=str(save_grids) if save_grids else None,
+                                                     hints=timelines))
+    if timelines is not None and not quiet and (missing := sum(1 for r in recs if r["id"] not in timelines)):
+        console.print(f"[yellow]note:[/] {missing} clip(s) have no measured timeline in {escape(str(hints))}: the paper's prompt alone")
     if not quiet and plan.skipped:
         say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
     done = []
@@ -74,3 +83,18 @@ def preannotate(
             flag("error", "red", f"{r['id']}: {r['error']}")
     if errors:
         raise typer.Exit(1)
+
+
+def _timelines(path: Path) -> dict[str, str]:
+    """id -> the measured timeline in words, from an `fda actions` file (clips measured without error)."""
+    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.text.timeline import hints
+
+    out = {}
+    for lineno, rec in read_jsonl(path, require=("id",)):
+        if rec.get("status", "ok") != "ok":
+            continue
+        if "events" not in rec:
+            raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no events)")
+        out[str(rec["id"])] = hints(rec["events"])
+    return out

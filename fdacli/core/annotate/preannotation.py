@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fdacli.core.llm import prompts, replies
+from fdacli.core.text import timeline
 from fdacli.core.media.clips import ClipSpec, spec_from_record
 from fdacli.core.run.inputs import safe_relpath
 from fdacli.core.media.grids import clip_grids, jpeg_data_url
@@ -32,6 +33,7 @@ class PreannotateOptions:
     crop_size: int = 224
     save_grids: str | None = None
     jpeg_quality: int = 90
+    hints: dict[str, str] | None = None  # id -> measured timeline in words (--hints); None: the paper's prompt only
 
 
 def items_from_tracks(records: list[Record], base: Path | None = None) -> list[ClipSpec]:
@@ -51,11 +53,16 @@ class Preannotator:
             grids = clip_grids(item, o.cell, o.face_crops, o.crop_margin, o.crop_size)
             paths = self._save(item, grids) if self.opts.save_grids else None
             text = prompts.PREANNOTATE_PROMPT + (prompts.FACE_CROPS_NOTE if self.opts.face_crops else "")
+            hint = (self.opts.hints or {}).get(item.id)
+            version = prompts.PREANNOTATE_VERSION
+            if hint is not None:
+                text += prompts.HINTS_NOTE.format(timeline=hint)
+                version += "+" + timeline.HINTS_VERSION
             content = [{"type": "text", "text": text}] + [
                 {"type": "image_url", "image_url": {"url": jpeg_data_url(g, self.opts.jpeg_quality)}} for g in grids
             ]
             reply, usage = self.client.complete_with_usage(
-                [{"role": "user", "content": content}], purpose="preannotate", prompt_version=prompts.PREANNOTATE_VERSION,
+                [{"role": "user", "content": content}], purpose="preannotate", prompt_version=version,
                 max_tokens=replies.budget("preannotate"),
             )
         except StopRun:
@@ -65,7 +72,7 @@ class Preannotator:
                                 model=self.client.cfg.model, seconds=round(time.perf_counter() - t0, 3))
         rec: Record = {
             "id": item.id, "video": item.video, "status": "ok", "error": None, "model": self.client.cfg.model,
-            "prompt_version": prompts.PREANNOTATE_VERSION, "text": reply.strip(), "usage": usage,
+            "prompt_version": version, "text": reply.strip(), "usage": usage, "hints": hint is not None,
             "key_frames": list(item.key_frames), "images": len(grids), "seconds": round(time.perf_counter() - t0, 3),
         }
         if paths:

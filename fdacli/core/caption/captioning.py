@@ -147,3 +147,23 @@ class EndpointCaptioner:
             return error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=model)
         return {"id": item.id, "video": item.video, "caption": reply.strip(), "model": model, "status": "ok", "error": None,
                 "prompt": text, "images": len(images), "seconds": round(time.perf_counter() - t0, 3)}
+
+
+class TimelineCaptioner:
+    """The baseline captioner (--backend timeline): a plain caption from the clip's measured facial actions, with
+    no model, GPU or endpoint — the floor a captioning model should beat on FEC-Bench and on grounding."""
+
+    def __init__(self, actions: dict[str, Record]) -> None:
+        self.actions = actions
+
+    def __call__(self, item: VideoItem) -> Record:
+        from fdacli.core.text import timeline
+
+        rec = self.actions.get(item.id)
+        if rec is None:
+            return error_record(item.id, "no actions record for this clip: run `fda actions` on its tracks", video=item.video,
+                                model="timeline")
+        duration = max([*rec.get("times", []), *(e["end"] for e in rec.get("events", []))], default=0.0)
+        text = timeline.caption(rec.get("events", []), duration)
+        return {"id": item.id, "video": item.video, "caption": text, "model": f"timeline ({rec.get('version')})",
+                "status": "ok", "error": None, "prompt": timeline.CAPTION_VERSION, "events": len(rec.get("events", []))}

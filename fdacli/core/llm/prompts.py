@@ -26,6 +26,13 @@ PREANNOTATE_PROMPT = (
     "\"head movement: ***\". Integrate all details seamlessly into the overall narrative, exhibiting a natural fluidity. "
     "Minimize speculation. If certain features are not clear, such as the individual's age, opt not to describe them."
 )
+# fda preannotate --hints: the measured timeline of the main face (core/text/timeline.py), appended to the prompt
+HINTS_NOTE = (
+    "\n\nMeasured facial movements of the main person, from facial landmarks (times in seconds from the start; "
+    "left and right as seen in the video):\n{timeline}\n"
+    "Use these measurements to place the facial changes you describe in time and to avoid describing movements that "
+    "did not happen, but describe only what you can see in the images."
+)
 FACE_CROPS_NOTE = (
     "\n\nThe last images are close-up crops of the main character's face at the same moments, in the same 2x2 layout."
 )

@@ -1,0 +1,63 @@
+"""Measured facial actions in plain words: a timeline with times (for prompts) and a caption in the
+FEC-Bench style (the baseline captioner).
+
+Events are the dicts of an `fda actions` record (region, action, directions, start, end), named with the
+grammar's vocabulary, so every phrase here is one the grammar parses back to the same event.
+Directions are as seen in the video.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_PHRASES = {
+    ("mouth", "open"): "the mouth opens", ("mouth", "close"): "the mouth closes",
+    ("face", "smile"): "the person smiles", ("eyes", "blink"): "the person blinks",
+    ("eyes", "close"): "the eyes close", ("eyes", "widen"): "the eyes widen", ("eyes", "narrow"): "the eyes narrow",
+    ("brows", "raise"): "the eyebrows raise", ("brows", "lower"): "the eyebrows lower",
+    ("head", "turn"): "the head turns to the {d}", ("head", "tilt"): "the head tilts to the {d}",
+    ("head", "raise"): "the head lifts", ("head", "lower"): "the head lowers", ("head", "nod"): "the person nods",
+}
+HINTS_VERSION = "timeline-hints-v1"
+CAPTION_VERSION = "timeline-caption-v1"
+
+
+def phrase(event: dict[str, Any]) -> str:
+    """One event in words ("the head tilts to the left")."""
+    template = _PHRASES.get((event["region"], event["action"]), f"the {event['region']} {event['action']}s")
+    return template.format(d=" and ".join(event.get("directions") or []) or "side")
+
+
+def hints(events: list[dict[str, Any]]) -> str:
+    """The timeline as prompt lines: "- 1.87–2.13 s: the mouth opens" (a mouth that closes again says so)."""
+    lines = []
+    for e in events:
+        if (e["region"], e["action"]) == ("mouth", "close"):
+            continue  # said with its opening
+        when = f"{e['start']:.2f} s" if e["end"] - e["start"] < 0.05 else f"{e['start']:.2f}–{e['end']:.2f} s"
+        closes = " and closes again" if (e["region"], e["action"]) == ("mouth", "open") and any(
+            (c["region"], c["action"]) == ("mouth", "close") and abs(c["start"] - e["end"]) < 1e-6 for c in events) else ""
+        lines.append(f"- {when}: {phrase(e)}{closes}")
+    return "\n".join(lines) if lines else "- no facial movement was measured"
+
+
+def caption(events: list[dict[str, Any]], duration: float) -> str:
+    """A plain caption from the measured events, in order, in the FEC-Bench manner: what the face does at the
+    beginning, as the video progresses and towards the end."""
+    opening = "This video shows the facial dynamics of the main person."
+    if not events:
+        return opening + " There is no obvious change in the person's facial expression."
+    duration = max(duration, max(e["end"] for e in events), 1e-6)
+    parts: dict[int, list[str]] = {0: [], 1: [], 2: []}
+    for e in events:
+        third = min(2, int(3 * e["start"] / duration))
+        words = phrase(e)
+        if not parts[third] or parts[third][-1] != words:
+            parts[third].append(words)
+    lead = {0: "At the beginning of the video", 1: "As the video progresses", 2: "Towards the end of the video"}
+    sentences = [opening]
+    for k in (0, 1, 2):
+        if parts[k]:
+            said = ", ".join(parts[k][:-1]) + (" and " if len(parts[k]) > 1 else "") + parts[k][-1]
+            sentences.append(f"{lead[k]}, {said}.")
+    return " ".join(sentences)
