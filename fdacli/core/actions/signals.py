@@ -128,8 +128,8 @@ def neutral_levels(values: dict[str, list[float]], quality: list[float]) -> dict
 
 
 def quality(box: list[float], score: float | None, error: float | None) -> float:
-    """0–1: how far a frame's landmarks can be trusted — face height (full trust from 80 px), the detector's
-    score, and the shape's agreement with the tracker's five points."""
+    """0–1: how far a frame's landmarks can be trusted — face height in the analysed frame (full trust from
+    80 px), the detector's score, and the shape's agreement with the tracker's five points."""
     size = min(1.0, max(0.0, (box[3] - box[1]) / 80.0))
     det = 1.0 if score is None else min(1.0, max(0.0, (score - 0.5) / 0.4))
     fit = 1.0 if error is None else min(1.0, max(0.0, 1.0 - (error - 0.1) / 0.3))
