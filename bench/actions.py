@@ -38,14 +38,11 @@ from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions  # noqa:
 
 def per_face_ms(meter: ActionMeter, rec: dict, n: int = 40) -> float:
     """Landmarks + signals for one face, decoding excluded."""
-    import cv2
-
     face = main_face(rec)[:n]
     frames = read_frames(rec["video"], [f for f, *_ in face])
-    grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
     t = time.perf_counter()
-    for g, (_, box, _, _) in zip(grays, face):
-        frame_signals(meter.landmarker.fit(g, box), rec["width"], rec["height"])
+    for img, (_, box, _, _) in zip(frames, face):
+        frame_signals(meter.landmarker.fit(img, box), rec["width"], rec["height"])
     return 1000 * (time.perf_counter() - t) / max(1, len(face))
 
 

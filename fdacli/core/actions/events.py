@@ -162,7 +162,7 @@ def _eyes(series: Series, t: np.ndarray, q: np.ndarray) -> list[Measured]:
 
 
 def _nods(pitch: np.ndarray, t: np.ndarray) -> list[Measured]:
-    """A nod: the face dips by at least 6 degrees and comes back up within a second."""
+    """A nod: the face dips by at least 8 degrees and comes back up, within 0.6 s each way."""
     out = []
     ok = np.isfinite(pitch)
     i = 1
@@ -172,7 +172,7 @@ def _nods(pitch: np.ndarray, t: np.ndarray) -> list[Measured]:
             right = [j for j in range(i + 1, len(pitch)) if ok[j] and t[j] - t[i] <= 0.6]
             if left and right:
                 drop = min(max(pitch[j] for j in left), max(pitch[j] for j in right)) - pitch[i]
-                if drop >= 6.0:
+                if drop >= 8.0:
                     out.append(Measured("head", "nod", (), t[left[-1]], t[right[-1]], float(drop), "pitch"))
                     i = right[-1]
         i += 1

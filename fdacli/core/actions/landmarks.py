@@ -51,15 +51,18 @@ class Landmarker:
         self._dlib = dlib
         self._predictor = dlib.shape_predictor(str(model_path()))
 
-    def fit(self, gray: np.ndarray, box: list[float]) -> np.ndarray:
-        """(68, 2) float32 points in frame pixels for a uint8 grey frame and an ``[x1, y1, x2, y2]`` box.
+    def fit(self, image: np.ndarray, box: list[float]) -> np.ndarray:
+        """(68, 2) float32 points in frame pixels for a uint8 RGB (or grey) frame and an ``[x1, y1, x2, y2]`` box.
 
-        Only the box and a margin are handed to dlib: converting a whole 720p frame cost more than the fit."""
-        h, w = gray.shape[:2]
+        Only the box and a margin are converted and handed to dlib: a whole 720p frame cost more than the fit."""
+        import cv2
+
+        h, w = image.shape[:2]
         x1, y1, x2, y2 = (int(round(v)) for v in box)
         m = max(4, (x2 - x1 + y2 - y1) // 5)
         cx1, cy1, cx2, cy2 = max(0, x1 - m), max(0, y1 - m), min(w, x2 + m), min(h, y2 + m)
-        crop = np.ascontiguousarray(gray[cy1:cy2, cx1:cx2])
+        crop = image[cy1:cy2, cx1:cx2]
+        crop = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else np.ascontiguousarray(crop)
         shape = self._predictor(crop, self._dlib.rectangle(x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1))
         return np.array([(p.x + cx1, p.y + cy1) for p in shape.parts()], np.float32)
 

@@ -74,8 +74,6 @@ class ActionMeter:
         return out
 
     def measure(self, video: str, rec: Record) -> Record:
-        import cv2
-
         face = main_face(rec)
         fps, width, height = float(rec.get("fps") or 25.0), int(rec["width"]), int(rec["height"])
         # decoded at the size tracking analysed (faces stay well above the ~100 px dlib needs, decoding is cheaper)
@@ -92,7 +90,7 @@ class ActionMeter:
                 box, score, five = wanted[f]
                 box = [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy]
                 five = [[x * sx, y * sy] for x, y in five] if five else None
-                points = self.landmarker.fit(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), box)
+                points = self.landmarker.fit(img, box)
                 return f, frame_signals(points, int(aw), int(ah)), quality(box, score, lm.fit_error(points, five))
 
             # dlib and OpenCV release the GIL: fits run two at a time beside the decoding thread, a chunk of
