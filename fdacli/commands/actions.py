@@ -44,10 +44,6 @@ def actions(
     try:
         with progress_bar(len(plan.todo), "measuring", quiet=not show) as bar:
             for rec in runner.run(plan.todo, ActionMeter, plan.writer, workers=workers):
-                if plot is not None and rec["status"] == "ok":
-                    from fdacli.core.actions.plot import plot_timeline
-
-                    plot_timeline(rec, by_id[rec["id"]], plot)
                 bar.advance(f"{rec['id']}: {rec['status']}")
     except runner.WorkerStartError as exc:
         fail(f"cannot start the landmark model: {exc}")
@@ -57,10 +53,27 @@ def actions(
     if not plan.shard.is_main:
         return
     records = runner.records_for(output, {it.id for it in items})
+    if plot is not None:
+        _plots(records, by_id, plot, quiet=not show)
     if show:
         _summary(records, output)
     if any(r.get("status") == "error" for r in records):
         raise typer.Exit(1)
+
+
+def _plots(records: list[dict], tracks: dict[str, dict], folder: Path, quiet: bool) -> None:
+    """A figure for every measured clip that has none yet (so --plot on a resumed run draws the earlier clips
+    too); a figure that cannot be drawn is a warning, never a lost measurement."""
+    from fdacli.core.actions.plot import plot_path, plot_timeline
+
+    todo = [r for r in records if r["status"] == "ok" and not plot_path(r, folder).exists()]
+    with progress_bar(len(todo), "plotting", quiet=quiet or not todo) as bar:
+        for rec in todo:
+            try:
+                plot_timeline(rec, tracks[rec["id"]], folder)
+            except Exception as exc:  # noqa: BLE001 - matplotlib and decoding errors alike
+                flag("warning", "yellow", f"{rec['id']}: no plot ({type(exc).__name__}: {exc})")
+            bar.advance(rec["id"])
 
 
 def _summary(records: list[dict], output: Path) -> None:

@@ -64,6 +64,8 @@ def caption(
         require("train", "fda caption --model (a FaceTrack-MM checkpoint)")
     if backend == "timeline":
         return _timeline(videos, actions, output, overwrite, retry_errors, quiet)
+    if actions is not None:
+        fail("--actions is for --backend timeline")
     if backend is not None and not backend.startswith("openai:"):
         fail(f"unknown backend {backend!r}: use openai:MODEL (any OpenAI-compatible endpoint, with --base-url) or timeline")
     if not videos:
@@ -149,7 +151,7 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
     if actions is None:
         fail("--backend timeline needs --actions actions.jsonl (from `fda actions`)")
     try:
-        recs = {str(r["id"]): r for _, r in read_jsonl(actions, require=("id", "video")) if r.get("status", "ok") == "ok"}
+        recs = {str(r["id"]): r for _, r in read_jsonl(actions, require=("id", "video"))}  # failed ones caption as errors
         items = collect_videos(list(videos)) if videos else [VideoItem(i, r["video"]) for i, r in recs.items()]
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
                            inputs=[*(videos or []), actions]) if output is not None else None

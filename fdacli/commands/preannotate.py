@@ -88,7 +88,7 @@ def preannotate(
 def _timelines(path: Path) -> dict[str, str]:
     """id -> the measured timeline in words, from an `fda actions` file (clips measured without error)."""
     from fdacli.core.run.records import RecordError, read_jsonl
-    from fdacli.core.text.timeline import hints
+    from fdacli.core.text.timeline import hints, reliable
 
     out = {}
     for lineno, rec in read_jsonl(path, require=("id",)):
@@ -96,5 +96,6 @@ def _timelines(path: Path) -> dict[str, str]:
             continue
         if "events" not in rec:
             raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no events)")
-        out[str(rec["id"])] = hints(rec["events"])
+        if reliable(rec):  # a clip without a well-measured face gets the paper's prompt, not "nothing moved"
+            out[str(rec["id"])] = hints(rec["events"])
     return out

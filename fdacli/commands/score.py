@@ -58,8 +58,11 @@ def score(
 
     if refs is None and grounding is None:
         fail("give --refs (reference captions), or --grounding actions.jsonl to check captions against the videos")
-    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip()) if refs is not None else ()
-    if bad := [m for m in chosen if m not in METRICS]:
+    if refs is None and report is not None:
+        fail("--report needs --refs (its tables and plots are of the reference metrics)")
+    asked = tuple(m.strip() for m in metrics.split(",") if m.strip())
+    chosen = asked if refs is not None else ()
+    if bad := [m for m in asked if m not in METRICS]:
         fail(f"unknown metric(s) {', '.join(bad)}; choose from {', '.join(METRICS)}")
     if lcs_norm not in ("pred", "ref"):
         fail("--lcs-norm must be 'pred' or 'ref'")
@@ -76,13 +79,13 @@ def score(
         if ref_caps is not None:
             _check_overlap(path, caps, refs, ref_caps)
         if actions is not None:
-            _check_overlap(path, caps, grounding, _Ids(actions))
+            _check_overlap(path, caps, grounding, _Ids(actions), "actions records", stop=ref_caps is None)
     try:  # before any judge call: the output and report folder writable, not an input, not in use
         held = outputs.hold("score", [output], [report], inputs=[*preds, *(p for p in (refs, grounding) if p is not None)])
     except (outputs.OutputError, OSError) as exc:
         fail(str(exc))
     client = None
-    if judge.startswith("openai:") and len(judge) > len("openai:"):
+    if judge.startswith("openai:") and len(judge) > len("openai:") and chosen:  # grounding alone asks no judge
         client = ep.open_client(judge.split(":", 1)[1], "judge", base_url=base_url, api_key_env=api_key_env,
                                 temperature=temperature, max_tokens=ep.token_limits(max_tokens, JUDGE_TASKS),
                                 timeout=timeout, max_retries=max_retries, concurrency=concurrency,
@@ -112,7 +115,7 @@ def score(
                     models[name] = ground_only(caps)
                 if actions is not None:
                     stages.stage(f"{name}: grounding", 0)
-                    add_grounding(models[name], caps, actions)
+                    add_grounding(models[name], caps, actions, ref_caps)
     except StopRun as exc:
         if client is not None:
             client.close()
@@ -165,8 +168,8 @@ def _load_actions(path: Path) -> dict[str, dict]:
     recs = {}
     for lineno, rec in read_jsonl(path, require=("id",)):
         if rec.get("status", "ok") == "ok":
-            if "events" not in rec or "signals" not in rec:
-                raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no events or signals)")
+            if gone := [k for k in ("events", "signals", "neutral", "frames", "main_face") if k not in rec]:
+                raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no {', '.join(gone)})")
             recs[str(rec["id"])] = rec
     return recs
 
@@ -175,18 +178,21 @@ def _actions_version(actions: dict[str, dict] | None) -> list[str] | None:
     return sorted({str(r.get("version")) for r in actions.values()}) if actions else None
 
 
-def _check_overlap(path: Path, caps, refs: Path, ref_caps) -> None:
-    """No shared id is a mistake (another split, ids with a prefix), not a score of nothing: stop and show
-    examples of both sides; a small share is worth a warning."""
+def _check_overlap(path: Path, caps, refs: Path, ref_caps, what: str = "references", stop: bool = True) -> None:
+    """No shared id is a mistake (another split, ids with a prefix), not a score of nothing: stop (or, for a
+    side file such as --grounding's, warn) and show examples of both sides; a small share is worth a warning."""
     ids = set(caps.captions) | set(caps.empty)
     shared = ids & set(ref_caps.captions)
     if ids and not shared:
         ex_p = ", ".join(repr(i) for i in sorted(ids)[:2])
-        ex_r = ", ".join(repr(i) for i in sorted(ref_caps.captions)[:2])
-        fail(f"no id of {path} is in {refs} (ids are compared as strings): predictions have {ex_p}, ...; "
-             f"references have {ex_r}, ...")
-    if ids and len(shared) < 0.5 * min(len(ids), len(ref_caps.captions)):
-        console.print(f"[yellow]warning:[/] only {len(shared)} of {len(ids)} ids of {escape(str(path))} are in the references",
+        ex_r = ", ".join(repr(i) for i in sorted(ref_caps.captions)[:2]) or "none"
+        msg = (f"no id of {path} is in {refs} (ids are compared as strings): predictions have {ex_p}, ...; "
+               f"{what} have {ex_r}")
+        if stop:
+            fail(msg)
+        console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
+    elif ids and len(shared) < 0.5 * min(len(ids), len(ref_caps.captions)):
+        console.print(f"[yellow]warning:[/] only {len(shared)} of {len(ids)} ids of {escape(str(path))} are in the {what}",
                       highlight=False)
 
 
@@ -205,7 +211,7 @@ def _print(result: dict, output: Path) -> None:
         title = f"fda score → {output}" if k == 0 else "n-gram and event metrics"
         console.print(table(title, ["Model", *(c.short for c in group)], rows))
     j = result["judge"]
-    if result["metrics"]:
+    if result.get("metrics", True):  # no metrics: grounding alone, no judge was asked
         say(f"judge: {j['judge']}" + (f" ({j['endpoint_host']}, temperature {j['temperature']})" if j.get("endpoint_host") else ""))
     if result.get("grounding"):
         say(f"grounding: {result['grounding']['actions']} ({', '.join(result['grounding']['version'] or [])})")

@@ -81,6 +81,15 @@ def _clean(values: np.ndarray, quality: np.ndarray) -> np.ndarray:
     return out
 
 
+def _cut(signal: np.ndarray, breaks: list[int]) -> np.ndarray:
+    """Where the face was away or a shot began, no event may run across: the frame before a break is unknown."""
+    out = signal.copy()
+    for i in breaks:
+        if 0 < i <= len(out):
+            out[i - 1] = np.nan
+    return out
+
+
 def _spans(signal: np.ndarray, times: np.ndarray, on: float, off: float, min_s: float) -> list[tuple[int, int]]:
     """Index spans where the signal rises past ``on`` and stays past ``off`` (both read as "above" when on > off
     and as "below" when on < off)."""
@@ -114,14 +123,14 @@ def detect(series: Series) -> list[Measured]:
         return []
     t = np.asarray(series.times, np.float64)
     q = np.asarray(series.quality, np.float64)
-    rel = {name: _clean(series.relative(name), q) for name in series.values}
+    rel = {name: _cut(_clean(series.relative(name), q), series.breaks) for name in series.values}
     out: list[Measured] = []
 
     def add(region: str, action: str, dirs: tuple[str, ...], sig: np.ndarray, name: str, key: str, then: tuple[str, str] | None = None):
         on, off, min_s = THRESHOLDS[key]
         for a, b in _spans(sig, t, on, off, min_s):
             out.append(Measured(region, action, dirs, t[a], t[b], _peak(sig, a, b), name))
-            if then and b < len(t) - 1:  # the movement undone before the clip ends: "then closes"
+            if then and b < len(t) - 1 and np.isfinite(sig[b + 1]):  # undone before the clip ends (not the face lost)
                 out.append(Measured(region, then[1], (), t[b], t[b], _peak(sig, a, b), name))
 
     add("mouth", "open", (), rel["mouth_open"], "mouth_open", "mouth_open", then=("mouth", "close"))
@@ -136,6 +145,7 @@ def detect(series: Series) -> list[Measured]:
     add("head", "lower", (), -rel["pitch"], "pitch", "pitch")
     out += _eyes(series, t, q)
     out += _nods(rel["pitch"], t)
+    out += _shakes(rel["yaw"], t)
     return sorted(out, key=lambda e: (e.start, e.end, e.region, e.action))
 
 
@@ -145,13 +155,13 @@ def _eyes(series: Series, t: np.ndarray, q: np.ndarray) -> list[Measured]:
     if neutral <= 0:
         return []
     raw = (np.asarray(series.values["eye_right"], np.float64) + np.asarray(series.values["eye_left"], np.float64)) / 2
-    ratio = np.where(q >= MIN_QUALITY, raw / neutral, np.nan)  # unsmoothed: a blink is two or three frames
+    ratio = _cut(np.where(q >= MIN_QUALITY, raw / neutral, np.nan), series.breaks)  # unsmoothed: a blink is a frame or two
     out = []
     on, off, _ = THRESHOLDS["eyes_closed"]
     for a, b in _spans(ratio, t, on, off, 0.0):
         long = t[b] - t[a] > BLINK_MAX
         out.append(Measured("eyes", "close" if long else "blink", (), t[a], t[b], float(np.nanmin(ratio[a : b + 1])), "eyes"))
-    smooth = _clean(raw / neutral, q)
+    smooth = _cut(_clean(raw / neutral, q), series.breaks)
     for key, action in (("eyes_wide", "widen"), ("eyes_narrow", "narrow")):
         on, off, min_s = THRESHOLDS[key]
         for a, b in _spans(smooth, t, on, off, min_s):
@@ -176,6 +186,21 @@ def _nods(pitch: np.ndarray, t: np.ndarray) -> list[Measured]:
                     out.append(Measured("head", "nod", (), t[left[-1]], t[right[-1]], float(drop), "pitch"))
                     i = right[-1]
         i += 1
+    return out
+
+
+def _shakes(yaw: np.ndarray, t: np.ndarray) -> list[Measured]:
+    """A head shake: the face swings left and right of its rest, past 8 degrees each way, within 1.5 s."""
+    out, last_end = [], -1.0
+    ok = np.isfinite(yaw)
+    for i in range(len(yaw)):
+        if not ok[i] or abs(yaw[i]) < 8.0 or t[i] <= last_end:
+            continue
+        later = [j for j in range(i + 1, len(yaw)) if ok[j] and t[j] - t[i] <= 1.5 and yaw[j] * yaw[i] < 0 and abs(yaw[j]) >= 8.0]
+        if later:
+            j = later[0]
+            out.append(Measured("head", "shake", (), t[i], t[j], float(abs(yaw[i]) + abs(yaw[j])) / 2, "yaw"))
+            last_end = t[j]
     return out
 
 

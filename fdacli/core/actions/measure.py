@@ -39,11 +39,22 @@ def items_from_tracks(records: list[Record], base: Path | None = None) -> list[A
     return [ActionItem(r["id"], resolve_video(r["video"], [base] if base else []), r) for r in records]
 
 
+def main_identity(rec: Record) -> int | None:
+    """The one person measured: of the identities `fda track` marked main, the one with the largest face."""
+    mains = [i for i in rec.get("identities", []) if i.get("is_main")]
+    if mains:
+        return max(mains, key=lambda i: (i.get("area") or 0.0, -i["identity"]))["identity"]
+    ids = {t.get("identity") for t in rec.get("tracks", []) if t.get("is_main")}
+    return min(ids, key=lambda x: (x is None, x)) if ids else None
+
+
 def main_face(rec: Record) -> list[tuple[int, list[float], float | None, list | None]]:
-    """(frame, box, detection score, tracker's five landmarks) of the main face, frame by frame."""
+    """(frame, box, detection score, tracker's five landmarks) of the main person's face, frame by frame.  One
+    identity only: two main people's faces mixed frame by frame would make signals of nobody."""
+    who = main_identity(rec)
     best: dict[int, tuple[float, list[float], float | None, list | None]] = {}
     for t in rec.get("tracks", []):
-        if not t.get("is_main"):
+        if not t.get("is_main") or t.get("identity") != who:
             continue
         scores, fives = t.get("scores") or [], t.get("landmarks") or []
         for k, (f, box) in enumerate(zip(t["frames"], t["boxes"])):
@@ -51,6 +62,21 @@ def main_face(rec: Record) -> list[tuple[int, list[float], float | None, list | 
             if f not in best or area > best[f][0]:
                 best[f] = (area, box, scores[k] if k < len(scores) else None, fives[k] if k < len(fives) else None)
     return [(f, box, score, five) for f, (_, box, score, five) in sorted(best.items())]
+
+
+def breaks_of(frames: list[int], rec: Record) -> list[int]:
+    """Positions in ``frames`` after which the signal is not continuous: the face was away for more than two
+    analysed frames, or a new shot began (the camera, and with it the head's angles, changed)."""
+    sampled = rec.get("sampled_frames") or []
+    pos = {f: k for k, f in enumerate(sampled)}
+    starts = {first for first, _ in (rec.get("shots") or [])[1:]}
+    out = []
+    for i in range(1, len(frames)):
+        a, b = frames[i - 1], frames[i]
+        away = (pos[b] - pos[a] > 3) if a in pos and b in pos else (b - a > 3 * max(1, (frames[-1] - frames[0]) // max(1, len(frames) - 1)))
+        if away or any(a < s <= b for s in starts):
+            out.append(i)
+    return out
 
 
 class ActionMeter:
@@ -74,8 +100,13 @@ class ActionMeter:
         return out
 
     def measure(self, video: str, rec: Record) -> Record:
+        missing = [k for k in ("fps", "width", "height") if not rec.get(k)]
+        if missing:
+            raise ValueError(f"the tracks record lacks {', '.join(missing)}: track the clip again with `fda track`")
         face = main_face(rec)
-        fps, width, height = float(rec.get("fps") or 25.0), int(rec["width"]), int(rec["height"])
+        fps, width, height = float(rec["fps"]), int(rec["width"]), int(rec["height"])
+        start = float(rec.get("start") or 0.0)
+        duration = (float(rec["end"]) if rec.get("end") is not None else (rec.get("num_frames") or 0) / fps) - start
         # decoded at the size tracking analysed (faces stay well above the ~100 px dlib needs, decoding is cheaper)
         aw, ah = rec.get("analysis_size") or (width, height)
         sx, sy = aw / width, ah / height
@@ -93,8 +124,8 @@ class ActionMeter:
                 points = self.landmarker.fit(img, box)
                 return f, frame_signals(points, int(aw), int(ah)), quality(box, score, lm.fit_error(points, five))
 
-            # dlib and OpenCV release the GIL: fits run two at a time beside the decoding thread, a chunk of
-            # frames at a time (a long clip is never held in memory whole)
+            # fits run in a small thread pool beside the decoding thread (they overlap with decoding, and with each
+            # other where dlib lets go of the GIL), a chunk of frames at a time: a long clip is never held whole
             decoded = iter_frames(video, sorted(wanted), size=size)
             with ThreadPoolExecutor(self.threads) as pool:
                 while chunk := list(islice(decoded, 32)):
@@ -103,13 +134,14 @@ class ActionMeter:
                         qual.append(q)
                         for name in SIGNALS:
                             values[name].append(sig[name])
-        times = [round(f / fps, 3) for f in frames]
-        series = Series(times, frames, values, qual)
+        times = [round(f / fps - start, 3) for f in frames]  # from the clip's start, as captions count
+        series = Series(times, frames, values, qual, breaks=breaks_of(frames, rec))
         series.neutral = neutral_levels(values, qual)
         found = ev.detect(series)
         return {
             "id": rec["id"], "video": video, "status": "ok", "error": None, "version": ev.VERSION,
-            "fps": fps, "frames": frames, "times": times, "main_face": bool(face),
+            "fps": fps, "frames": frames, "times": times, "duration": round(max(duration, 0.0), 3), "main_face": bool(face),
+            "identity": main_identity(rec) if face else None, "breaks": series.breaks,
             "quality": qual, "mean_quality": round(float(np.mean(qual)), 3) if qual else None,
             "signals": {k: [None if not np.isfinite(x) else round(float(x), 4) for x in v] for k, v in values.items()},
             "neutral": {k: round(v, 4) for k, v in series.neutral.items()},
@@ -121,4 +153,4 @@ class ActionMeter:
 def series_of(rec: Record) -> Series:
     """The signals of an actions record, back as a Series (for plots and re-detection)."""
     values = {k: [np.nan if x is None else x for x in v] for k, v in rec["signals"].items()}
-    return Series(rec["times"], rec["frames"], values, rec["quality"], dict(rec.get("neutral", {})))
+    return Series(rec["times"], rec["frames"], values, rec["quality"], dict(rec.get("neutral", {})), list(rec.get("breaks", [])))

@@ -13,6 +13,10 @@ from fdacli.core.run.inputs import safe_relpath
 _COLOURS = {"mouth": "tab:red", "face": "tab:orange", "eyes": "tab:blue", "brows": "tab:green", "head": "tab:purple"}
 
 
+def plot_path(rec: dict[str, Any], out_dir: str | Path) -> Path:
+    return Path(out_dir) / f"{safe_relpath(rec['id'])}.png"
+
+
 def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Path, thumbs: int = 8) -> Path:
     """Write ``OUT/<id>.png`` and return its path."""
     import cv2
@@ -68,7 +72,7 @@ def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Pa
     head_ax.legend(fontsize=7, loc="upper right")
     if not len(t):
         face_ax.text(0.5, 0.5, "no main face in this clip", transform=face_ax.transAxes, ha="center")
-    out = Path(out_dir) / f"{safe_relpath(rec['id'])}.png"
+    out = plot_path(rec, out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)

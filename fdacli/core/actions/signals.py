@@ -102,6 +102,7 @@ class Series:
     values: dict[str, list[float]]
     quality: list[float]
     neutral: dict[str, float] = field(default_factory=dict)
+    breaks: list[int] = field(default_factory=list)  # positions where the face was away or a shot began
 
     def relative(self, name: str) -> np.ndarray:
         """The signal minus the person's neutral level (angles in degrees, the rest in eye distances)."""

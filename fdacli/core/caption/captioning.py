@@ -163,7 +163,12 @@ class TimelineCaptioner:
         if rec is None:
             return error_record(item.id, "no actions record for this clip: run `fda actions` on its tracks", video=item.video,
                                 model="timeline")
-        duration = max([*rec.get("times", []), *(e["end"] for e in rec.get("events", []))], default=0.0)
+        if rec.get("status", "ok") != "ok":
+            return error_record(item.id, f"its actions record failed: {rec.get('error')}", video=item.video, model="timeline")
+        if not timeline.reliable(rec):
+            return error_record(item.id, "no reliable main face was measured in this clip (no face, or poor landmarks): "
+                                "a caption would claim a stillness nobody saw", video=item.video, model="timeline")
+        duration = rec.get("duration") or max([*rec.get("times", []), *(e["end"] for e in rec.get("events", []))], default=0.0)
         text = timeline.caption(rec.get("events", []), duration)
         return {"id": item.id, "video": item.video, "caption": text, "model": f"timeline ({rec.get('version')})",
                 "status": "ok", "error": None, "prompt": timeline.CAPTION_VERSION, "events": len(rec.get("events", []))}

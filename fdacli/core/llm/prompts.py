@@ -28,7 +28,7 @@ PREANNOTATE_PROMPT = (
 )
 # fda preannotate --hints: the measured timeline of the main face (core/text/timeline.py), appended to the prompt
 HINTS_NOTE = (
-    "\n\nMeasured facial movements of the main person, from facial landmarks (times in seconds from the start; "
+    "\n\nMeasured facial movements of the main person, from facial landmarks (times in seconds from the start of the clip; "
     "left and right as seen in the video):\n{timeline}\n"
     "Use these measurements to place the facial changes you describe in time and to avoid describing movements that "
     "did not happen, but describe only what you can see in the images."

@@ -7,15 +7,18 @@ is
   * contradicted when the opposite was measured and the same was not, or when nothing moved where the
     caption says something did,
   * not measurable otherwise: gaze, teeth, nose, lip pressing, a caption of a clip without a reliable
-    face, or a state that is the face at rest ("her eyes are open").
+    face, a held state ("her mouth is slightly open": the signals are relative to the person's own rest), a
+    blink or a slight movement the 16-fps thresholds may have missed.
+Timing is not compared ("at the beginning he smiles" is supported by a smile at the end).
 No reference caption is needed, so captions of clips nobody annotated can be checked too.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from fdacli.core.text import grammar
+from fdacli.core.text import grammar, timeline
 from fdacli.core.text.grammar import Event
 
 SUPPORTED, CONTRADICTED, UNMEASURABLE = "supported", "contradicted", "not measurable"
@@ -27,7 +30,17 @@ OBSERVABLE = {
     ("brows", "raise"), ("brows", "lower"), ("brows", "frown"),
     ("head", "turn"), ("head", "tilt"), ("head", "raise"), ("head", "lower"), ("head", "nod"), ("head", "shake"),
 }
-MIN_QUALITY = 0.4  # a clip whose landmarks are this poor on average supports and contradicts nothing
+# measured actions that also bear out a caption's other wording: a blink is a brief closing, a nod lowers and
+# lifts the head, a shake turns it
+ALSO = {("eyes", "blink"): {("eyes", "close")}, ("eyes", "close"): {("eyes", "blink")},
+        ("head", "nod"): {("head", "lower"), ("head", "raise")}, ("head", "lower"): {("head", "nod")},
+        ("head", "raise"): {("head", "nod")}, ("head", "shake"): {("head", "turn")}}
+# a held state ("her mouth is slightly open", "eyes half-closed") is the face at some level, which events relative
+# to the person's own rest cannot judge
+_STATE = re.compile(r"\b(?:is|are|was|were|be|been|remains?|remained|stays?|stayed|keeps?|kept|still|continues to be)\b|"
+                    r"\b(?:open|closed|ajar|apart|parted|shut|wide|half-\w+|furrowed|raised|lowered|tilted|turned|"
+                    r"upturned|downturned|lifted|pressed)$")
+_SMALL = {"slight", "slightly", "little", "bit", "subtle", "subtly", "lightly"}
 
 
 def measured_events(rec: dict[str, Any]) -> list[Event]:
@@ -39,26 +52,28 @@ def measured_events(rec: dict[str, Any]) -> list[Event]:
 def judge_event(ev: Event, rec: dict[str, Any], measured: list[Event]) -> tuple[str, str]:
     """One caption event's verdict and its evidence."""
     key = (ev.family, ev.action)
-    if key not in OBSERVABLE or ev.negated or not ev.parsed:
+    if key not in OBSERVABLE or not ev.parsed:
         return UNMEASURABLE, "landmarks do not observe this" if ev.parsed else "the grammar could not read it"
-    if not rec.get("main_face") or (rec.get("mean_quality") or 0.0) < MIN_QUALITY:
+    if not timeline.reliable(rec):
         return UNMEASURABLE, "no reliable main face in the clip"
-    if key == ("mouth", "close"):  # a closed mouth is also the face at rest
-        rest = [x for x in rec["signals"]["mouth_open"] if x is not None and x - rec["neutral"]["mouth_open"] < 0.06]
-        if rest or any(m.action == "close" and m.family == "mouth" for m in measured):
-            return SUPPORTED, f"mouth closed in {len(rest)} of {len(rec['frames'])} frames"
-        return CONTRADICTED, "the mouth never closed"
-    if key == ("mouth", "speak"):
-        opens = sum(1 for m in measured if (m.family, m.action) == ("mouth", "open"))
-        return (SUPPORTED, f"the mouth opened {opens} time(s)") if opens else (CONTRADICTED, "the mouth never opened")
-    same = [m for m in measured if grammar.relation(ev, m)[0] == "same"]
-    if key == ("eyes", "close"):
-        same += [m for m in measured if (m.family, m.action) == ("eyes", "blink")]
+    if _STATE.search(ev.text):
+        return UNMEASURABLE, "a held state: the landmarks measure changes from the person's rest"
+    plain = Event(ev.text, ev.region, ev.action, ev.directions)
+    same = [m for m in measured if grammar.relation(plain, m)[0] == "same" or (m.family, m.action) in ALSO.get(key, ())]
+    if ev.negated:  # "he does not blink"
+        return (CONTRADICTED, f"it was measured: {same[0].structure()}") if same else (SUPPORTED, "not measured")
     if same:
         return SUPPORTED, f"measured: {same[0].structure()}"
     opposite = [m for m in measured if grammar.relation(ev, m)[0] == "opposite"]
     if opposite:
         return CONTRADICTED, f"the opposite was measured: {opposite[0].structure()}"
+    if key == ("mouth", "speak"):
+        moved = [x - rec["neutral"]["mouth_open"] for x in rec["signals"]["mouth_open"] if x is not None]
+        if moved and max(moved) < 0.05:
+            return CONTRADICTED, "the mouth never moved"
+        return UNMEASURABLE, "the mouth moved, but never opened past the threshold"
+    if key == ("eyes", "blink") or _SMALL & set(ev.degree):
+        return UNMEASURABLE, "too small or brief to be sure it was missed (16 fps, thresholds)"
     return CONTRADICTED, f"nothing moved: no {ev.family} {ev.action} in the landmarks"
 
 

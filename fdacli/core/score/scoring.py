@@ -199,14 +199,15 @@ def score_model(
     return {"path": preds.path, "summary": summary, "counts": counts, "tokenizer": tokenizer_name, "samples": samples}
 
 
-def add_grounding(model: dict[str, Any], preds: Captions, actions: dict[str, dict[str, Any]]) -> None:
+def add_grounding(model: dict[str, Any], preds: Captions, actions: dict[str, dict[str, Any]], refs: Captions | None = None) -> None:
     """Check every caption with an actions record against it (core/score/grounding.py); per-sample detail and
-    the model's grounded precision and contradiction rate."""
+    the model's grounded precision and contradiction rate.  With references, only the scored samples are
+    grounded, so both kinds of columns cover the same clips."""
     from fdacli.core.score import grounding
 
     by_id = {s["id"]: s for s in model["samples"]}
     for rid, caption in preds.captions.items():
-        if rid in actions:
+        if rid in actions and (refs is None or rid in by_id):
             by_id.setdefault(rid, {"id": rid})["grounding"] = grounding.ground(caption, actions[rid])
     model["samples"] = sorted(by_id.values(), key=lambda s: _id_order(s["id"]))
     model["summary"].update(grounding.summarise(model["samples"]))

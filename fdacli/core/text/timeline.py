@@ -17,8 +17,16 @@ _PHRASES = {
     ("brows", "raise"): "the eyebrows raise", ("brows", "lower"): "the eyebrows lower",
     ("head", "turn"): "the head turns to the {d}", ("head", "tilt"): "the head tilts to the {d}",
     ("head", "raise"): "the head lifts", ("head", "lower"): "the head lowers", ("head", "nod"): "the person nods",
+    ("head", "shake"): "the person shakes the head",
 }
 HINTS_VERSION = "timeline-hints-v1"
+MIN_QUALITY = 0.4  # an actions record whose landmarks are this poor on average says nothing about the face
+
+
+def reliable(rec: dict[str, Any]) -> bool:
+    """Whether an actions record measured a face well enough to speak for it (grounding, hints, captions):
+    a clip without a main face, or with landmarks this poor, did not show "no movement" — it showed nothing."""
+    return bool(rec.get("main_face")) and (rec.get("mean_quality") or 0.0) >= MIN_QUALITY
 CAPTION_VERSION = "timeline-caption-v1"
 
 
@@ -29,12 +37,13 @@ def phrase(event: dict[str, Any]) -> str:
 
 
 def hints(events: list[dict[str, Any]]) -> str:
-    """The timeline as prompt lines: "- 1.87–2.13 s: the mouth opens" (a mouth that closes again says so)."""
+    """The timeline as prompt lines: "- 1.87–2.13 s: the mouth opens" (a mouth that closes again says so); times
+    count from the clip's start."""
     lines = []
     for e in events:
         if (e["region"], e["action"]) == ("mouth", "close"):
             continue  # said with its opening
-        when = f"{e['start']:.2f} s" if e["end"] - e["start"] < 0.05 else f"{e['start']:.2f}–{e['end']:.2f} s"
+        when = f"{e['start']:.2f} s" if e["end"] - e["start"] < 0.05 else f"{e['start']:.2f}–{e['end']:.2f} s"  # clip time
         closes = " and closes again" if (e["region"], e["action"]) == ("mouth", "open") and any(
             (c["region"], c["action"]) == ("mouth", "close") and abs(c["start"] - e["end"]) < 1e-6 for c in events) else ""
         lines.append(f"- {when}: {phrase(e)}{closes}")
