@@ -126,7 +126,9 @@ def test_grounding_checks_captions_against_the_measured_face(measured, tmp_path)
     assert "the opposite was measured: head · tilt · left" in by["left"]["events"][0][3]
     assert {e[2] for e in by["carphone_pristine"]["events"]} == {"contradicted"}  # nothing moved there
     assert by["empty"]["not_measurable"] == 1 and by["empty"]["supported"] == by["empty"]["contradicted"] == 0
-    look = [e for e in {s["id"]: s["grounding"] for s in good["samples"]}["carphone_pristine"]["events"] if "gaze" in e[1]]
+    carphone = {s["id"]: s["grounding"] for s in good["samples"]}["carphone_pristine"]["events"]
+    assert [e[2] for e in carphone if "speak" in e[1]] == ["supported"]  # he speaks: his mouth was seen opening
+    look = [e for e in carphone if "gaze" in e[1]]
     assert look and look[0][2] == "not measurable"
     assert res["refs"] is None and res["grounding"]["version"] == ["actions-v1"]
     # with references too, both kinds of columns; a file that is not an actions file stops with file:line

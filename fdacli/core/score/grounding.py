@@ -34,7 +34,7 @@ OBSERVABLE = {
 # lifts the head, a shake turns it
 ALSO = {("eyes", "blink"): {("eyes", "close")}, ("eyes", "close"): {("eyes", "blink")},
         ("head", "nod"): {("head", "lower"), ("head", "raise")}, ("head", "lower"): {("head", "nod")},
-        ("head", "raise"): {("head", "nod")}, ("head", "shake"): {("head", "turn")}}
+        ("head", "raise"): {("head", "nod")}, ("head", "shake"): {("head", "turn")}, ("mouth", "speak"): {("mouth", "open")}}
 # a held state ("her mouth is slightly open", "eyes half-closed") is the face at some level, which events relative
 # to the person's own rest cannot judge
 _STATE = re.compile(r"\b(?:is|are|was|were|be|been|remains?|remained|stays?|stayed|keeps?|kept|still|continues to be)\b|"
@@ -59,7 +59,8 @@ def judge_event(ev: Event, rec: dict[str, Any], measured: list[Event]) -> tuple[
     if _STATE.search(ev.text):
         return UNMEASURABLE, "a held state: the landmarks measure changes from the person's rest"
     plain = Event(ev.text, ev.region, ev.action, ev.directions)
-    same = [m for m in measured if grammar.relation(plain, m)[0] == "same" or (m.family, m.action) in ALSO.get(key, ())]
+    same = [m for m in measured if grammar.relation(plain, m)[0] == "same"]
+    same += [m for m in measured if (m.family, m.action) in ALSO.get(key, ()) and m not in same]
     if ev.negated:  # "he does not blink"
         return (CONTRADICTED, f"it was measured: {same[0].structure()}") if same else (SUPPORTED, "not measured")
     if same:
