@@ -49,6 +49,11 @@ def test_carphone_mouth_opens_and_closes_while_he_speaks(measured):
     assert all(1.5 <= e["start"] <= 4.0 and e["magnitude"] > 0.2 for e in opens)  # he speaks in the second half
     assert all(any(abs(c["start"] - o["end"]) < 1e-6 for c in closes) for o in opens if o["end"] < rec["times"][-1])
     assert len(rec["frames"]) == len(rec["signals"]["mouth_open"]) == len(rec["quality"])
+    from fdacli.core.text.grammar import ACTIONS, DIRECTIONS, REGIONS
+
+    for r in recs.values():  # measured events speak the caption grammar's words
+        assert all(e["region"] in REGIONS and e["action"] in ACTIONS and set(e["directions"]) <= set(DIRECTIONS)
+                   for e in r.get("events", []))
     assert (d / "plots" / "carphone_pristine.png").stat().st_size > 20000
     assert "mouth open" in p.stderr and "events by kind" in p.stderr
 

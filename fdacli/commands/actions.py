@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+from fdacli.commands.batch import run_records
+from fdacli.commands.display import console, fail, flag, progress_bar, table
 from fdacli.commands.extras import require
 
 
@@ -37,24 +38,13 @@ def actions(
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=[tracks])
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
-    show = not quiet and plan.shard.is_main
-    if show and plan.skipped:
-        say(f"resuming {output}: {plan.skipped} clip(s) already done, {len(plan.todo)} to go")
-    by_id = {r["id"]: r for r in recs}
-    try:
-        with progress_bar(len(plan.todo), "measuring", quiet=not show) as bar:
-            for rec in runner.run(plan.todo, ActionMeter, plan.writer, workers=workers):
-                bar.advance(f"{rec['id']}: {rec['status']}")
-    except runner.WorkerStartError as exc:
-        fail(f"cannot start the landmark model: {exc}")
-    finally:
-        plan.writer.close()
-    runner.finish(output, plan.shard)
-    if not plan.shard.is_main:
+    done = run_records(plan, ActionMeter, {it.id for it in items}, output, workers=workers, verb="measuring", noun="clip",
+                       cannot_start="the landmark model", quiet=quiet)
+    if done is None:
         return
-    records = runner.records_for(output, {it.id for it in items})
+    records, show = done
     if plot is not None:
-        _plots(records, by_id, plot, quiet=not show)
+        _plots(records, {r["id"]: r for r in recs}, plot, quiet=not show)
     if show:
         _summary(records, output)
     if any(r.get("status") == "error" for r in records):

@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+from fdacli.commands.batch import run_records
+from fdacli.commands.display import console, fail, flag, say, table
 from fdacli.commands.extras import require
 from fdacli.core.track.config import FacenessConfig as F
 from fdacli.core.track.config import ShotConfig as S
@@ -98,22 +99,12 @@ def track(
                            inputs=[*(videos or []), *([manifest] if manifest else [])])
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
-    show = not quiet and plan.shard.is_main
-    if show and plan.skipped:
-        say(f"resuming {output}: {plan.skipped} video(s) already done, {len(plan.todo)} to go")
-    try:
-        with progress_bar(len(plan.todo), "tracking", quiet=not show) as bar:
-            for rec in runner.run(plan.todo, partial(FaceTrackingModule, opts), plan.writer, workers=workers):
-                bar.advance(f"{rec['id']}: {rec['status']}")
-    except runner.WorkerStartError as exc:
-        fail(f"cannot start the tracker: {exc}")
-    finally:
-        plan.writer.close()
-    runner.finish(output, plan.shard)
-    if not plan.shard.is_main:
+    done = run_records(plan, partial(FaceTrackingModule, opts), {it.id for it in items}, output, workers=workers,
+                       verb="tracking", noun="video", cannot_start="the tracker", quiet=quiet)
+    if done is None:
         return
     # the summary and the exit code cover the whole output: a rerun after failures still reports them
-    records = runner.records_for(output, {it.id for it in items})
+    records, show = done
     if show:
         if plan.skipped:
             say(f"{len(plan.new_ids)} video(s) tracked now, {plan.skipped} done before; the table covers all of {output}")

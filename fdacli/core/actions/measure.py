@@ -67,16 +67,10 @@ def main_face(rec: Record) -> list[tuple[int, list[float], float | None, list | 
 def breaks_of(frames: list[int], rec: Record) -> list[int]:
     """Positions in ``frames`` after which the signal is not continuous: the face was away for more than two
     analysed frames, or a new shot began (the camera, and with it the head's angles, changed)."""
-    sampled = rec.get("sampled_frames") or []
-    pos = {f: k for k, f in enumerate(sampled)}
+    pos = {f: k for k, f in enumerate(rec.get("sampled_frames") or frames)}  # the analysed frames, in order
     starts = {first for first, _ in (rec.get("shots") or [])[1:]}
-    out = []
-    for i in range(1, len(frames)):
-        a, b = frames[i - 1], frames[i]
-        away = (pos[b] - pos[a] > 3) if a in pos and b in pos else (b - a > 3 * max(1, (frames[-1] - frames[0]) // max(1, len(frames) - 1)))
-        if away or any(a < s <= b for s in starts):
-            out.append(i)
-    return out
+    return [i for i in range(1, len(frames))
+            if pos[frames[i]] - pos[frames[i - 1]] > 3 or any(frames[i - 1] < s <= frames[i] for s in starts)]
 
 
 class ActionMeter:

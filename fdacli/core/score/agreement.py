@@ -65,7 +65,7 @@ def gold_matrix(pred: dict, n_ref: int) -> list[list[str]]:
 
 def gold_event(e: dict) -> Event:
     """A hand-labelled event in the grammar's canonical form (labels use the raw vocabulary)."""
-    region, action, dirs = grammar._normalise(e["region"], e["action"], tuple(e["direction"]), e["text"].lower())
+    region, action, dirs = grammar.normalise(e["region"], e["action"], tuple(e["direction"]), e["text"].lower())
     return Event(e["text"], region, action, dirs)
 
 

@@ -315,7 +315,7 @@ def _directions(clause: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> tuple[str, str, tuple[str, ...]]:
+def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> tuple[str, str, tuple[str, ...]]:
     """Put one action in its canonical region and form (the paraphrases a caption writer uses)."""
     if (region in ("eyes", "eyeballs") and action in ("look", "move", "turn")) or (region == "eyeballs" and dirs):
         region, action = "gaze", "look"
@@ -433,7 +433,7 @@ def _event(clause: str, carried: str, looks: bool = False) -> Event | None:
         return None  # "slightly arched eyebrows" in a sentence about looks: a feature, not a movement
     if "together" in clause and action in ("stretch", "move", "frown", "press"):
         action = {"brows": "frown", "forehead": "frown"}.get(region, "close" if FAMILY.get(region) == "mouth" else action)
-    region, action, dirs = _normalise(region, action, dirs, clause)
+    region, action, dirs = normalise(region, action, dirs, clause)
     return Event(text, region, action, dirs, negated, degree)
 
 
