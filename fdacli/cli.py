@@ -39,6 +39,7 @@ def _register() -> None:
     from fdacli.commands.caption import caption
     from fdacli.commands.finetune import finetune
     from fdacli.commands.preannotate import preannotate
+    from fdacli.commands.review import app as review_app
     from fdacli.commands.sample import sample
     from fdacli.commands.score import score
     from fdacli.commands.track import track
@@ -48,6 +49,7 @@ def _register() -> None:
     app.command("score", help=score.__doc__)(score)
     app.command("actions", help=actions.__doc__)(actions)
     app.command("preannotate", help=preannotate.__doc__)(preannotate)
+    app.add_typer(review_app, name="review")
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)
     app.command("finetune", help=finetune.__doc__)(finetune)
     app.command("caption", help=caption.__doc__)(caption)

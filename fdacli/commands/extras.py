@@ -14,6 +14,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("torch", "torchvision", "accelerate", "transformers", "peft", "timm", "safetensors"),
     "mtcnn": ("torch", "torchvision", "facenet_pytorch"),
     "actions": ("dlib", "face_recognition_models"),
+    "review": ("av",),
 }
 
 

@@ -53,6 +53,8 @@ def build(annotations: list[Path], tracks: Path | None, opts: BuildOptions) -> B
 
 def _sample(rec: dict[str, Any], tr: dict[str, Any] | None, opts: BuildOptions) -> tuple[dict[str, Any] | None, str]:
     rid = rec["id"]
+    if rec.get("status") in ("dropped", "error"):  # `fda review pull` keeps the reviewer's drops, with reasons
+        return None, f"{rec['status']}: {', '.join(map(str, rec.get('drop') or [])) or rec.get('error') or 'no reason given'}"
     cap = ins.caption_of(rec, opts.with_summary)
     if not cap or not cap.strip():
         return None, "no caption"

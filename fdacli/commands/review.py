@@ -1,0 +1,370 @@
+"""fda review — the paper's human step on Label Studio: annotators correct drafts, a reviewer consolidates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from fdacli.commands import endpoint as ep
+from fdacli.commands.display import console, fail, flag, progress_bar, say, table
+
+app = typer.Typer(
+    name="review", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="The paper's human correction and consolidation on a Label Studio server: push drafts to annotators (push), "
+         "read their versions with their agreement (pull), put the versions before a final reviewer (consolidate), "
+         "and read the final annotations (pull) for build-instructions.",
+)
+
+DEFAULT_URL = "http://localhost:8080"
+Url = Annotated[Optional[str], typer.Option(
+    "--url", help=f"Label Studio server (default: $LABEL_STUDIO_URL, else {DEFAULT_URL}).")]
+KeyEnv = Annotated[str, typer.Option(
+    "--key-env", help="Name of the environment variable holding the Label Studio API key (Account & Settings → "
+                      "Access Token); the key itself is never an option, and never printed or written.")]
+Project = Annotated[Optional[str], typer.Option("--project", "-p", help="Label Studio project title.")]
+UpdateConfig = Annotated[bool, typer.Option(
+    "--update-config", help="Replace the labeling config of an existing project whose config differs (refused otherwise).")]
+ToFiles = Annotated[Optional[Path], typer.Option(
+    "--to-files", help="Without the API: write label_config.xml and tasks.json into DIR, for a project made and imported by hand.")]
+Chunk = Annotated[int, typer.Option("--chunk", help="Tasks per import request.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+KEY_ENV = "LABEL_STUDIO_API_KEY"
+
+
+def _server(url: str | None, key_env: str):
+    """The server, checked with one call before any work: down, not Label Studio, or a refused key end here."""
+    from fdacli.core.review.labelstudio import LabelStudio, ReviewError
+
+    try:
+        ls = LabelStudio(url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL, os.environ.get(key_env, ""))
+        ls.whoami()
+    except ReviewError as exc:
+        msg = str(exc)
+        if "no Label Studio API key" in msg:
+            msg = f"no Label Studio API key: set the environment variable {key_env}"
+        fail(msg)
+    return ls
+
+
+def _media(media: Path | None, document_root: Path | None, media_url: str | None, box: bool):
+    from fdacli.core.review.labelstudio import ReviewError
+    from fdacli.core.review.push import Media
+
+    if media is None:
+        fail("give --media DIR: where the clips annotators watch are written")
+    try:
+        if media_url:
+            return Media(media, media_url if media_url.endswith(("/", "=")) else media_url + "/", box)
+        root = document_root or (Path(os.environ["LOCAL_FILES_DOCUMENT_ROOT"]) if os.environ.get("LOCAL_FILES_DOCUMENT_ROOT") else None)
+        if root is None:
+            fail("give --document-root (the LOCAL_FILES_DOCUMENT_ROOT the Label Studio server was started with) or --media-url")
+        return Media.local_files(media, root, box)
+    except ReviewError as exc:
+        fail(str(exc))
+
+
+def _by_id(path: Path, ok_only: bool = True) -> dict[str, dict[str, Any]]:
+    from fdacli.core.run.records import read_jsonl
+
+    out: dict[str, dict[str, Any]] = {}
+    for _, rec in read_jsonl(path):
+        if not ok_only or rec.get("status", "ok") == "ok":
+            out.setdefault(rec["id"], rec)
+    return out
+
+
+def _actions(path: Path) -> dict[str, dict[str, Any]]:
+    """`fda actions` records by id (failed ones too: the panel says why a clip was not measured)."""
+    from fdacli.core.run.records import RecordError, read_jsonl
+
+    out: dict[str, dict[str, Any]] = {}
+    for lineno, rec in read_jsonl(path):
+        if rec.get("status", "ok") == "ok" and not isinstance(rec.get("events"), list):
+            raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no list of events)")
+        out.setdefault(rec["id"], rec)
+    return out
+
+
+@app.command("push")
+def push(
+    drafts: Path = typer.Argument(..., help="preannotations.jsonl from `fda preannotate` (the drafts to correct)."),
+    tracks: Path = typer.Option(..., "--tracks", help="tracks.jsonl the drafts were made from (clip windows, main-face boxes)."),
+    project: Project = None,
+    media: Optional[Path] = typer.Option(None, "--media", help="Folder for the clips annotators watch (H.264 MP4); a "
+                                         "subfolder of the server's LOCAL_FILES_DOCUMENT_ROOT."),
+    document_root: Optional[Path] = typer.Option(None, "--document-root", help="The server's LOCAL_FILES_DOCUMENT_ROOT "
+                                                 "(default: $LOCAL_FILES_DOCUMENT_ROOT)."),
+    media_url: Optional[str] = typer.Option(None, "--media-url", help="Serve the clips from this URL prefix instead of "
+                                            "Label Studio's local files (a web server over --media)."),
+    actions: Optional[Path] = typer.Option(None, "--actions", help="actions.jsonl from `fda actions`: show each clip's "
+                                           "measured timeline of the main face beside it."),
+    screen: Optional[Path] = typer.Option(None, "--screen", help="screen.jsonl from `fda screen`: its measured drop "
+                                          "reasons are preselected as suggestions."),
+    annotators: int = typer.Option(3, "--annotators", "-n", help="Annotators per clip (the paper: 3)."),
+    box: bool = typer.Option(False, "--box", help="Draw the main face's box into the clips."),
+    url: Url = None,
+    key_env: KeyEnv = KEY_ENV,
+    update_config: UpdateConfig = False,
+    to_files: ToFiles = None,
+    chunk: Chunk = 100,
+    quiet: Quiet = False,
+) -> None:
+    """Push drafts to annotators: each clip exported for the browser, its draft split into attributes, facial
+    changes and summary and pre-filled, N annotators per clip; pushing again adds only new clips."""
+    from fdacli.commands.extras import require
+    from fdacli.core.review import labeling
+    from fdacli.core.review.inputs import annotate_clips
+    from fdacli.core.review.labelstudio import ReviewError
+    from fdacli.core.review.push import ensure_project, push as push_clips, write_files
+    from fdacli.core.run.records import RecordError, read_jsonl
+
+    require("review", "fda review push")
+    if annotators < 1 or chunk < 1:
+        fail("--annotators and --chunk must be at least 1")
+    if to_files is None and not project:
+        fail("give --project TITLE (or --to-files DIR to write the config and tasks without the API)")
+    ls = _server(url, key_env) if to_files is None else None
+    m = _media(media, document_root, media_url, box)
+    try:
+        pre = [r for _, r in read_jsonl(drafts, require=("id",))]
+        trk = _by_id(tracks)
+        act = _actions(actions) if actions is not None else None
+        scr = _by_id(screen, ok_only=False) if screen is not None else None
+    except RecordError as exc:
+        fail(str(exc))
+    sel = annotate_clips(pre, trk, tracks.parent, act, scr)
+    try:
+        with progress_bar(len(sel.clips), "pushing", quiet=quiet) as bar:
+            note = lambda rid, status: bar.advance(f"{rid}: {status}")  # noqa: E731
+            if to_files is not None:
+                res = write_files(to_files, labeling.ANNOTATE, sel.clips, m, note)
+            else:
+                proj, created = ensure_project(ls, project, labeling.ANNOTATE, annotators, update_config,
+                                               m.folder if m.prefix.startswith("/data/local-files/") else None)
+                res = push_clips(ls, proj, labeling.ANNOTATE, sel.clips, m, chunk, note)
+                res.created = created
+    except ReviewError as exc:
+        fail(str(exc))
+    _summary("push", to_files, res, sel.left_out, quiet)
+    if res.failed:
+        raise typer.Exit(1)
+
+
+def _summary(what: str, to_files: Path | None, res, left_out: list[tuple[str, str]], quiet: bool) -> None:
+    if quiet:
+        return
+    where = str(to_files) if to_files is not None else f"project {res.project.title!r} (id {res.project.id})" + (" — new" if res.created else "")
+    console.print(table(f"fda review {what} → {where}", ["pushed", "already there", "clips encoded", "failed", "left out"],
+                        [[len(res.pushed), len(res.already), res.encoded, len(res.failed), len(left_out)]]))
+    for rid, why in res.failed[:10]:
+        flag("failed", "red", f"{rid}: {why}")
+    for rid, why in left_out[:10]:
+        flag("left out", "yellow", f"{rid}: {why}")
+    if len(left_out) > 10:
+        say(f"... and {len(left_out) - 10} more left out")
+    if to_files is not None:
+        say(f"import {to_files / 'tasks.json'} into a project whose labeling config is {to_files / 'label_config.xml'}")
+
+
+@app.command("pull")
+def pull(
+    output: Path = typer.Option(..., "--output", "-o", help="versions.jsonl (an annotation project) or annotations.jsonl "
+                                "(a consolidation project); written whole."),
+    project: Project = None,
+    export: Optional[Path] = typer.Option(None, "--export", help="Read a JSON export downloaded from Label Studio instead "
+                                          "of the API."),
+    annotators: Optional[int] = typer.Option(None, "--annotators", "-n", help="Versions wanted per clip (default: the "
+                                             "project's annotations per task; 3 for an export)."),
+    judge: str = typer.Option("local", "--judge", "-j", help="How facial changes are compared (TEM): 'local' (offline) or "
+                              "'openai:MODEL', as in fda score."),
+    base_url: ep.BaseUrl = None,
+    api_key_env: ep.ApiKeyEnv = ep.DEFAULT_KEY_ENV,
+    cache_dir: ep.CacheDir = None,
+    no_cache: ep.NoCache = False,
+    url: Url = None,
+    key_env: KeyEnv = KEY_ENV,
+    quiet: Quiet = False,
+) -> None:
+    """Read a project: from the annotators' project every version of every clip with who, when, how long, what
+    changed, drop votes and the agreement between annotators; from the reviewer's project annotations.jsonl."""
+    from fdacli.core.review.labelstudio import ReviewError
+    from fdacli.core.review.push import read_export, stage_of
+    from fdacli.core.run import outputs
+    from fdacli.core.run.records import RecordError
+
+    if (project is None) == (export is None):
+        fail("give --project TITLE (read through the API) or --export FILE (a downloaded JSON export)")
+    if annotators is not None and annotators < 1:
+        fail("--annotators must be at least 1")
+    try:
+        held = outputs.hold("review pull", [output], inputs=[export] if export else [])
+    except (outputs.OutputError, OSError) as exc:
+        fail(str(exc))
+    pid, users = None, {}
+    try:
+        if export is not None:
+            tasks = read_export(export)
+            wanted = annotators or 3
+        else:
+            ls = _server(url, key_env)
+            proj = ls.find_project(project)
+            if proj is None:
+                fail(f"no project titled {project!r} on {ls.url}")
+            pid, tasks, users = proj.id, ls.export(proj.id), ls.users()
+            wanted = annotators or proj.maximum_annotations
+        stage = stage_of(tasks) if tasks else None
+    except (ReviewError, RecordError) as exc:
+        fail(str(exc))
+    if stage is None:
+        fail("the project has no tasks yet")
+    if stage == "annotate":
+        _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_env, cache_dir, no_cache, quiet)
+    else:
+        _pull_final(tasks, users, output, quiet)
+    for c in held:
+        c.release()
+
+
+def _comparers(judge: str, base_url: str | None, api_key_env: str, cache_dir: Path | None, no_cache: bool):
+    from fdacli.core.llm.replies import JUDGE_TASKS
+    from fdacli.core.review.agreement import Pairwise
+    from fdacli.core.review.versions import Comparers
+    from fdacli.core.score import pairwise
+    from fdacli.core.score.judges import make_judge
+
+    client = None
+    if judge.startswith("openai:") and len(judge) > len("openai:"):
+        client = ep.open_client(judge.split(":", 1)[1], "judge", base_url=base_url, api_key_env=api_key_env,
+                                max_tokens=ep.token_limits(None, JUDGE_TASKS), cache_dir=cache_dir, no_cache=no_cache)
+    try:
+        j = make_judge(judge, client)
+    except ValueError as exc:
+        fail(str(exc))
+
+    def wrap(results):
+        return [Pairwise(m, notes, err) for m, notes, err in results]
+
+    name = j.provenance().get("model") or judge
+    return Comparers(lambda groups: wrap(pairwise.tem_agreement(j, groups)), lambda groups: wrap(pairwise.rouge_agreement(groups)),
+                     f"{judge} ({name})" if name != judge else judge), client
+
+
+def _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_env, cache_dir, no_cache, quiet) -> None:
+    from fdacli.core.review.versions import records
+    from fdacli.core.run.records import atomic_write_bytes, dumps
+    from fdacli.core.run.runner import StopRun
+
+    comparers, client = _comparers(judge, base_url, api_key_env, cache_dir, no_cache)
+    try:
+        with progress_bar(None, "comparing versions", quiet=quiet, transient=True,
+                          status=client.stats.line if client is not None else None):
+            recs = records(tasks, users, wanted, comparers, pid)
+    except StopRun as exc:
+        ep.stopped(exc, "nothing written; the judge calls made are cached for the rerun")
+    finally:
+        if client is not None:
+            client.close()
+    recs.sort(key=lambda r: (r["agreement"]["overall"] is None, r["agreement"]["overall"] or 0.0, r["id"]))
+    atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in recs).encode("utf-8"))
+    if quiet:
+        return
+    short = [r for r in recs if r["status"] != "ok"]
+    rows = [[r["id"], len(r["versions"]), _f(r["agreement"]["facial_changes"]), _f(r["agreement"]["attributes"]),
+             _f(r["agreement"]["summary"]), ", ".join(f"{k} {v}" for k, v in r["drop_votes"].items()) or "–",
+             r["versions"][r["medoid"]["facial_changes"]]["annotator"] if r["versions"] else "–"]
+            for r in recs if r["versions"]]
+    console.print(table(f"fda review pull → {output} (lowest agreement first)",
+                        ["clip", "versions", "facial changes (TEM)", "attributes (ROUGE-L)", "summary (ROUGE-L)", "drop votes", "medoid"],
+                        rows[:20]))
+    if len(rows) > 20:
+        say(f"... {len(rows) - 20} more clips in {output}")
+    edited = sum(any(v["changed"].values()) for r in recs for v in r["versions"])
+    total = sum(len(r["versions"]) for r in recs)
+    say(f"{len(recs)} clips, {total} versions ({edited} changed the draft), {len(short)} clip(s) short of {wanted} versions")
+    for r in short[:10]:
+        flag("short", "yellow", f"{r['id']}: {r['error']}")
+    bad = [(r["id"], v["annotator"]) for r in recs for v in r["versions"] if not v["brackets_ok"]]
+    for rid, who in bad[:10]:
+        flag("brackets", "yellow", f"{rid}: {who}'s version has unbalanced [inference] brackets")
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def _pull_final(tasks, users, output, quiet) -> None:
+    from fdacli.core.review.consolidation import annotation
+    from fdacli.core.run.records import atomic_write_bytes, dumps
+
+    recs = [a for a in (annotation(t, users) for t in tasks) if a is not None]
+    waiting = [str((t.get("data") or {}).get("fda_id")) for t in tasks if not any(not a.get("was_cancelled") for a in t.get("annotations") or [])]
+    recs.sort(key=lambda r: r["id"])
+    atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in recs).encode("utf-8"))
+    if quiet:
+        return
+    ok = [r for r in recs if r["status"] == "ok"]
+    console.print(table(f"fda review pull → {output}", ["annotations", "dropped", "edited by the reviewer", "flagged", "awaiting review"],
+                        [[len(ok), len(recs) - len(ok), sum(any(r["review"]["edited"].values()) for r in recs),
+                          sum(bool(r["flags"]) for r in recs), len(waiting)]]))
+    for r in [r for r in recs if r["flags"]][:10]:
+        for f in r["flags"]:
+            flag("flag", "yellow", f"{r['id']}: {f}")
+    if waiting:
+        say("awaiting review: " + ", ".join(waiting[:10]) + (" ..." if len(waiting) > 10 else ""))
+
+
+@app.command("consolidate")
+def consolidate(
+    versions: Path = typer.Argument(..., help="versions.jsonl from `fda review pull` on the annotators' project."),
+    project: Project = None,
+    include_incomplete: bool = typer.Option(False, "--include-incomplete", help="Also put clips short of their versions "
+                                            "before the reviewer."),
+    url: Url = None,
+    key_env: KeyEnv = KEY_ENV,
+    update_config: UpdateConfig = False,
+    to_files: ToFiles = None,
+    chunk: Chunk = 100,
+    quiet: Quiet = False,
+) -> None:
+    """Put each clip's versions before a final reviewer: side by side with their agreement and where they differ,
+    the medoid pre-filled, the majority's drop reasons preselected; pull the project for annotations.jsonl."""
+    from fdacli.core.review import labeling
+    from fdacli.core.review.inputs import check_versions_record, consolidate_clips
+    from fdacli.core.review.labelstudio import ReviewError
+    from fdacli.core.review.push import ensure_project, push as push_clips, write_files
+    from fdacli.core.run.records import RecordError, read_jsonl
+
+    if to_files is None and not project:
+        fail("give --project TITLE for the final review (or --to-files DIR)")
+    if chunk < 1:
+        fail("--chunk must be at least 1")
+    ls = _server(url, key_env) if to_files is None else None
+    try:
+        recs = []
+        for lineno, rec in read_jsonl(versions, require=("id",)):
+            check_versions_record(rec, f"{versions}:{lineno}")
+            recs.append(rec)
+    except (RecordError, ValueError) as exc:
+        fail(str(exc))
+    sel = consolidate_clips(recs, include_incomplete)
+    try:
+        with progress_bar(len(sel.clips), "pushing", quiet=quiet) as bar:
+            note = lambda rid, status: bar.advance(f"{rid}: {status}")  # noqa: E731
+            if to_files is not None:
+                res = write_files(to_files, labeling.CONSOLIDATE, sel.clips, None, note)
+            else:
+                proj, created = ensure_project(ls, project, labeling.CONSOLIDATE, 1, update_config, None)
+                for src in sorted({r.get("project") for r in recs if r.get("project") is not None}):
+                    for st in ls.local_storages(int(src)):  # the reviewer watches the clips the annotators watched
+                        ls.connect_local_storage(proj.id, st["path"], st.get("title") or "fda review clips")
+                res = push_clips(ls, proj, labeling.CONSOLIDATE, sel.clips, None, chunk, note)
+                res.created = created
+    except ReviewError as exc:
+        fail(str(exc))
+    _summary("consolidate", to_files, res, sel.left_out, quiet)
+    if res.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,96 @@
+"""What a push reads — drafts, tracks, the measured timeline, screening verdicts, annotators' versions — turned
+into the clips to push, with a reason for every clip that is not pushed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fdacli.core.review import labeling
+from fdacli.core.review.clips import ClipWindow, boxes_from_tracks
+from fdacli.core.review.push import Clip
+from fdacli.core.review.tasks import annotate_task, consolidate_task
+from fdacli.core.run.inputs import resolve_video
+from fdacli.core.text import timeline
+
+
+@dataclass
+class Selection:
+    clips: list[Clip] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (id, why)
+
+
+def timeline_text(rec: dict[str, Any] | None) -> str | None:
+    """The measured timeline of an `fda actions` record in words, or why there is none."""
+    if rec is None:
+        return None
+    if rec.get("status", "ok") != "ok":
+        return f"Not measured: {rec.get('error') or 'fda actions failed on this clip'}."
+    if not timeline.reliable(rec):
+        return "No reliably measured main face in this clip (fda actions): judge the face by eye."
+    return timeline.hints(rec.get("events") or [])
+
+
+def screen_note(rec: dict[str, Any] | None) -> tuple[list[str], str | None]:
+    """Drop reasons `fda screen` measured (preselected for the annotators to confirm) and its verdict in words."""
+    if rec is None:
+        return [], None
+    reasons = [str(r) for r in rec.get("drop_reasons") or []]
+    if not reasons:
+        return [], "kept by every measured criterion"
+    return reasons, "suggests dropping: " + "; ".join(reasons)
+
+
+def annotate_clips(drafts: list[dict[str, Any]], tracks: dict[str, dict[str, Any]], tracks_dir: Path,
+                   actions: dict[str, dict[str, Any]] | None, screen: dict[str, dict[str, Any]] | None) -> Selection:
+    """A clip per draft that has a video to show; failed drafts and clips without tracks are left out."""
+    sel = Selection()
+    for pre in drafts:
+        rid = pre["id"]
+        if pre.get("status", "ok") != "ok":
+            sel.left_out.append((rid, f"the draft failed: {pre.get('error') or 'status ' + str(pre.get('status'))}"))
+            continue
+        if not (pre.get("text") or "").strip():
+            sel.left_out.append((rid, "the draft is empty"))
+            continue
+        tr = tracks.get(rid)
+        if tr is None:
+            sel.left_out.append((rid, "no ok record in the tracks file"))
+            continue
+        source = resolve_video(str(tr["video"]), [tracks_dir])
+        window = ClipWindow(source, tr.get("start"), tr.get("end"), boxes_from_tracks(tr))
+        drop, note = screen_note((screen or {}).get(rid))
+        text = timeline_text((actions or {}).get(rid)) if actions is not None else None
+        sel.clips.append(Clip(rid, window, lambda url, p=pre, s=source, t=text, d=drop, n=note:
+                              annotate_task(p, url, s, t, d, n)))
+    return sel
+
+
+def consolidate_clips(versions: list[dict[str, Any]], include_incomplete: bool) -> Selection:
+    """A clip per versions record ready for the reviewer: all its versions in (or some, when asked)."""
+    sel = Selection()
+    for rec in versions:
+        if not rec.get("versions"):
+            sel.left_out.append((rec["id"], "no annotator's version yet"))
+        elif rec.get("status") != "ok" and not include_incomplete:
+            sel.left_out.append((rec["id"], f"only {rec.get('error')} (--include-incomplete to review it anyway)"))
+        elif not rec.get("media"):
+            sel.left_out.append((rec["id"], "no clip URL in its versions record"))
+        else:
+            sel.clips.append(Clip(rec["id"], None, lambda url, r=rec: consolidate_task(r, url), url=rec["media"]))
+    return sel
+
+
+def check_versions_record(rec: dict[str, Any], where: str) -> None:
+    """A versions record as `fda review pull` writes it, or a ValueError naming what is wrong."""
+    if rec.get("record") != "fda-review-versions":
+        raise ValueError(f"{where}: not a record of `fda review pull` on an annotation project "
+                         f"(record kind {rec.get('record')!r}, expected 'fda-review-versions')")
+    for key, kind in (("versions", list), ("medoid", dict), ("agreement", dict)):
+        if not isinstance(rec.get(key), kind):
+            raise ValueError(f"{where}: field {key!r} must be a {kind.__name__}")
+    for k, v in enumerate(rec["versions"]):
+        if not isinstance(v, dict) or any(not isinstance(v.get(p), str) for p in labeling.PARTS):
+            raise ValueError(f"{where}: version {k} must hold the texts {', '.join(labeling.PARTS)}")
