@@ -14,6 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from fdacli.core.run.records import temp_path
+
 MAX_SIDE = 720  # annotators watch, they do not measure: a 4K source costs minutes per clip at full size
 BOX_COLOUR = (0, 220, 0)
 
@@ -48,7 +50,7 @@ def export(window: ClipWindow, dst: Path, draw_box: bool = False, max_side: int 
     if not Path(window.source).is_file():
         raise ClipError(f"video not found: {window.source}")
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
+    tmp = temp_path(dst)  # a killed push's half clip is removed by the next one
     try:
         _encode(window, tmp, draw_box, max_side)
         os.replace(tmp, dst)

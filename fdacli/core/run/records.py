@@ -237,9 +237,15 @@ def _tmp_prefix(path: Path) -> str:
     return f".{path.name}.tmp-{socket.gethostname()}-"
 
 
-def _write_tmp(path: Path, data: bytes) -> Path:
+def temp_path(path: Path) -> Path:
+    """This process's temporary name beside ``path``, once the temporary files of killed writers are gone: for
+    outputs a library writes by file name (a video encoder), renamed into place when whole."""
     _sweep(path)
-    tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}")
+    return path.with_name(f"{_tmp_prefix(path)}{os.getpid()}")
+
+
+def _write_tmp(path: Path, data: bytes) -> Path:
+    tmp = temp_path(path)
     try:
         with tmp.open("wb") as fh:
             fh.write(data)
