@@ -129,7 +129,7 @@ def test_full_loop_from_drafts_to_training_data(server, clips, tmp_path):
     assert recs[b]["drop_majority"] == ["too few facial changes"] and recs[b]["drop_votes"] == {"too few facial changes": 2}
     assert recs[b]["agreement"]["facial_changes"] == 1.0
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [a, b]  # least agreement first
-    assert "lowest agreement first" in p.stderr
+    assert "lowest agreement first" in p.stderr and "few 2" in p.stderr
 
     # the final reviewer consolidates
     p = run(["review", "consolidate", out, "--project", "round 1 final"], env=server.env())
@@ -164,6 +164,25 @@ def test_full_loop_from_drafts_to_training_data(server, clips, tmp_path):
     (conv,) = [json.loads(x) for x in train.read_text().splitlines()]
     assert conv["id"] == a and conv["key_frames"] and "[" not in conv["conversations"][1]["value"]
     assert "dropped: too few facial changes" in p.stderr
+
+
+def test_one_project_per_annotator_keeps_versions_independent_and_pulls_together(server, clips, tmp_path):
+    """Label Studio Community shows a task's annotations to everyone who opens it; one project per annotator
+    (each wanting one annotation) keeps the corrections independent, and pull merges them by clip."""
+    titles = [f"solo {who}" for who in ("ann1", "ann2", "ann3")]
+    for t in titles:
+        assert push(server, clips, t, "--annotators", "1").returncode == 0
+    a = clips["ids"][0]
+    for who, t in zip(("ann1", "ann2", "ann3"), titles):
+        submit(server, who, tasks_by_id(server, t)[a]["id"], {"attributes": "A man.", "facial_changes": f"He blinks. ({who})", "summary": ""})
+    assert client(server).find_project(titles[0]).maximum_annotations == 1
+    out = tmp_path / "v.jsonl"
+    p = run(["review", "pull", *[x for t in titles for x in ("--project", t)], "-o", out], env=server.env())
+    assert p.returncode == 0, p.stderr
+    recs = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert recs[a]["status"] == "ok" and recs[a]["versions_wanted"] == 3
+    assert [v["annotator"] for v in recs[a]["versions"]] == ["ann1@example.org", "ann2@example.org", "ann3@example.org"]
+    assert recs[clips["ids"][1]]["status"] == "empty"
 
 
 def test_the_editor_in_a_real_browser(server, clips):

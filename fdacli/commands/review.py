@@ -158,8 +158,9 @@ def _summary(what: str, to_files: Path | None, res, left_out: list[tuple[str, st
     if quiet:
         return
     where = str(to_files) if to_files is not None else f"project {res.project.title!r} (id {res.project.id})" + (" — new" if res.created else "")
-    console.print(table(f"fda review {what} → {where}", ["pushed", "already there", "clips encoded", "failed", "left out"],
-                        [[len(res.pushed), len(res.already), res.encoded, len(res.failed), len(left_out)]]))
+    total = len(res.pushed) + len(res.already) + len(res.failed) + len(left_out)
+    console.print(table(f"fda review {what} → {where}", ["clips", "pushed", "already there", "clips encoded", "failed", "left out"],
+                        [[total, len(res.pushed), len(res.already), res.encoded, len(res.failed), len(left_out)]]))
     for rid, why in res.failed[:10]:
         flag("failed", "red", f"{rid}: {why}")
     for rid, why in left_out[:10]:
@@ -174,11 +175,12 @@ def _summary(what: str, to_files: Path | None, res, left_out: list[tuple[str, st
 def pull(
     output: Path = typer.Option(..., "--output", "-o", help="versions.jsonl (an annotation project) or annotations.jsonl "
                                 "(a consolidation project); written whole."),
-    project: Project = None,
-    export: Optional[Path] = typer.Option(None, "--export", help="Read a JSON export downloaded from Label Studio instead "
-                                          "of the API."),
+    project: Optional[list[str]] = typer.Option(None, "--project", "-p", metavar="<str>", help="Label Studio project title; repeat it to "
+                                                "read one project per annotator together (versions of a clip merged by its id)."),
+    export: Optional[list[Path]] = typer.Option(None, "--export", metavar="<path>", help="Read a JSON export downloaded from Label Studio "
+                                                "instead of the API (repeatable, like --project)."),
     annotators: Optional[int] = typer.Option(None, "--annotators", "-n", help="Versions wanted per clip (default: the "
-                                             "project's annotations per task; 3 for an export)."),
+                                             "projects' annotations per task, summed; 3 for exports)."),
     judge: str = typer.Option("local", "--judge", "-j", help="How facial changes are compared (TEM): 'local' (offline) or "
                               "'openai:MODEL', as in fda score."),
     base_url: ep.BaseUrl = None,
@@ -192,30 +194,34 @@ def pull(
     """Read a project: from the annotators' project every version of every clip with who, when, how long, what
     changed, drop votes and the agreement between annotators; from the reviewer's project annotations.jsonl."""
     from fdacli.core.review.labelstudio import ReviewError
-    from fdacli.core.review.push import read_export, stage_of
+    from fdacli.core.review.push import merge_tasks, read_export, stage_of
     from fdacli.core.run import outputs
     from fdacli.core.run.records import RecordError
 
-    if (project is None) == (export is None):
+    if bool(project) == bool(export):
         fail("give --project TITLE (read through the API) or --export FILE (a downloaded JSON export)")
     if annotators is not None and annotators < 1:
         fail("--annotators must be at least 1")
     try:
-        held = outputs.hold("review pull", [output], inputs=[export] if export else [])
+        held = outputs.hold("review pull", [output], inputs=export or [])
     except (outputs.OutputError, OSError) as exc:
         fail(str(exc))
     pid, users = None, {}
     try:
-        if export is not None:
-            tasks = read_export(export)
+        if export:
+            tasks = merge_tasks([read_export(e) for e in export])
             wanted = annotators or 3
         else:
             ls = _server(url, key_env)
-            proj = ls.find_project(project)
-            if proj is None:
-                fail(f"no project titled {project!r} on {ls.url}")
-            pid, tasks, users = proj.id, ls.export(proj.id), ls.users()
-            wanted = annotators or proj.maximum_annotations
+            projects = []
+            for title in project:
+                proj = ls.find_project(title)
+                if proj is None:
+                    fail(f"no project titled {title!r} on {ls.url}")
+                projects.append(proj)
+            tasks = merge_tasks([ls.export(p.id) for p in projects])
+            pid, users = projects[0].id, ls.users()
+            wanted = annotators or sum(p.maximum_annotations for p in projects)
         stage = stage_of(tasks) if tasks else None
     except (ReviewError, RecordError) as exc:
         fail(str(exc))
@@ -248,9 +254,9 @@ def _comparers(judge: str, base_url: str | None, api_key_env: str, cache_dir: Pa
     def wrap(results):
         return [Pairwise(m, notes, err) for m, notes, err in results]
 
-    name = j.provenance().get("model") or judge
+    version = j.provenance().get("grammar_version")
     return Comparers(lambda groups: wrap(pairwise.tem_agreement(j, groups)), lambda groups: wrap(pairwise.rouge_agreement(groups)),
-                     f"{judge} ({name})" if name != judge else judge), client
+                     f"{judge} ({version})" if version else judge), client
 
 
 def _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_env, cache_dir, no_cache, quiet) -> None:
@@ -274,12 +280,12 @@ def _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_e
         return
     short = [r for r in recs if r["status"] != "ok"]
     rows = [[r["id"], len(r["versions"]), _f(r["agreement"]["facial_changes"]), _f(r["agreement"]["attributes"]),
-             _f(r["agreement"]["summary"]), ", ".join(f"{k} {v}" for k, v in r["drop_votes"].items()) or "–",
-             r["versions"][r["medoid"]["facial_changes"]]["annotator"] if r["versions"] else "–"]
+             _f(r["agreement"]["summary"]), ", ".join(f"{_SHORT[k]} {v}" for k, v in r["drop_votes"].items() if k in _SHORT) or "–",
+             r["versions"][r["medoid"]["facial_changes"]]["annotator"].split("@")[0] if r["versions"] else "–"]
             for r in recs if r["versions"]]
-    console.print(table(f"fda review pull → {output} (lowest agreement first)",
-                        ["clip", "versions", "facial changes (TEM)", "attributes (ROUGE-L)", "summary (ROUGE-L)", "drop votes", "medoid"],
+    console.print(table(f"fda review pull → {output}", ["clip", "versions", "changes TEM", "attrs R-L", "summary R-L", "drop votes", "medoid"],
                         rows[:20]))
+    say("lowest agreement first; changes: facial changes by TEM (judge " + comparers.judge + "), the other parts by ROUGE-L")
     if len(rows) > 20:
         say(f"... {len(rows) - 20} more clips in {output}")
     edited = sum(any(v["changed"].values()) for r in recs for v in r["versions"])
@@ -290,6 +296,10 @@ def _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_e
     bad = [(r["id"], v["annotator"]) for r in recs for v in r["versions"] if not v["brackets_ok"]]
     for rid, who in bad[:10]:
         flag("brackets", "yellow", f"{rid}: {who}'s version has unbalanced [inference] brackets")
+
+
+_SHORT = {"too many facial changes": "many", "too few facial changes": "few", "violent content": "violent",
+          "frequent perspective switches": "switches"}
 
 
 def _f(x: float | None) -> str:

@@ -60,6 +60,7 @@ def annotate_clips(drafts: list[dict[str, Any]], tracks: dict[str, dict[str, Any
             sel.left_out.append((rid, "no ok record in the tracks file"))
             continue
         source = resolve_video(str(tr["video"]), [tracks_dir])
+        source = str(Path(source).resolve()) if Path(source).is_file() else source  # training reads it from anywhere
         window = ClipWindow(source, tr.get("start"), tr.get("end"), boxes_from_tracks(tr))
         drop, note = screen_note((screen or {}).get(rid))
         text = timeline_text((actions or {}).get(rid)) if actions is not None else None

@@ -172,6 +172,24 @@ def read_export(path: Path) -> list[dict[str, Any]]:
     return tasks
 
 
+def merge_tasks(exports: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Tasks of several projects (one per annotator, so that nobody sees another's version) as one list: the
+    annotations of one clip (``fda_id``) together, under its first task."""
+    if len(exports) == 1:
+        return exports[0]
+    merged: dict[str, dict[str, Any]] = {}
+    for tasks in exports:
+        for t in tasks:
+            key = (t.get("data") or {}).get("fda_id")
+            if key is None:
+                continue
+            if key in merged:
+                merged[key]["annotations"] = [*merged[key].get("annotations", []), *(t.get("annotations") or [])]
+            else:
+                merged[key] = {**t, "annotations": list(t.get("annotations") or [])}
+    return list(merged.values())
+
+
 def stage_of(tasks: list[dict[str, Any]]) -> str:
     """Which project an export is of: the annotators' or the reviewer's (tasks say so in ``fda_stage``)."""
     stages = {(t.get("data") or {}).get("fda_stage") for t in tasks} - {None}

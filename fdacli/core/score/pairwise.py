@@ -86,17 +86,19 @@ def _group(judge: Any, texts: Group, events: list[Any], found: dict, gi: int) ->
 
 
 def _note(a: list[str], b: list[str], rel: list[list[str]] | None, judge: Any) -> str:
-    """Where two versions differ, in the events the judge read: what only one of them says, and what they
-    say in opposite ways."""
+    """Where two versions differ, in the events the judge read: what they say in opposite ways, and what only
+    one of them says.  An event the other side also says is no contradiction, even when the other side says
+    its opposite too ("opens and closes" against "opens and closes")."""
     rel = rel or [["none"] * len(b) for _ in a]
-    only_a = [str(a[i]) for i in range(len(a)) if not any(r == SAME for r in rel[i])]
-    only_b = [str(b[j]) for j in range(len(b)) if not any(rel[i][j] == SAME for i in range(len(a)))]
-    opposite = [f"{a[i]} ⟷ {b[j]}" for i in range(len(a)) for j in range(len(b)) if rel[i][j] == OPPOSITE]
+    lone_a = [i for i in range(len(a)) if not any(r == SAME for r in rel[i])]
+    lone_b = [j for j in range(len(b)) if not any(rel[i][j] == SAME for i in range(len(a)))]
+    opposite = [(i, j) for i in lone_a for j in lone_b if rel[i][j] == OPPOSITE]
+    said = {i for i, _ in opposite}, {j for _, j in opposite}
     parts = []
     if opposite:
-        parts.append("opposite: " + "; ".join(opposite))
-    if only_a:
+        parts.append("opposite: " + "; ".join(f"{a[i]} ⟷ {b[j]}" for i, j in opposite))
+    if only_a := [str(a[i]) for i in lone_a if i not in said[0]]:
         parts.append("only in A: " + "; ".join(only_a))
-    if only_b:
+    if only_b := [str(b[j]) for j in lone_b if j not in said[1]]:
         parts.append("only in B: " + "; ".join(only_b))
     return " · ".join(parts) if parts else "the same events in both"
