@@ -8,7 +8,7 @@ set -euo pipefail
 
 VENV="${FDA_LABEL_STUDIO_VENV:-$HOME/.local/share/fdacli/label-studio}"
 VERSION="${FDA_LABEL_STUDIO_VERSION:-1.23.2}"
-PY="${PYTHON:-python3}"
+PY="${PYTHON:-python}"  # the python of the README's install
 
 if [ ! -x "$VENV/bin/label-studio" ]; then
     echo "installing Label Studio $VERSION into $VENV (about 1 GB, a few minutes)"
