@@ -118,8 +118,7 @@ def push(
     from fdacli.commands.extras import require
     from fdacli.core.review import labeling
     from fdacli.core.review.inputs import annotate_clips
-    from fdacli.core.review.labelstudio import ReviewError
-    from fdacli.core.review.push import ensure_project, push as push_clips, write_files
+    from fdacli.core.review.push import LOCAL_FILES
     from fdacli.core.run.records import RecordError, read_jsonl
 
     require("review", "fda review push")
@@ -137,19 +136,31 @@ def push(
     except RecordError as exc:
         fail(str(exc))
     sel = annotate_clips(pre, trk, tracks.parent, act, scr)
+    storage = [(str(m.folder), "fda review clips")] if m.prefix.startswith(LOCAL_FILES) else []
+    _deliver(labeling.ANNOTATE, sel, ls, project, annotators, update_config, m, storage, to_files, chunk, quiet)
+
+
+def _deliver(kind: str, sel, ls, project: str | None, annotations: int, update_config: bool, media,
+             storage: list[tuple[str, str]], to_files: Path | None, chunk: int, quiet: bool) -> None:
+    """Push the selected clips (or write them as files), with progress and the summary; exit 1 if a clip failed."""
+    from fdacli.core.review.labelstudio import ReviewError
+    from fdacli.core.review.push import ensure_project, push as push_clips, write_files
+
     try:
         with progress_bar(len(sel.clips), "pushing", quiet=quiet) as bar:
             note = lambda rid, status: bar.advance(f"{rid}: {status}")  # noqa: E731
             if to_files is not None:
-                res = write_files(to_files, labeling.ANNOTATE, sel.clips, m, note)
+                res = write_files(to_files, kind, sel.clips, media, note)
             else:
-                proj, created = ensure_project(ls, project, labeling.ANNOTATE, annotators, update_config,
-                                               m.folder if m.prefix.startswith("/data/local-files/") else None)
-                res = push_clips(ls, proj, labeling.ANNOTATE, sel.clips, m, chunk, note)
+                proj, created = ensure_project(ls, project, kind, annotations, update_config)
+                for path, title in storage:  # where the clips are served from
+                    Path(path).mkdir(parents=True, exist_ok=True)  # the server checks that the folder exists
+                    ls.connect_local_storage(proj.id, path, title)
+                res = push_clips(ls, proj, kind, sel.clips, media, chunk, note)
                 res.created = created
     except ReviewError as exc:
         fail(str(exc))
-    _summary("push", to_files, res, sel.left_out, quiet)
+    _summary(f"review {'push' if kind == 'annotate' else 'consolidate'}", to_files, res, sel.left_out, quiet)
     if res.failed:
         raise typer.Exit(1)
 
@@ -159,7 +170,7 @@ def _summary(what: str, to_files: Path | None, res, left_out: list[tuple[str, st
         return
     where = str(to_files) if to_files is not None else f"project {res.project.title!r} (id {res.project.id})" + (" — new" if res.created else "")
     total = len(res.pushed) + len(res.already) + len(res.failed) + len(left_out)
-    console.print(table(f"fda review {what} → {where}", ["clips", "pushed", "already there", "clips encoded", "failed", "left out"],
+    console.print(table(f"fda {what} → {where}", ["clips", "pushed", "already there", "clips encoded", "failed", "left out"],
                         [[total, len(res.pushed), len(res.already), res.encoded, len(res.failed), len(left_out)]]))
     for rid, why in res.failed[:10]:
         flag("failed", "red", f"{rid}: {why}")
@@ -345,7 +356,6 @@ def consolidate(
     from fdacli.core.review import labeling
     from fdacli.core.review.inputs import check_versions_record, consolidate_clips
     from fdacli.core.review.labelstudio import ReviewError
-    from fdacli.core.review.push import ensure_project, push as push_clips, write_files
     from fdacli.core.run.records import RecordError, read_jsonl
 
     if to_files is None and not project:
@@ -361,20 +371,11 @@ def consolidate(
     except (RecordError, ValueError) as exc:
         fail(str(exc))
     sel = consolidate_clips(recs, include_incomplete)
-    try:
-        with progress_bar(len(sel.clips), "pushing", quiet=quiet) as bar:
-            note = lambda rid, status: bar.advance(f"{rid}: {status}")  # noqa: E731
-            if to_files is not None:
-                res = write_files(to_files, labeling.CONSOLIDATE, sel.clips, None, note)
-            else:
-                proj, created = ensure_project(ls, project, labeling.CONSOLIDATE, 1, update_config, None)
-                for src in sorted({r.get("project") for r in recs if r.get("project") is not None}):
-                    for st in ls.local_storages(int(src)):  # the reviewer watches the clips the annotators watched
-                        ls.connect_local_storage(proj.id, st["path"], st.get("title") or "fda review clips")
-                res = push_clips(ls, proj, labeling.CONSOLIDATE, sel.clips, None, chunk, note)
-                res.created = created
-    except ReviewError as exc:
-        fail(str(exc))
-    _summary("consolidate", to_files, res, sel.left_out, quiet)
-    if res.failed:
-        raise typer.Exit(1)
+    storage = []
+    if ls is not None:  # the reviewer watches the clips the annotators watched, from the same folders
+        try:
+            for src in sorted({int(r["project"]) for r in recs if isinstance(r.get("project"), int)}):
+                storage += [(st["path"], st.get("title") or "fda review clips") for st in ls.local_storages(src)]
+        except ReviewError as exc:
+            fail(str(exc))
+    _deliver(labeling.CONSOLIDATE, sel, ls, project, 1, update_config, None, storage, to_files, chunk, quiet)

@@ -73,8 +73,7 @@ class PushResult:
     created: bool = False
 
 
-def ensure_project(ls: LabelStudio, title: str, kind: str, annotations: int, update_config: bool,
-                   storage: Path | None) -> tuple[Project, bool]:
+def ensure_project(ls: LabelStudio, title: str, kind: str, annotations: int, update_config: bool) -> tuple[Project, bool]:
     """The project titled ``title`` with this kind's config, made if missing; N annotations per task."""
     config = labeling.CONFIGS[kind]()
     description = f"fda review {kind}: made by `fda review`; tasks carry fda_id"
@@ -88,9 +87,6 @@ def ensure_project(ls: LabelStudio, title: str, kind: str, annotations: int, upd
         project = ls.update_project(project.id, label_config=config)
     if project.maximum_annotations != annotations:  # ignored at creation by some versions: set it after
         project = ls.update_project(project.id, maximum_annotations=annotations)
-    if storage is not None:
-        storage.mkdir(parents=True, exist_ok=True)  # the server checks that the folder exists
-        ls.connect_local_storage(project.id, str(storage), "fda review clips")
     return project, created
 
 
