@@ -40,14 +40,22 @@ def hints(events: list[dict[str, Any]]) -> str:
     """The timeline as prompt lines: "- 1.87–2.13 s: the mouth opens" (a mouth that closes again says so); times
     count from the clip's start."""
     lines = []
+    closings = sorted(c["start"] for c in events if (c["region"], c["action"]) == ("mouth", "close"))
     for e in events:
         if (e["region"], e["action"]) == ("mouth", "close"):
             continue  # said with its opening
         when = f"{e['start']:.2f} s" if e["end"] - e["start"] < 0.05 else f"{e['start']:.2f}–{e['end']:.2f} s"  # clip time
-        closes = " and closes again" if (e["region"], e["action"]) == ("mouth", "open") and any(
-            (c["region"], c["action"]) == ("mouth", "close") and abs(c["start"] - e["end"]) < 1e-6 for c in events) else ""
+        closes = " and closes again" if (e["region"], e["action"]) == ("mouth", "open") and _near(closings, e["end"]) else ""
         lines.append(f"- {when}: {phrase(e)}{closes}")
     return "\n".join(lines) if lines else "- no facial movement was measured"
+
+
+def _near(sorted_times: list[float], t: float, tol: float = 1e-6) -> bool:
+    """Whether a time within ``tol`` of ``t`` is in the sorted list (a binary search: hints stay linear)."""
+    import bisect
+
+    i = bisect.bisect_left(sorted_times, t - tol)
+    return i < len(sorted_times) and sorted_times[i] <= t + tol
 
 
 def caption(events: list[dict[str, Any]], duration: float) -> str:
