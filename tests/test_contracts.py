@@ -36,3 +36,81 @@ def test_repeated_events_change_no_verdict():
     one, many = record(6), record(6_000)
     assert ground(CAPTION, one)["events"] == ground(CAPTION, many)["events"]
     assert hints(many["events"]).splitlines()[:5] == hints(one["events"]).splitlines()[:5]
+
+
+# -- every output whole ----------------------------------------------------------------------------------------
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+
+import pytest  # noqa: E402
+
+from fdacli.core.run import outputs  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
+
+
+def test_a_report_is_written_with_its_scores_or_not_at_all(tmp_path):
+    """A failure while the report is made (here: a full disk when its plot is encoded) leaves the scores and the
+    report of the earlier run together; the rerun writes both."""
+    refs = json.loads(DATA.read_text())[:6]
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": r["id"], "caption": r["caption"]}) + "\n" for r in refs))
+    out, rep = tmp_path / "scores.json", tmp_path / "report"
+    args = [sys.executable, "-m", "fdacli.cli", "score", str(preds), "--refs", str(DATA), "-o", str(out), "--report", str(rep)]
+    assert subprocess.run(args, capture_output=True, text=True).returncode == 0
+    before = {p.name: p.read_bytes() for p in [out, *rep.iterdir()]}
+    preds.write_text("".join(json.dumps({"id": r["id"], "caption": refs[0]["caption"]}) + "\n" for r in refs))  # another run
+    boom = ("import errno, sys, runpy; import fdacli.core.media.images as m\n"
+            "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+            "m.figure_bytes = full\n"
+            "sys.argv = ['fda'] + sys.argv[1:]; from fdacli.cli import main; main()\n")
+    p = subprocess.run([sys.executable, "-c", boom, *args[3:]], capture_output=True, text=True)
+    assert p.returncode == 2 and "No space left" in p.stderr and "Traceback" not in p.stderr
+    assert {p.name: p.read_bytes() for p in [out, *rep.iterdir()]} == before  # nothing of the failed run
+    assert subprocess.run(args, capture_output=True, text=True).returncode == 0
+    after = json.loads(out.read_text())
+    assert after != json.loads(before["scores.json"]) and (rep / "report.md").read_bytes() != before["report.md"]
+    assert not [p for p in tmp_path.rglob(".*") if p.is_file() and not p.name.endswith(".fda")]
+
+
+def test_a_picture_is_the_old_one_or_the_new_one(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from fdacli.core.media.images import save_figure, write_image
+
+    path = tmp_path / "plot.png"
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    save_figure(fig, path)
+    old = path.read_bytes()
+
+    class Cut:  # a figure whose drawing dies half-way, as a kill would
+        def savefig(self, buf, **kw):
+            buf.write(old[:100])
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        save_figure(Cut(), path)
+    assert path.read_bytes() == old and [p.name for p in tmp_path.iterdir()] == ["plot.png"]
+    write_image(tmp_path / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    assert (tmp_path / "a.jpg").read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_two_links_to_one_output_share_one_lock(tmp_path):
+    a = tmp_path / "tracks.jsonl"
+    a.write_text('{"id": "x", "status": "ok"}\n')
+    b = tmp_path / "other" / "same.jsonl"
+    b.parent.mkdir()
+    os.link(a, b)
+    held = outputs.claim(a, "track")
+    try:
+        with pytest.raises(outputs.OutputError, match="another link to the same file"):
+            outputs.claim(b, "track")
+    finally:
+        held.release()
+    outputs.claim(b, "track").release()  # free again once the first run is done

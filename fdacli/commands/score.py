@@ -52,7 +52,7 @@ def score(
     from fdacli.core.score.judges import make_judge
     from fdacli.core.run import outputs
     from fdacli.core.run.runner import StopRun
-    from fdacli.core.run.records import RecordError, atomic_write_bytes
+    from fdacli.core.run.records import RecordError, atomic_write_pair
     from fdacli.core.llm.replies import JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, add_grounding, ground_only, load_captions, score_model
 
@@ -135,13 +135,14 @@ def score(
     written = result if explain else {**result, "models": {
         name: {**m, "samples": [{k: v for k, v in s.items() if k != "explain"} for s in m["samples"]]}
         for name, m in models.items()}}
-    atomic_write_bytes(output, json.dumps(written, indent=1, ensure_ascii=False).encode("utf-8"))
+    files = {output: json.dumps(written, indent=1, ensure_ascii=False).encode("utf-8")}
+    if report:
+        from fdacli.core.score.report import report_files
+
+        files.update({report / name: data for name, data in report_files(result).items()})
+    atomic_write_pair(files)  # the report and the scores it describes, together: never one run's beside another's
     if client is not None:
         client.close()
-    if report:
-        from fdacli.core.score.report import write_report
-
-        write_report(result, report)
     for c in held:
         c.release()
     if not quiet:

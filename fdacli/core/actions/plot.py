@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from fdacli.core.actions.measure import main_face, series_of
+from fdacli.core.media.images import save_figure
 from fdacli.core.run.inputs import safe_relpath
 
 _COLOURS = {"mouth": "tab:red", "face": "tab:orange", "eyes": "tab:blue", "brows": "tab:green", "head": "tab:purple"}
@@ -74,6 +75,6 @@ def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Pa
         face_ax.text(0.5, 0.5, "no main face in this clip", transform=face_ax.transAxes, ha="center")
     out = plot_path(rec, out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
+    save_figure(fig, out, dpi=100)
     plt.close(fig)
     return out

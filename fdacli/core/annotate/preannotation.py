@@ -17,6 +17,7 @@ from fdacli.core.text import timeline
 from fdacli.core.media.clips import ClipSpec, spec_from_record
 from fdacli.core.run.inputs import safe_relpath
 from fdacli.core.media.grids import clip_grids, jpeg_data_url
+from fdacli.core.media.images import write_image
 from fdacli.core.llm.client import LLMClient, LLMError
 from fdacli.core.run.records import Record, error_record
 from fdacli.core.run.runner import StopRun
@@ -80,14 +81,11 @@ class Preannotator:
         return rec
 
     def _save(self, item: ClipSpec, grids: list) -> list[str]:
-        import cv2
-
         out = Path(self.opts.save_grids) / safe_relpath(item.id)
         out.mkdir(parents=True, exist_ok=True)
         paths = []
         for k, g in enumerate(grids):
             p = out / f"grid{k:02d}.jpg"
-            if not cv2.imwrite(str(p), cv2.cvtColor(g, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, self.opts.jpeg_quality]):
-                raise OSError(f"could not write {p}")
+            write_image(p, g, self.opts.jpeg_quality)
             paths.append(str(p))
         return paths

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fdacli.core.media.images import save_figure
 from fdacli.core.text.actions import ACTIONS
 
 
@@ -65,7 +66,7 @@ def plot(st: Stats, out: Path) -> list[Path]:
         ax.set_ylabel("clips")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(out / f"{key}.png", dpi=120)
+        save_figure(fig, out / f"{key}.png", dpi=120)
         plt.close(fig)
         written.append(out / f"{key}.png")
     return written

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fdacli.core.media.images import write_image
+
 
 def square_crop(frame: np.ndarray, box: list[float], margin: float, size: int) -> np.ndarray:
     import cv2
@@ -26,8 +28,6 @@ def square_crop(frame: np.ndarray, box: list[float], margin: float, size: int) -
 
 def write_key_frame_crops(frames: np.ndarray, rec: dict, out_dir: Path, margin: float, size: int) -> list[str | None]:
     """Write one JPEG per key frame that has a main face; return paths aligned with key_frames."""
-    import cv2
-
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[str | None] = []
     for k, (frame_idx, box, frame) in enumerate(zip(rec["key_frames"], rec["key_frame_boxes"], frames)):
@@ -36,7 +36,6 @@ def write_key_frame_crops(frames: np.ndarray, rec: dict, out_dir: Path, margin: 
             continue
         crop = square_crop(frame, box, margin, size)
         path = out_dir / f"{k:02d}_f{frame_idx:06d}.jpg"
-        if not cv2.imwrite(str(path), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95]):
-            raise OSError(f"could not write {path}")
+        write_image(path, crop, 95)
         paths.append(str(path))
     return paths

@@ -73,12 +73,14 @@ def marker(out: Path) -> Path:
 class Claim:
     """An output held by one run: ``claim(out, command)``; ``release()`` (or ``with``) when done."""
 
-    def __init__(self, out: Path, command: str, fh) -> None:
-        self.out, self.command, self._fh = out, command, fh
+    def __init__(self, out: Path, command: str, fh, inode=None) -> None:
+        self.out, self.command, self._fh, self._inode = out, command, fh, inode
 
     def release(self) -> None:
         if self._fh is not None and not self._fh.closed:
             self._fh.close()  # closing drops the lock; the file stays and names the command
+        if self._inode is not None and not self._inode.closed:
+            self._inode.close()
 
     def __enter__(self) -> Claim:
         return self
@@ -123,11 +125,33 @@ def claim(out: str | Path, command: str, resume: bool = True) -> Claim:
             fh.close()
             raise OutputError(f"{out} was written by fda {owner}, not fda {command}; refusing to add to it: "
                               "use --overwrite to start it over, or choose another -o")
+    inode = _lock_file_itself(out, fh)
     fh.seek(0)
     fh.truncate()
     fh.write(json.dumps({"command": command, "pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
     fh.flush()
-    return Claim(out, command, fh)
+    return Claim(out, command, fh, inode)
+
+
+def _lock_file_itself(out: Path, marker_fh):
+    """An existing output is also locked as a file (its device and inode), so two runs that reach one file
+    through two hard links — each with its own marker — do not both write it."""
+    import fcntl
+
+    try:
+        fd = open(out, "rb")
+    except OSError:
+        return None  # not there yet (or not readable: the checks before said so)
+    try:
+        fcntl.flock(fd.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        fd.close()
+        marker_fh.close()
+        if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            raise
+        raise OutputError(f"{out} is being written by another run through another link to the same file; wait for it, "
+                          "or choose another -o") from None
+    return fd
 
 
 def _read(text: str) -> dict:

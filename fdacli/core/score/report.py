@@ -8,14 +8,17 @@ from typing import Any
 from fdacli.core.score.metrics import leaderboard_columns
 
 
-def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
+def report_files(result: dict[str, Any]) -> dict[str, bytes]:
+    """The report as file name → content, made in memory: written together with the scores they describe, a
+    report never describes another run than the scores.json beside it."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from fdacli.core.media.images import figure_bytes
+
+    files: dict[str, bytes] = {}
     models = result["models"]
     columns = leaderboard_columns([m["summary"] for m in models.values()])
     cols = [(c.key, c.label) for c in columns]
@@ -35,7 +38,7 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
     axes[0][0].legend(fontsize=8)
     fig.suptitle("Metrics per model")
     fig.tight_layout()
-    fig.savefig(out / "metrics.png", dpi=120)
+    files["metrics.png"] = figure_bytes(fig, dpi=120)
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -48,7 +51,7 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
     ax.set_title("TEM distribution")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "tem_distribution.png", dpi=120)
+    files["tem_distribution.png"] = figure_bytes(fig, dpi=120)
     plt.close(fig)
 
     j = result["judge"]
@@ -70,9 +73,8 @@ def write_report(result: dict[str, Any], out_dir: str | Path) -> Path:
     lines += ["", "![metrics per model](metrics.png)", "", "![TEM distribution](tem_distribution.png)", "",
               f"ROUGE-L: {result['rouge_l']}. CIDEr: {result['cider']}.", ""]
     lines += worst_samples(models)
-    path = out / "report.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    files["report.md"] = "\n".join(lines).encode("utf-8")
+    return files
 
 
 def worst_samples(models: dict[str, Any], k: int = 3) -> list[str]:

@@ -104,11 +104,10 @@ def timeline(rec: dict, width: int) -> np.ndarray:
 
 
 def write_contact_sheet(frames: np.ndarray, rec: dict, path: Path) -> None:
-    import cv2
+    from fdacli.core.media.images import write_image
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), cv2.cvtColor(contact_sheet(frames, rec), cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {path}")
+    write_image(path, contact_sheet(frames, rec))
 
 
 def _place(label: str, box: tuple[int, int, int, int], placed: list[tuple[int, int, int, int]], h: int) -> tuple[int, int]:
