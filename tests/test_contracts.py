@@ -114,3 +114,41 @@ def test_two_links_to_one_output_share_one_lock(tmp_path):
     finally:
         held.release()
     outputs.claim(b, "track").release()  # free again once the first run is done
+
+
+# -- resume that notices -------------------------------------------------------------------------------------------
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "fdacli" / "data" / "sample.mp4"
+
+
+def fda(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "fdacli.cli", *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=600)
+
+
+def test_a_rerun_with_other_settings_is_refused_with_the_differences(tmp_path, carphone):
+    out = tmp_path / "tracks.jsonl"
+    assert fda("track", SAMPLE, "-o", out, "-q").returncode == 0
+    p = fda("track", SAMPLE, carphone, "-o", out, "-k", "4")
+    assert p.returncode == 2 and "written with other settings (key_frames: 16 → 4)" in p.stderr
+    assert len(out.read_text().splitlines()) == 1  # nothing added
+    p = fda("track", carphone, "-o", out)  # the same settings: resumes, and says what the table leaves out
+    assert p.returncode == 0 and "holds 1 more from other runs" not in p.stderr
+    p = fda("track", SAMPLE, "-o", out)
+    assert p.returncode == 0 and "the table covers the 1 video(s) asked for; " in p.stderr and "holds 1 more" in p.stderr
+    p = fda("track", SAMPLE, "-o", out, "-k", "4", "--overwrite", "-q")
+    assert p.returncode == 0 and len(json.loads(out.read_text())["key_frames"]) == 4
+
+
+def test_adding_hints_on_a_rerun_of_preannotate_is_refused(tmp_path):
+    from fake_openai import FakeOpenAI
+
+    tracks, actions, out = tmp_path / "t.jsonl", tmp_path / "a.jsonl", tmp_path / "pre.jsonl"
+    assert fda("track", SAMPLE, "-o", tracks, "-q").returncode == 0
+    actions.write_text(json.dumps({"id": "sample", "video": str(SAMPLE), "status": "ok", "main_face": True,
+                                   "mean_quality": 0.9, "events": []}) + "\n")
+    with FakeOpenAI(responder=lambda body: ("ok", "He smiles.")) as srv:
+        base = ["preannotate", tracks, "-o", out, "--base-url", srv.base_url, "--no-cache", "-q"]
+        assert fda(*base).returncode == 0
+        p = fda(*base, "--hints", actions)
+    assert p.returncode == 2 and "hints: False → True" in p.stderr

@@ -103,7 +103,9 @@ def caption(
     else:
         try:
             plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
-                               inputs=[*videos, *([tracks] if tracks else [])])
+                               inputs=[*videos, *([tracks] if tracks else [])],
+                               settings={"model": str(model) if model else None, "backend": backend, "prompt": prompt,
+                                         "instruction": instruction, "sample": sample, "face_crops": face_crops})
         except (RecordError, OutputError) as exc:
             fail(str(exc))
         todo = plan.todo
@@ -154,7 +156,8 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
         recs = {str(r["id"]): r for _, r in read_jsonl(actions, require=("id", "video"))}  # failed ones caption as errors
         items = collect_videos(list(videos)) if videos else [VideoItem(i, r["video"]) for i, r in recs.items()]
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
-                           inputs=[*(videos or []), actions]) if output is not None else None
+                           inputs=[*(videos or []), actions],
+                           settings={"model": None, "backend": "timeline"}) if output is not None else None
     except (RecordError, OutputError) as exc:
         fail(str(exc))
     except FileNotFoundError as exc:

@@ -38,6 +38,7 @@ def preannotate(
 ) -> None:
     """Send each clip's key frames as 2x2 grids with the supplement's prompt; write one draft caption per clip."""
     from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator, items_from_tracks
+    from fdacli.core.llm import prompts
     from fdacli.core.run import outputs, runner
     from fdacli.core.run.records import RecordError, read_jsonl
 
@@ -50,8 +51,11 @@ def preannotate(
         timelines = _timelines(hints) if hints is not None else None
         if save_grids is not None:
             outputs.check(save_grids, folder=True)
+        settings = {"model": model, "temperature": temperature, "face_crops": face_crops, "cell": cell,
+                    "hints": hints is not None, "prompt": prompts.PREANNOTATE_VERSION}
         plan = runner.plan(items_from_tracks([r for r in recs if r.get("status", "ok") == "ok"], tracks.parent), output,
-                           overwrite=overwrite, retry_errors=retry_errors, command="preannotate", inputs=[tracks])
+                           overwrite=overwrite, retry_errors=retry_errors, command="preannotate", inputs=[tracks],
+                           settings=settings)
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     not_ok = sum(1 for r in recs if r.get("status", "ok") != "ok")

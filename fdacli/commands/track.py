@@ -96,7 +96,7 @@ def track(
             if folder is not None:
                 outputs.check(folder, folder=True)
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="track",
-                           inputs=[*(videos or []), *([manifest] if manifest else [])])
+                           inputs=[*(videos or []), *([manifest] if manifest else [])], settings=_settings(opts))
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     done = run_records(plan, partial(FaceTrackingModule, opts), {it.id for it in items}, output, workers=workers,
@@ -107,7 +107,8 @@ def track(
     records, show = done
     if show:
         if plan.skipped:
-            say(f"{len(plan.new_ids)} video(s) tracked now, {plan.skipped} done before; the table covers all of {output}")
+            say(f"{len(plan.new_ids)} video(s) tracked now, {plan.skipped} done before; the table covers the "
+                f"{len(records)} video(s) asked for" + _others(output, len(records)))
         _summary(records, output)
     if any(r.get("status") == "error" for r in records):
         raise typer.Exit(1)
@@ -128,3 +129,19 @@ def _summary(records: list[dict], output: Path) -> None:
     console.print(table(f"fda track → {output}", cols, rows))
     for r in [r for r in records if r.get("status") == "error"][:10]:
         flag("error", "red", f"{r['id']}: {r.get('error')}")
+
+
+def _settings(opts) -> dict:
+    """What shapes a tracks record (a rerun with other values would mix two kinds of record); where pictures go
+    and how many threads work does not."""
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(opts).items() if k not in ("crops_dir", "viz_dir", "threads", "detect_threads")}
+
+
+def _others(output: Path, asked: int) -> str:
+    """What else the output holds: a table of this run's videos must not pass for the whole file."""
+    from fdacli.core.run.records import ResumableWriter
+
+    more = len(ResumableWriter.peek_ids(output)) - asked
+    return f"; {output} holds {more} more from other runs" if more > 0 else f", all of {output}"

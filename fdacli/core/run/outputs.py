@@ -89,11 +89,13 @@ class Claim:
         self.release()
 
 
-def claim(out: str | Path, command: str, resume: bool = True) -> Claim:
+def claim(out: str | Path, command: str, resume: bool = True, settings: dict | None = None) -> Claim:
     """Lock ``out`` for this run of ``command``.
 
     With ``resume`` (an existing output is added to), the output must be one this command wrote: an
-    existing non-empty output without its marker, or with another command's, is refused.
+    existing non-empty output without its marker, or with another command's, is refused; and when the
+    marker records the ``settings`` that shaped its records (key frames, prompt, model), a run with other
+    settings is refused with the differences — resuming would mix two kinds of record in one file.
     """
     import fcntl
 
@@ -125,12 +127,40 @@ def claim(out: str | Path, command: str, resume: bool = True) -> Claim:
             fh.close()
             raise OutputError(f"{out} was written by fda {owner}, not fda {command}; refusing to add to it: "
                               "use --overwrite to start it over, or choose another -o")
+        if settings is not None and isinstance(previous.get("settings"), dict):
+            changed = differences(previous["settings"], settings)
+            if changed:
+                fh.close()
+                raise OutputError(f"{out} was written with other settings ({'; '.join(changed)}); resuming would mix "
+                                  "records of both in one file: rerun with the same settings, or --overwrite to start over")
     inode = _lock_file_itself(out, fh)
     fh.seek(0)
     fh.truncate()
-    fh.write(json.dumps({"command": command, "pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
+    note = {"command": command, "pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    kept = previous.get("settings") if resume and _has_content(out) and settings is None else None
+    if settings is not None or kept is not None:
+        note["settings"] = _plain(settings if settings is not None else kept)
+    fh.write(json.dumps(note) + "\n")
     fh.flush()
     return Claim(out, command, fh, inode)
+
+
+def _plain(settings: dict) -> dict:
+    """Settings as JSON keeps them (tuples as lists), so a rerun's compare like with like."""
+    return json.loads(json.dumps(settings, default=str))
+
+
+def differences(before: dict, now: dict, prefix: str = "") -> list[str]:
+    """``name: old → new`` for every setting that changed, nested settings by dotted name."""
+    before, now = _plain(before), _plain(now)
+    out = []
+    for key in sorted(set(before) | set(now)):
+        a, b = before.get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} → {b!r}")
+    return out
 
 
 def _lock_file_itself(out: Path, marker_fh):

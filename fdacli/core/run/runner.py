@@ -79,11 +79,12 @@ class RunPlan:
 
 
 def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_errors: bool = False, *,
-         command: str, inputs: Iterable[str | Path] = ()) -> RunPlan:
+         command: str, inputs: Iterable[str | Path] = (), settings: dict | None = None) -> RunPlan:
     """Prepare the output for this run and pick the items this process still has to do.
 
     The output is checked and claimed first (core/run/outputs.py): not one of ``inputs``, writable, not
-    being written by another run, and — to be resumed — written by this ``command``.  The claim is held
+    being written by another run, and — to be resumed — written by this ``command`` with the same ``settings``
+    (what shapes its records).  The claim is held
     until the writer is closed.  The first process alone changes shared files — deletes them for
     ``overwrite``, folds in parts left by a killed sharded run, drops error records for ``retry_errors``,
     clears stale done-markers — and only then do the other processes of a sharded run look at them (a
@@ -94,7 +95,7 @@ def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_error
     claimed = None
     if shard.is_main:
         outputs.check(out, inputs)
-        claimed = outputs.claim(out, command, resume=not overwrite)
+        claimed = outputs.claim(out, command, resume=not overwrite, settings=settings)
         try:
             _prepare(out, overwrite, retry_errors)
         except BaseException:
