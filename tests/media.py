@@ -24,17 +24,22 @@ class Person:
     end: tuple[float, float]  # centre at the last frame
     t_in: float = 0.0  # visible from this fraction of the clip ...
     t_out: float = 1.0  # ... until this one
+    roll: float = 0.0  # the head tilts by roll_at(t, roll, swings) degrees (0: upright throughout)
+    swings: float = 1.0
 
 
 def face_image(name: str):
+    """A head crop by name; ``NAME-mirror`` is its mirror image (another face to the tracker: a crowd of more
+    people than there are photographs)."""
     import cv2
 
     if name == "drawing":
         return face_like_drawing()
-    img = cv2.imread(str(FACES_DIR / f"{name}.jpg"))
+    base, mirror = (name[: -len("-mirror")], True) if name.endswith("-mirror") else (name, False)
+    img = cv2.imread(str(FACES_DIR / f"{base}.jpg"))
     if img is None:
-        raise FileNotFoundError(FACES_DIR / f"{name}.jpg")
-    return img
+        raise FileNotFoundError(FACES_DIR / f"{base}.jpg")
+    return img[:, ::-1].copy() if mirror else img
 
 
 def face_like_drawing(side: int = 240) -> np.ndarray:
@@ -119,6 +124,9 @@ def _render(bg: np.ndarray, people: list[Person], t: float, patches: dict, scale
             continue
         side = max(8, int(round(p.size * scale)))
         patch = cv2.resize(patches[p.face], (side, side), interpolation=cv2.INTER_AREA)
+        if p.roll:
+            m = cv2.getRotationMatrix2D((side / 2, side / 2), -roll_at(t, p.roll, p.swings), 1.0)
+            patch = cv2.warpAffine(patch, m, (side, side), borderMode=cv2.BORDER_REPLICATE)
         cx = (p.start[0] + (p.end[0] - p.start[0]) * t) * w
         cy = (p.start[1] + (p.end[1] - p.start[1]) * t) * h
         _paste(frame, patch, int(round(cx - side / 2)), int(round(cy - side / 2)))
