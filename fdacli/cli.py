@@ -41,12 +41,14 @@ def _register() -> None:
     from fdacli.commands.preannotate import preannotate
     from fdacli.commands.sample import sample
     from fdacli.commands.score import score
+    from fdacli.commands.screen import screen
     from fdacli.commands.track import track
 
     app.command("sample", help=sample.__doc__)(sample)
     app.command("track", help=track.__doc__)(track)
     app.command("score", help=score.__doc__)(score)
     app.command("actions", help=actions.__doc__)(actions)
+    app.command("screen", help=screen.__doc__)(screen)
     app.command("preannotate", help=preannotate.__doc__)(preannotate)
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)
     app.command("finetune", help=finetune.__doc__)(finetune)
