@@ -17,32 +17,33 @@ from fdacli.core.run.inputs import resolve_video
 from fdacli.core.run.records import atomic_write_bytes, dumps, read_jsonl
 
 
-def write_keep(tracks: Path, keep_ids: set[str], out: Path) -> int:
-    """Write the tracks records of ``keep_ids`` to ``out`` in the tracks file's order; return how many.  The
-    tracks file was checked record by record when it was screened, so here it is only streamed through."""
+def write_keep(tracks: Path, lines: dict[int, str], out: Path) -> int:
+    """Write the tracks records on ``lines`` (line number -> its video, as the screen read them) to ``out`` in the
+    tracks file's order; return how many.  The lines are copied as bytes, parsed again only where a relative video
+    path must be made absolute: the file was checked record by record when it was screened."""
     moved = tracks.resolve().parent != out.resolve().parent
-    lines = [_line(rec, raw, tracks, moved) for rec, raw in _records(tracks) if str(rec["id"]) in keep_ids]
-    atomic_write_bytes(out, b"".join(lines))
-    return len(lines)
+    chunks = [_line(raw, tracks, moved and not Path(lines[n]).is_absolute()) for n, raw in _numbered(tracks) if n in lines]
+    atomic_write_bytes(out, b"".join(chunks))
+    return len(chunks)
 
 
-def _records(tracks: Path) -> Iterator[tuple[dict, bytes | None]]:
-    """(record, its line as written) for JSON Lines; (record, None) for a JSON array file."""
+def _numbered(tracks: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, the line) of a JSON Lines file; (item number, the record as a line) of a JSON array file —
+    numbered as ``read_jsonl`` numbers them."""
     if not is_json_lines(tracks):
-        for _, rec in read_jsonl(tracks, require=("id", "video")):
-            yield rec, None
+        for n, rec in read_jsonl(tracks, require=("id", "video")):
+            yield n, (dumps(rec) + "\n").encode("utf-8")
         return
     with tracks.open("rb") as fh:
-        for raw in fh:
-            if raw.strip():
-                yield json.loads(raw.decode("utf-8-sig")), raw
+        yield from enumerate(fh, start=1)
 
 
-def _line(rec: dict, raw: bytes | None, tracks: Path, moved: bool) -> bytes:
-    if moved and not Path(rec["video"]).is_absolute():
-        rec = {**rec, "video": str(Path(resolve_video(rec["video"], [tracks.parent])).resolve())}
-        raw = None
-    return raw.rstrip(b"\r\n") + b"\n" if raw is not None else (dumps(rec) + "\n").encode("utf-8")
+def _line(raw: bytes, tracks: Path, relocate: bool) -> bytes:
+    if not relocate:
+        return raw.rstrip(b"\r\n") + b"\n"
+    rec = json.loads(raw.decode("utf-8-sig"))
+    rec["video"] = str(Path(resolve_video(rec["video"], [tracks.parent])).resolve())
+    return (dumps(rec) + "\n").encode("utf-8")
 
 
 def is_json_lines(path: Path) -> bool:

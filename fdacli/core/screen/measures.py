@@ -41,11 +41,18 @@ def face_share(rec: Record) -> float:
     """The main face's box area as a share of the frame, the median over the frames it is on (0 without one): the
     paper's "face region occupied more than 5 percent of the frame", measured as `fda sample` measures it."""
     area = float(rec["width"]) * float(rec["height"])
-    per_frame: dict[int, float] = {}
+    frames, shares = [], []
     for t in main_tracks(rec):
-        for f, b in zip(t["frames"], t["boxes"]):
-            per_frame[f] = max(per_frame.get(f, 0.0), (b[2] - b[0]) * (b[3] - b[1]) / area)
-    return float(np.median(list(per_frame.values()))) if per_frame else 0.0
+        b = np.asarray(t["boxes"], np.float64).reshape(-1, 4)
+        frames.extend(t["frames"])
+        shares.append((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) / area)
+    if not frames:
+        return 0.0
+    per_frame: dict[int, float] = {}
+    for f, s in zip(frames, np.concatenate(shares).tolist()):  # two main tracks on one frame: the larger face
+        if s > per_frame.get(f, -1.0):
+            per_frame[f] = s
+    return float(np.median(list(per_frame.values())))
 
 
 def people(rec: Record) -> tuple[int, int]:
@@ -75,8 +82,9 @@ def face_motion(rec: Record) -> float | None:
     without a main face.  A photograph held still measures about 0.003 (detector jitter), a talking head 0.15."""
     total, weight = 0.0, 0
     for t in main_tracks(rec):
-        pts = np.asarray(t.get("landmarks") or [], np.float64)
-        boxes = np.asarray(t["boxes"], np.float64)
+        marks = t.get("landmarks")
+        pts = np.asarray(marks if marks is not None and len(marks) else [], np.float64)
+        boxes = np.asarray(t["boxes"], np.float64).reshape(-1, 4)
         if pts.ndim != 3 or len(pts) != len(boxes):  # no landmarks recorded: the box corners move with the face
             pts = boxes.reshape(len(boxes), 2, 2)
         if len(pts) < 2:

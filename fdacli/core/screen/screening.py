@@ -22,6 +22,7 @@ class ScreenItem:
 
     id: str
     record: dict[str, Any]
+    line: int = 0  # where its tracks record is (for --keep, which copies that line)
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,10 @@ class Actions:
         return self.records[rid], None
 
 
-def screen(tracks: Record, actions: Actions, t: Thresholds) -> Record:
-    """The screen record of one clip."""
-    base = {"id": tracks["id"], "video": tracks.get("video"), "version": VERSION, "settings": settings(t, actions)}
+def screen(tracks: Record, actions: Actions, t: Thresholds, shaped_by: dict[str, Any] | None = None) -> Record:
+    """The screen record of one clip; ``shaped_by`` is ``settings(t, actions)``, made once for a whole file."""
+    base = {"id": tracks["id"], "video": tracks.get("video"), "version": VERSION,
+            "settings": shaped_by if shaped_by is not None else settings(t, actions)}
     if tracks.get("status", "ok") != "ok":
         return {**error_record(tracks["id"], f"tracking failed: {tracks.get('error') or 'no reason given'}", **base),
                 "keep": False, "drop_reasons": []}
