@@ -124,7 +124,7 @@ def _screen_all(tracks: Path, acts: Any, t: Any, quiet: bool) -> list:
     from fdacli.core.screen.screening import settings
 
     items, shaped_by = [], settings(t, acts)
-    with progress_bar(_count_lines(tracks), "screening", quiet=quiet, transient=True) as bar:
+    with progress_bar(_count_lines(tracks), "screening", quiet=quiet) as bar:
         for line, rec in read_tracks(tracks):
             items.append(ScreenItem(rec["id"], screen(rec, acts, t, shaped_by), line))
             bar.advance(rec["id"])

@@ -21,7 +21,7 @@ class Measure:
     criterion: str
     value: Callable[[Any], Any]
     threshold: Callable[[Any], Any]
-    drops: str  # "below" or "above" the threshold
+    drops: str  # which side of the threshold drops, in words
     integer: bool = False
     log: bool = False
 
@@ -35,9 +35,9 @@ MEASURES = (
     Measure("shortest_shot", "shortest shot between cuts, s (--min-shot)", "perspective_switches", lambda v: v["shortest_shot"],
             lambda t: t["shortest_shot"], "below"),
     Measure("picture_change", "picture change per frame, 0-255 (--still-picture)", "static", lambda v: v["picture_change"],
-            lambda t: t["picture_change"], "below", log=True),
+            lambda t: t["picture_change"], "still below (static: picture and face still)", log=True),
     Measure("face_motion", "main face movement, face widths (--still-face)", "static", lambda v: v["face_motion"],
-            lambda t: t["face_motion"], "below", log=True),
+            lambda t: t["face_motion"], "still below (static: picture and face still)", log=True),
     Measure("changes_per_second", "facial changes per second (--min-changes, --max-changes)", "facial_change",
             lambda v: v["per_second"], lambda t: (t["min_per_second"], t["max_per_second"]), "outside"),
     Measure("strongest_change", "strongest change, x its detection threshold (--min-strength)", "facial_change",
@@ -65,6 +65,7 @@ def plot_measures(records: list[Record], folder: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     written = []
     for m in MEASURES:
@@ -75,8 +76,10 @@ def plot_measures(records: list[Record], folder: Path) -> list[Path]:
         _histogram(ax, values, m)
         for t in (threshold if isinstance(threshold, tuple) else (threshold,)):
             ax.axvline(_shown(t, m), color="tab:red", lw=1.5)
-        ax.set_title(f"{m.title}\n{len(values)} clip(s); red: threshold, drop {m.drops}", fontsize=9)
+        words = m.drops if m.drops.startswith("still") else f"drop {m.drops}"
+        ax.set_title(f"{m.title}\n{len(values)} clip(s); red: threshold, {words}", fontsize=9)
         ax.set_ylabel("clips")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
