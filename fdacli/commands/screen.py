@@ -37,43 +37,57 @@ def screen(
     perspective switches, static scenes, too few or too many facial changes (with --actions); violent content is
     left to annotators.  Every verdict comes with its measured value, its threshold and a reason; --keep writes the
     kept clips for `fda preannotate`."""
-    from fdacli.core.run import outputs, runner
-    from fdacli.core.run.records import RecordError
-    from fdacli.core.screen import screening, thresholds
+    from fdacli.core.run import runner
+    from fdacli.core.screen import thresholds
 
-    t = thresholds.Thresholds(min_face_area, max_people_at_once, max_people, max_cuts_per_second, min_shot, still_picture,
-                              still_face, min_changes, max_changes, min_strength)
+    t = thresholds.Thresholds(
+        min_face_area=min_face_area, max_people_at_once=max_people_at_once, max_people=max_people,
+        max_cuts_per_second=max_cuts_per_second, min_shot=min_shot, still_picture=still_picture, still_face=still_face,
+        min_changes=min_changes, max_changes=max_changes, min_strength=min_strength,
+    )
     if bad := thresholds.problems(t):
         fail(bad[0])
-    try:
-        with _no_cycle_collection():
-            acts = _read_actions(actions)
-        settings = screening.settings(t, acts)
-        if not overwrite and (diffs := screening.changed_settings(output, settings)):
-            fail(f"{output} was screened with other settings ({'; '.join(diffs)}): use --overwrite to screen again "
-                 "(a quick pass), or choose another -o")
-        claims = _hold_outputs(output, keep, plot, [tracks, *([actions] if actions else [])])
-        with _no_cycle_collection():
-            items = _screen_all(tracks, acts, t, quiet)
-        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="screen",
-                           inputs=[tracks, *([actions] if actions else [])], sync_every=1.0)
-    except (RecordError, outputs.OutputError) as exc:
-        fail(str(exc))
-    if not quiet:
-        _notes(items, acts, plan, output)
+    acts, claims, items, plan = _prepare(tracks, actions, output, keep, plot, t, overwrite, retry_errors, quiet)
     try:
         for _ in runner.run(plan.todo, lambda: _written, plan.writer):
             pass
     finally:
         plan.writer.close()
-    records = runner.records_for(output, {it.id for it in items})
+    records = runner.records_for(output, {it.id for it in items})  # the whole output: earlier runs' verdicts too
     _outputs(records, items, tracks, keep, plot, quiet)
     for c in claims:
         c.release()
     if not quiet:
-        _summary(records, output, keep)
+        _summary(records, output)
     if any(r.get("status") == "error" for r in records):
         raise typer.Exit(1)
+
+
+def _prepare(tracks: Path, actions: Path | None, output: Path, keep: Path | None, plot: Path | None, t: Any,
+             overwrite: bool, retry_errors: bool, quiet: bool) -> tuple[Any, list, list, Any]:
+    """Everything that can refuse the run, before anything is written: the actions file, a resume with other
+    settings, the outputs, every tracks record (screened as it is read), the output's plan."""
+    from fdacli.core.run import outputs, runner
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.screen import screening
+
+    inputs = [tracks, *([actions] if actions else [])]
+    try:
+        with _no_cycle_collection():
+            acts = _read_actions(actions)
+        if not overwrite and (diffs := screening.changed_settings(output, screening.settings(t, acts))):
+            fail(f"{output} was screened with other settings ({'; '.join(diffs)}): use --overwrite to screen again "
+                 "(a quick pass), or choose another -o")
+        claims = _hold_outputs(output, keep, plot, inputs)
+        with _no_cycle_collection():
+            items = _screen_all(tracks, acts, t, quiet)
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="screen",
+                           inputs=inputs, sync_every=1.0)
+    except (RecordError, outputs.OutputError) as exc:
+        fail(str(exc))
+    if not quiet:
+        _notes(items, acts, plan, output)
+    return acts, claims, items, plan
 
 
 @contextmanager
@@ -124,7 +138,9 @@ def _screen_all(tracks: Path, acts: Any, t: Any, quiet: bool) -> list:
     from fdacli.core.screen.screening import settings
 
     items, shaped_by = [], settings(t, acts)
-    with progress_bar(_count_lines(tracks), "screening", quiet=quiet) as bar:
+    # live on a terminal only, and gone when done: the pass takes seconds, and a bad record's one-line error must
+    # not follow a half-drawn bar
+    with progress_bar(_count_lines(tracks), "screening", quiet=quiet or not console.is_terminal, transient=True) as bar:
         for line, rec in read_tracks(tracks):
             items.append(ScreenItem(rec["id"], screen(rec, acts, t, shaped_by), line))
             bar.advance(rec["id"])
@@ -170,7 +186,7 @@ def _outputs(records: list[dict], items: list, tracks: Path, keep: Path | None, 
             say(f"{len(paths)} distribution plot(s) → {plot}/")
 
 
-def _summary(records: list[dict], output: Path, keep: Path | None) -> None:
+def _summary(records: list[dict], output: Path) -> None:
     from fdacli.core.screen import criteria as c
 
     ok = [r for r in records if r.get("status") == "ok"]
