@@ -52,7 +52,8 @@ RANGES: dict[str, tuple[float, float, bool]] = {
 
 def problems(t: Thresholds) -> list[str]:
     """Why these thresholds cannot be used, one phrase each (empty when they can): a value out of its range, not
-    a finite number, or a lower bound above its upper bound."""
+    a finite number, or a lower bound above its upper bound.  (More people at once than in all is allowed: the
+    tighter of the two decides.)"""
     out = []
     for f in fields(t):
         value, (low, high, closed) = getattr(t, f.name), RANGES[f.name]
@@ -63,6 +64,4 @@ def problems(t: Thresholds) -> list[str]:
             out.append(f"{flag} must be {'at least' if closed else 'more than'} {low:g} and at most {high:g}, got {value:g}")
     if not out and t.min_changes >= t.max_changes:
         out.append(f"--min-changes ({t.min_changes:g}) must be less than --max-changes ({t.max_changes:g})")
-    if not out and t.max_people_at_once > t.max_people:
-        out.append(f"--max-people-at-once ({t.max_people_at_once}) cannot exceed --max-people ({t.max_people})")
     return out
