@@ -221,3 +221,31 @@ def test_old_tracks_without_picture_change_leave_static_unmeasured(measured, tmp
     still = records(tmp_path / "s.jsonl")["still"]
     assert still["criteria"]["static"]["verdict"] == "not measured" and "track the clip again" in still["criteria"]["static"]["reason"]
     assert still["keep"]  # not measured never drops
+
+
+def test_measures_on_hand_made_records():
+    """What the numbers mean, where the truth is set by hand: one person in two tracks is one person; the first
+    and last shots do not count as shots between cuts; each change's strength is against its own detector."""
+    from fdacli.core.screen import measures as m
+
+    box = [0.0, 0.0, 80.0, 90.0]
+    track = lambda tid, who, frames, main=True: {"track_id": tid, "identity": who, "is_main": main,  # noqa: E731
+                                                 "frames": frames, "boxes": [box] * len(frames)}
+    rec = {"fps": 10.0, "width": 320, "height": 180, "sampled_frames": list(range(40)),
+           "shots": [[0, 4], [5, 24], [25, 39]],
+           "identities": [{"identity": 1, "is_main": True, "area": 2.0}, {"identity": 2, "is_main": False, "area": 0.1}],
+           "tracks": [track(1, 1, list(range(0, 10))), track(2, 1, list(range(20, 40))), track(3, 2, list(range(5, 25)), False)]}
+    assert m.people(rec) == (2, 2)  # person 1 left and came back: still one person
+    assert m.face_share(rec) == pytest.approx(80 * 90 / (320 * 180))
+    rate, shortest = m.cuts(rec)
+    assert rate == pytest.approx(2 / 4.0) and shortest == pytest.approx(2.0)  # the 0.5-s first shot is the window's
+    th = {"mouth_open": [0.12, 0.06, 0.12], "eyes_closed": [0.62, 0.75, 0.0], "yaw": [12.0, 7.0, 0.25]}
+    ev = lambda region, action, mag: {"region": region, "action": action, "magnitude": mag}  # noqa: E731
+    assert m.strength(ev("mouth", "open", 0.24), th) == pytest.approx(2.0)
+    assert m.strength(ev("eyes", "blink", 0.24), th) == pytest.approx(2.0)  # openness down to 24 % of neutral
+    assert m.strength(ev("head", "nod", 8.0), th) == pytest.approx(1.0)  # nods are found at an 8-degree swing
+    assert m.strength(ev("head", "turn", -24.0), th) == pytest.approx(2.0)
+    assert m.strength(ev("face", "frown", 1.0), th) is None
+    c = m.changes({"duration": 4.0, "thresholds": th, "events": [
+        {**ev("mouth", "open", 0.3), "start": 1.0, "end": 1.5}, {**ev("mouth", "close", 0.3), "start": 1.5, "end": 1.5}]})
+    assert (c.count, c.per_second, c.strongest) == (1, 0.25, pytest.approx(2.5))  # a closing ends its opening

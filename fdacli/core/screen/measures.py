@@ -99,12 +99,15 @@ def face_motion(rec: Record) -> float | None:
 # (the eyes) carry the openness as a share of neutral, so their strength is their distance from 1.
 _SIGNAL_OF = {
     ("mouth", "open"): "mouth_open", ("face", "smile"): "smile", ("brows", "raise"): "brows_raise",
-    ("brows", "lower"): "brows_lower", ("head", "turn"): "yaw", ("head", "shake"): "yaw", ("head", "tilt"): "roll",
-    ("head", "raise"): "pitch", ("head", "lower"): "pitch", ("head", "nod"): "pitch",
+    ("brows", "lower"): "brows_lower", ("head", "turn"): "yaw", ("head", "tilt"): "roll",
+    ("head", "raise"): "pitch", ("head", "lower"): "pitch",
     ("eyes", "blink"): "eyes_closed", ("eyes", "close"): "eyes_closed", ("eyes", "widen"): "eyes_wide",
     ("eyes", "narrow"): "eyes_narrow",
 }
 _RATIO = {"eyes_closed", "eyes_wide", "eyes_narrow"}
+# nods and shakes are found by their swing, at 8 degrees, not by the pitch and yaw "on" levels the record carries
+# (fda actions' events module); measured against those they would read as weaker than they are
+_SWING = {("head", "nod"): 8.0, ("head", "shake"): 8.0}
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,10 @@ class Changes:
 def strength(event: Record, thresholds: dict[str, list[float]]) -> float | None:
     """An event's magnitude in multiples of the threshold that detected it (1.0: just detected), so that a head
     turn in degrees and a smile in eye distances compare; None for a kind without a recorded threshold."""
-    key = _SIGNAL_OF.get((event["region"], event["action"]))
+    kind = (event["region"], event["action"])
+    if kind in _SWING:
+        return abs(float(event["magnitude"])) / _SWING[kind]
+    key = _SIGNAL_OF.get(kind)
     if key is None or key not in thresholds:
         return None
     on, mag = float(thresholds[key][0]), float(event["magnitude"])
