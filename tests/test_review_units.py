@@ -128,3 +128,17 @@ def test_clip_export_is_h264_a_browser_plays_and_respects_the_window(tmp_path):
     with pytest.raises(ClipError, match="cannot read"):
         export(ClipWindow(str(bad)), tmp_path / "y.mp4")
     assert not list(tmp_path.glob(".*tmp-*"))
+
+
+def test_screening_suggestions_are_preselected_where_they_are_drop_reasons():
+    from fdacli.core.review.inputs import screen_note
+    from fdacli.core.review.tasks import annotate_task
+
+    drop, note = screen_note({"id": "c", "status": "ok", "keep": False,
+                              "drop_reasons": ["too few facial changes", "static scene"]})
+    task = annotate_task({"id": "c", "text": "A man. He smiles."}, "/x.mp4", "/v.mp4", None, drop, note)
+    (choice,) = [r for r in task["predictions"][0]["result"] if r["from_name"] == "drop"]
+    assert choice["value"]["choices"] == ["too few facial changes"]  # 'static scene' is no annotator's reason ...
+    assert "static scene" in task["data"]["timeline"]  # ... but is shown
+    assert screen_note({"id": "c", "status": "error", "error": "no tracks"})[1] == "not screened: no tracks"
+    assert screen_note({"id": "c", "status": "ok", "keep": True, "drop_reasons": []}) == ([], "kept by every measured criterion")

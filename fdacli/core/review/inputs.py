@@ -37,6 +37,8 @@ def screen_note(rec: dict[str, Any] | None) -> tuple[list[str], str | None]:
     """Drop reasons `fda screen` measured (preselected for the annotators to confirm) and its verdict in words."""
     if rec is None:
         return [], None
+    if rec.get("status", "ok") != "ok":
+        return [], f"not screened: {rec.get('error') or 'fda screen failed on this clip'}"
     reasons = [str(r) for r in rec.get("drop_reasons") or []]
     if not reasons:
         return [], "kept by every measured criterion"

@@ -145,6 +145,19 @@ def claim(out: str | Path, command: str, resume: bool = True, settings: dict | N
     return Claim(out, command, fh, inode)
 
 
+def changed_settings(out: str | Path, settings: dict) -> list[str]:
+    """How ``settings`` differ from those the output's marker recorded (empty: the same, or none recorded) — for a
+    command that wants to refuse a resume before an expensive pass, ahead of ``claim``."""
+    out = Path(out)
+    if not _has_content(out):
+        return []
+    try:
+        previous = _read(marker(out).read_text(encoding="utf-8"))
+    except OSError:
+        return []
+    return differences(previous["settings"], settings) if isinstance(previous.get("settings"), dict) else []
+
+
 def _plain(settings: dict) -> dict:
     """Settings as JSON keeps them (tuples as lists), so a rerun's compare like with like."""
     return json.loads(json.dumps(settings, default=str))

@@ -79,7 +79,8 @@ class RunPlan:
 
 
 def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_errors: bool = False, *,
-         command: str, inputs: Iterable[str | Path] = (), settings: dict | None = None) -> RunPlan:
+         command: str, inputs: Iterable[str | Path] = (), settings: dict | None = None,
+         sync_every: float = 0.0) -> RunPlan:
     """Prepare the output for this run and pick the items this process still has to do.
 
     The output is checked and claimed first (core/run/outputs.py): not one of ``inputs``, writable, not
@@ -88,7 +89,7 @@ def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_error
     until the writer is closed.  The first process alone changes shared files — deletes them for
     ``overwrite``, folds in parts left by a killed sharded run, drops error records for ``retry_errors``,
     clears stale done-markers — and only then do the other processes of a sharded run look at them (a
-    short barrier).  Raises ``OutputError`` (a ``ValueError``) for an output that must not be written.
+    short barrier).  ``sync_every``: see ResumableWriter.  Raises ``OutputError`` (a ``ValueError``) for an output that must not be written.
     """
     out = Path(out)
     shard = current_shard()
@@ -109,7 +110,7 @@ def plan(items: list[Any], out: str | Path, overwrite: bool = False, retry_error
     if claimed is not None and shard.distributed:
         _held[out] = claimed  # held through the merge: finish() releases it
         claimed = None
-    writer = ResumableWriter(target, remove_if_empty=not shard.distributed, claim=claimed)
+    writer = ResumableWriter(target, remove_if_empty=not shard.distributed, claim=claimed, sync_every=sync_every)
     done = done_ids(out) | writer.done
     todo = [it for it in mine if str(it.id) not in done]
     new_ids = {str(it.id) for it in items if str(it.id) not in done}

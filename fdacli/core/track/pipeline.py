@@ -69,12 +69,15 @@ class FaceTrackingModule:
         decoding = Decoding()
         tracker = Tracker(o.tracker)
         starts: list[int] = []  # positions in `sampled` where a shot begins
+        changes: list[float] = []  # content change from the previous analysed frame, within a shot
         suspicious = o.shots.suspicious * o.shots.threshold
         frames = self._detections(iter_frames(item.video, sampled, size=(aw, ah), decoding=decoding))
         for idx, frame, faces, shot in with_shots(frames, o.shots):
             if shot.boundary:
                 tracker.new_shot()
                 starts.append(shot.index)
+            elif shot.index > 0:
+                changes.append(shot.change)
             embed = lambda ids, fr=frame, fs=faces: self.embedder.embed(fr, [fs[i] for i in ids])  # noqa: E731
             tracker.step(idx, faces, embed, refresh=shot.change >= suspicious, patches=face_patches(frame, faces))
 
@@ -113,6 +116,7 @@ class FaceTrackingModule:
             "decoder": decoding.decoder,
             "sampled_frames": sampled,
             "shots": shots,
+            "picture_change": picture_change(changes),
             "faces": tracker.detections,
             "embedded_faces": tracker.embedded,
             "rejected_tracks": len(found) - len(tracks),
@@ -178,6 +182,14 @@ class FaceTrackingModule:
             path = Path(self.opts.viz_dir) / f"{safe_relpath(item.id)}.png"
             viz.write_contact_sheet(frames, rec, path)
             rec["viz"] = str(path)
+
+
+def picture_change(changes: list[float]) -> float:
+    """How much the picture moves: the mean content change between consecutive analysed frames of a shot (the
+    shot detector's measure, 0-255), cuts left out.  Recorded because nothing else in the record sees the
+    background: `fda screen` tells a still scene (about 0.2 for a photograph under compression noise) from a
+    moving one with it."""
+    return round(float(np.mean(changes)), 3) if changes else 0.0
 
 
 def face_patches(frame: np.ndarray, faces: list) -> np.ndarray | None:
