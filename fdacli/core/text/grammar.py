@@ -197,18 +197,18 @@ _NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stop
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
 _MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording)\b")  # "as the video goes on" moves nothing
-_NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
+_NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|(?:does|do|did) not change|(?:doesn't|don't|didn't|never) changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
                         r"remain(?:s|ed)? (?:the same|steady|still|stable|calm)|stay(?:s|ed)? (?:the same|steady|still|stable))\b")
 _SILENT = re.compile(r"\b(?:fall|falls|fell|falling|go|goes|went|going|become|becomes|became|grows?|grew|remains?|stays?|is)"
                      r" (?:silent|quiet|mute)\b")
 # a sentence that infers ("indicating she is crying", "a relaxed demeanor"): only clauses naming a face part count
 _INFERENCE = re.compile(r"\b(?:demeanou?r|mood|atmosphere|emotions?|emotional|feelings?|conveys?|conveying|suggest\w*|"
-                        r"indicat\w*|seems?|seemingly|as if|as though|attitude|state of mind)\b")
+                        r"indicat\w*|seems?|seemingly|as if|as though|attitude|state of mind|impression)\b")
 _PRONOUNS = [(re.compile(r"\b(?:she|he|they|the (?:young |old |middle-aged |elderly )?(?:woman|man|girl|boy|person|"
                          r"character|lady|gentleman|child|individual))\b"), "the person"),
              (re.compile(r"\b(?:her|his|their)\b"), "the")]
 # a sentence about looks, not actions ("He has short brown hair, thick eyebrows ..."): only clear actions count there
-_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
+_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|(?<!lip )(?<!lips )(?<!corner )(?<!corners )curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
                          r"video (?:shows|showcases|displays|depicts|features|captures|presents))\b")
 _POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|with|wearing|wears)\b")
 _DYNAMIC = {"open", "close", "raise", "lower", "widen", "narrow", "blink", "smile", "frown", "turn", "tilt", "nod", "shake",
@@ -473,11 +473,14 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
 
 # -- held states vs movements: the extraction prompt wants "a specific facial action or motion, NOT STATIC
 # INFORMATION"; its own example still counts states, so states are kept but are the first to go past the cap
-_HELD = re.compile(r"\b(?:is|are|was|were|remains?|remained|remaining|stays?|stayed|staying|still|keeps?|kept|"
-                   r"appears?|appeared|seems?|seemed)\b")
-_ADJECTIVAL = {"open", "wide", "ajar", "apart", "shut", "tight", "taut", "rigid", "neutral", "visible", "upturned",
+_HELD = re.compile(r"\b(?:is|are|was|were|remains?|remained|remaining|stays?|stayed|staying|still|"
+                   r"appears?|appeared|seems?|seemed)\b")  # not "keeps": "her mouth keeps closing" repeats an action
+_ADJECTIVAL = {"open", "wide", "ajar", "apart", "tight", "taut", "rigid", "neutral", "visible", "upturned",
                "downturned", "half-open", "half-closed", "half-shut", "heavy-lidded", "hooded", "focused", "fixed"}
 _MOMENTARY = {"blink", "nod", "shake", "speak", "laugh", "cry", "swallow", "lick", "bite", "tremble", "sway", "puff", "other"}
+
+
+_OPEN_VERB = re.compile(r"\b(?:his|her|their|the|its) (?:\w+ )?(?:eyes|lips|eyelids|lids) open\b")
 
 
 def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
@@ -488,7 +491,11 @@ def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
     m = _WORDS.match(clause, pos)
     word = m.group() if m else ""
     if clause.startswith("with ") or _HELD.search(clause):
-        return not (word.endswith("ing") and action != "look" and not clause.startswith("with "))
+        return True  # "her eyelids are drooping", "with furrowed brows", "her gaze remains fixed"
+    if any(w.endswith("s") and not w.endswith("ss") and _word_action(w) for w in _WORDS.findall(clause, 0, pos)):
+        return False  # a verb came first: "her mouth stretches wide open"
+    if word == "open" and _OPEN_VERB.search(clause):
+        return False  # "his eyes open wide": a plural part with its determiner, then the verb
     if word in _ADJECTIVAL or word.split("-")[0] in ("half", "wide"):
         return True
     if word.endswith("ing") and pos == 0:
