@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fdacli.core.text.canonical import FAMILY, IMPLICIT_REGION, normalise
-from fdacli.core.text.clauses import (_DEGREE, _ENDING, _INFERENCE, _MEDIA, _NEGATION, _NO_CHANGE, _NOT_EVENTS,
+from fdacli.core.text.clauses import (_DEGREE, _ENDING, _MEDIA, _NEGATION, _NO_CHANGE, _NOT_EVENTS,
                                       _POSSESSION, _SILENT, clauses, resolve)
 from fdacli.core.text.lexicon import LEXICON
 from fdacli.core.text.words import REGION_RE, WORDS, word_action
