@@ -188,3 +188,22 @@ def test_a_wide_leaderboard_folds_at_80_columns():
     text = cap.get()
     assert "…" not in text and "facetrack-mm" in text and "Correct." in text and "ROUGE-L" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_the_last_file_is_the_references_as_cp_takes_its_last_argument(tmp_path, preds):
+    """`fda score preds.jsonl refs.json`, the first thing a user types: without --refs the last file is the
+    references, for one prediction file and for several; the scores are those of --refs."""
+    oracle, shifted = preds
+    flag, last, two = tmp_path / "flag.json", tmp_path / "last.json", tmp_path / "two.json"
+    common = ["--metrics", "tem,rouge", "-q"]
+    fda("score", oracle, "--refs", DATA, "-o", flag, *common, check=0)
+    fda("score", oracle, DATA, "-o", last, *common, check=0)
+    a, b = json.loads(flag.read_text()), json.loads(last.read_text())
+    assert b["refs"] == str(DATA) and list(b["models"]) == ["oracle"]
+    assert b["models"]["oracle"]["summary"] == a["models"]["oracle"]["summary"]
+    fda("score", oracle, shifted, DATA, "-o", two, *common, check=0)
+    c = json.loads(two.read_text())
+    assert list(c["models"]) == ["oracle", "shifted"] and c["refs"] == str(DATA)
+    assert c["models"]["oracle"]["summary"]["tem"] > c["models"]["shifted"]["summary"]["tem"]
+    r = fda("score", oracle, "-o", tmp_path / "none.json", check=2)  # one file and no --refs: which are the references?
+    assert "give the references" in r.stdout + r.stderr and not (tmp_path / "none.json").exists()
