@@ -13,10 +13,13 @@ from fdacli.core.text.lexicon import LEXICON
 
 FAMILY = LEXICON.family
 IMPLICIT_REGION = LEXICON.implicit_region
+_MEET = re.compile(r"\bme(?:et|ets|eting|t)\b")
 
 
 def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> tuple[str, str, tuple[str, ...]]:
     """Put one action in its canonical region and form (the paraphrases a caption writer uses)."""
+    if action == "close" and FAMILY.get(region) != "mouth" and _MEET.search(clause):
+        region, action = "gaze", "look"  # "meets her gaze" looks; "his lips meet" close
     if (region in ("eyes", "eyeballs") and action in ("look", "move", "turn")) or (region == "eyeballs" and dirs):
         region, action = "gaze", "look"
     if region in ("gaze", "eyeballs") and action in ("move", "turn", "raise", "lower"):
@@ -60,6 +63,8 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         action, dirs = ("raise" if "up" in dirs else "lower"), ()
     if region in ("head", "chin") and action in ("raise", "lower"):
         region, dirs = "head", ()
+    if region == "head" and action in ("move", "sway") and "up_and_down" in clause:
+        action = "nod"  # "her head bobbed up and down"
     if region == "head" and action in ("move", "sway", "turn", "shake") and "sides" in dirs:
         action, dirs = "shake", ()
     if region == "brows" and action in ("move", "turn") and dirs:

@@ -35,7 +35,7 @@ _APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|
 _POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|with|wearing|wears)\b")
 _DEGREE = re.compile(r"\b(?:slight(?:ly)?|little|bit|wide(?:ly)?|gradual(?:ly)?|sudden(?:ly)?|quick(?:ly)?|slow(?:ly)?|"
                      r"gentl[ey]|fully|half|deep(?:ly)?|strong(?:ly)?|firm(?:ly)?|tight(?:ly)?|noticeabl[ey]|subtl[ey]|lightly|much)\b")
-_NOT_EVENTS = re.compile(r"\b(?:camera|scene|shot|zoom\w*|background|lighting)\b")
+_NOT_EVENTS = re.compile(r"\b(?:camera|scene|shot|zoom\w*|background|lighting|the focus)\b")
 
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),
                   (re.compile(r"\bup and down\b"), "up_and_down"),

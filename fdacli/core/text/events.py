@@ -95,6 +95,8 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
     pos, action = acts[0]
     if action == "frown" and not regions and not _FROWN_WORD.search(clause):
         return None  # "three women sit together": "together" knits brows only when brows are named
+    if len(acts) > 1 and _INTO.search(clause, acts[0][0], acts[1][0] + 1):
+        acts = acts[1:]  # "draws them into a tight pucker", "breaks into a smile": the result is the action
     aperture = [a for a in acts[1:] if a[1] in ("open", "close", "widen", "narrow")]
     if action in ("lower", "stretch", "move") and aperture and (not regions or FAMILY.get(regions[0][2]) in ("mouth", "eyes")):
         pos, action = aperture[0]  # "her lips hang slightly apart", "the mouth stretched open": the state is the event
@@ -138,8 +140,9 @@ def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
     word = m.group() if m else ""
     if clause.startswith("with ") or _HELD.search(clause):
         return True  # "her eyelids are drooping", "with furrowed brows", "her gaze remains fixed"
-    if any(w.endswith("s") and not w.endswith("ss") and word_action(w) for w in WORDS.findall(clause, 0, pos)):
-        return False  # a verb came first: "her mouth stretches wide open"
+    if any((w.endswith("s") and not w.endswith("ss") or past and w.endswith("ed")) and word_action(w)
+           for w in WORDS.findall(clause, 0, pos)):
+        return False  # a verb came first: "her mouth stretches wide open", "her jaw dropped open"
     if word == "open" and _OPEN_VERB.search(clause):
         return False  # "his eyes open wide": a plural part with its determiner, then the verb
     if word in _ADJECTIVAL or word.split("-")[0] in ("half", "wide"):
@@ -160,6 +163,7 @@ def _past(text: str) -> bool:
     return ed > s
 
 
+_INTO = re.compile(r"\binto an? \b")
 _ATTRIBUTIVE = re.compile(r"\w+(?:-\w+)*,? (?:and )?(?:\w+ly )?$")  # the action word, then the part: "arched eyebrows"
 _OBJECT = re.compile(r"\b(?:hands?|fingers?|arms?|cup|glass|phone|tissue|hair|pen|microphone|mask)\b")
 
