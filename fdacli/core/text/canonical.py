@@ -79,7 +79,7 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         region = "brows"  # "she frowns": the brows knit
     if region == "face" and action in ("look", "turn") and dirs:
         region = "head"
-    if action == "look" and region in ("head", "face"):
+    if action == "look" and region in ("head", "face", "body"):
         region = "gaze"
     return _own_part(region, action, dirs, clause)
 

@@ -110,8 +110,8 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
         region = IMPLICIT_REGION[action]
     else:  # "then slowly relaxes it": the part the sentence was about
         region = carried or IMPLICIT_REGION.get(action, "")
-    if not region:
-        return None
+    if not region or (region == "body" and action != "look" and _HAIR.search(clause)):
+        return None  # "hair tied into a bundle hanging over her right shoulder": the hair, not the body
     if looks and regions and _ATTRIBUTIVE.match(clause[pos:regions[0][0]]):
         return None  # "slightly arched eyebrows" in a sentence about looks: a feature, not a movement
     if "together" in clause and action in ("stretch", "move", "frown", "press"):
@@ -128,7 +128,9 @@ _ADJECTIVAL = LEXICON.adjectival
 _MOMENTARY = LEXICON.momentary
 
 
-_OPEN_VERB = re.compile(r"\b(?:his|her|their|the|its) (?:\w+ )?(?:eyes|lips|eyelids|lids) open\b")
+_OPEN_VERB = re.compile(r"\b(?:his|her|their|the|its) (?:\w+ )?(?:eyes|lips|eyelids|lids) (?:then |again |slowly |gradually |"
+                        r"suddenly )?open\b")
+_CHANGE = re.compile(r"\b(?:grows?|grew|becomes?|became|gets?|got|comes?|came|turns?|turned)\b")
 
 
 def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
@@ -143,6 +145,8 @@ def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
     if any((w.endswith("s") and not w.endswith("ss") or past and w.endswith("ed")) and word_action(w)
            for w in WORDS.findall(clause, 0, pos)):
         return False  # a verb came first: "her mouth stretches wide open", "her jaw dropped open"
+    if _CHANGE.search(clause, 0, pos):
+        return False  # "her eyes grow wide", "her lips come apart": a change, not a held state
     if word == "open" and _OPEN_VERB.search(clause):
         return False  # "his eyes open wide": a plural part with its determiner, then the verb
     if word in _ADJECTIVAL or word.split("-")[0] in ("half", "wide"):
@@ -163,6 +167,7 @@ def _past(text: str) -> bool:
     return ed > s
 
 
+_HAIR = re.compile(r"\b(?:hair|ponytail|braids?|bundle|bun|curls)\b")
 _INTO = re.compile(r"\binto an? \b")
 _ATTRIBUTIVE = re.compile(r"\w+(?:-\w+)*,? (?:and )?(?:\w+ly )?$")  # the action word, then the part: "arched eyebrows"
 _OBJECT = re.compile(r"\b(?:hands?|fingers?|arms?|cup|glass|phone|tissue|hair|pen|microphone|mask)\b")
@@ -173,11 +178,12 @@ def parse(text: str) -> tuple[Event, ...]:
     """Every facial-action event of a text, in order, no limit (AutoDQ's entailment reads the whole text)."""
     events: list[Event] = []
     sentences: list[int] = []  # the sentence of each event, for the restatement rules of _append
-    carried, sentence, pending = "", -1, []
+    carried, sentence, pending, acting = "", -1, [], False
     past = _past(text)
     for clause, k, looks, infers in clauses(text):
         if k != sentence:
-            carried, sentence, pending = "", k, []
+            carried, sentence, pending, acting = "", k, [], False
+        looks = looks and not acting  # "a man with dark skin lifts his brows, lips slightly puckered": acting now
         ev = _event(clause, carried, looks, past)
         if ev is None or (infers and not REGION_RE.search(clause)):
             named = find_regions(clause)
@@ -193,7 +199,7 @@ def parse(text: str) -> tuple[Event, ...]:
                 _append(events, sentences, back, k, early)
         pending = []
         _append(events, sentences, ev, k, clause)
-        carried = ev.region
+        carried, acting = ev.region, True
     return tuple(events)
 
 
@@ -201,7 +207,7 @@ def _append(events: list[Event], sentences: list[int], ev: Event, sentence: int,
     """Add an event unless it only restates the one before it in the same sentence."""
     last, same_sentence = (events[-1], sentences[-1] == sentence) if events else (None, False)
     if same_sentence and ev.action == "show" and ev.family == "mouth" and last.family in ("mouth", "corners", "face") \
-            and clause.startswith(("revealing", "showing", "exposing", "baring")):
+            and clause.startswith(("revealing", "showing", "exposing", "baring", "with")):
         return  # "her mouth opens slightly, revealing teeth" is one event (the paper's own example)
     if same_sentence and (last.region, last.action, last.directions, last.negated) == (ev.region, ev.action, ev.directions, ev.negated) \
             and "again" not in clause:

@@ -74,7 +74,7 @@ def actions(clause: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, s
     return [(start, a) for start, _, a in sorted(found) if not any(s <= start < e for s, e, _ in taken)]
 
 
-_SIDED_PART = re.compile(r"\b(?:left|right)(?= (?:eye|eyebrow|brow|corner|side|cheek|nostril|eyelid|lid|lip|ear|hand|shoulder|"
+_SIDED_PART = re.compile(r"\b(?<!upper-)(?<!lower-)(?<!top-)(?<!bottom-)(?:left|right)(?= (?:eye|eyebrow|brow|corner|side|cheek|nostril|eyelid|lid|lip|ear|hand|shoulder|"
                          r"temple|half|one)s?\b)")
 
 
