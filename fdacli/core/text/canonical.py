@@ -45,6 +45,8 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         region, action = "mouth", "show"
     if region == "teeth" and action in ("press", "close", "bite"):
         region, action = "mouth", "press"
+    if region == "teeth" and action not in ("show", "press"):
+        region = IMPLICIT_REGION.get(action, "mouth")  # "her teeth gleam in a smile": a smile that shows teeth
     if region == "jaw" and action == "raise":
         region, action = "mouth", "close"
     if (region == "mouth corners" or (region == "mouth" and action in ("move", "turn"))) and dirs \

@@ -92,11 +92,13 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
             return None
     if len(acts) > 1 and acts[0][1] == "widen" and acts[1][1] in ("smile", "laugh") and clause.startswith("wide", acts[0][0]):
         acts = acts[1:]  # "bursts into a wide smile": the smile is the action, "wide" its degree
+    if len(acts) > 1 and _INTO.search(clause, acts[0][0], acts[1][0] + 1):
+        acts = acts[1:]  # "draws them into a tight pucker", "breaks into a smile": the result is the action
+        if len(acts) > 1 and clause.startswith(("tight", "wide", "broad"), acts[0][0]):
+            acts = acts[1:]  # "tight" is the pucker's degree
     pos, action = acts[0]
     if action == "frown" and not regions and not _FROWN_WORD.search(clause):
         return None  # "three women sit together": "together" knits brows only when brows are named
-    if len(acts) > 1 and _INTO.search(clause, acts[0][0], acts[1][0] + 1):
-        acts = acts[1:]  # "draws them into a tight pucker", "breaks into a smile": the result is the action
     aperture = [a for a in acts[1:] if a[1] in ("open", "close", "widen", "narrow")]
     if action in ("lower", "stretch", "move") and aperture and (not regions or FAMILY.get(regions[0][2]) in ("mouth", "eyes")):
         pos, action = aperture[0]  # "her lips hang slightly apart", "the mouth stretched open": the state is the event
