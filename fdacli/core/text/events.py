@@ -140,35 +140,41 @@ def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
     ahead") rather than moving a part.  Momentary actions (a blink, a nod, speech) are never states."""
     if action in _MOMENTARY:
         return False
-    m = WORDS.match(clause, pos)
-    word = m.group() if m else ""
     if clause.startswith("with ") or _HELD.search(clause):
         return True  # "her eyelids are drooping", "with furrowed brows", "her gaze remains fixed"
+    m = WORDS.match(clause, pos)
+    word = m.group() if m else ""
+    if word in _ADJECTIVAL or word.split("-")[0] in ("half", "wide"):
+        held = True
+    elif word.endswith("ing") and pos == 0:
+        held = action == "look"  # "looking straight ahead" describes where the eyes are
+    else:
+        held = word.endswith("ed") and not past  # "eyes slightly widened" in a present-tense caption
+    return held and not _moved(clause, pos, word, past)
+
+
+def _moved(clause: str, pos: int, word: str, past: bool) -> bool:
+    """A state word that a verb before it turns into a movement (checked only for state words: the judge's
+    hot path)."""
     if any((w.endswith("s") and not w.endswith("ss") or past and w.endswith("ed")) and word_action(w)
            for w in WORDS.findall(clause, 0, pos)):
-        return False  # a verb came first: "her mouth stretches wide open", "her jaw dropped open"
+        return True  # "her mouth stretches wide open", "her jaw dropped open"
     if _CHANGE.search(clause, 0, pos):
-        return False  # "her eyes grow wide", "her lips come apart": a change, not a held state
-    if word == "open" and _OPEN_VERB.search(clause):
-        return False  # "his eyes open wide": a plural part with its determiner, then the verb
-    if word in _ADJECTIVAL or word.split("-")[0] in ("half", "wide"):
-        return True
-    if word.endswith("ing") and pos == 0:
-        return action == "look"  # "looking straight ahead" describes where the eyes are
-    return word.endswith("ed") and not past  # "eyes slightly widened" in a present-tense caption
+        return True  # "her eyes grow wide", "her lips come apart": a change, not a held state
+    return word == "open" and bool(_OPEN_VERB.search(clause))  # "his eyes open wide": the verb
 
 
 def _past(text: str) -> bool:
     """A caption told in the past tense: more "-ed" than "-s" action verbs ("opened", "raised" vs "opens")."""
     ed = s = 0
-    for w in WORDS.findall(text.lower()):
-        if word_action(w) is None:
-            continue
-        ed += w.endswith("ed")
-        s += w.endswith("s") and not w.endswith("ss")
+    for w in _TENSED.findall(text.lower()):
+        if word_action(w) is not None:
+            ed += w.endswith("ed")
+            s += not w.endswith(("ed", "ss"))
     return ed > s
 
 
+_TENSED = re.compile(r"\b[a-z]+(?:ed|s)\b")
 _HAIR = re.compile(r"\b(?:hair|ponytail|braids?|bundle|bun|curls)\b")
 _INTO = re.compile(r"\binto an? \b")
 _ATTRIBUTIVE = re.compile(r"\w+(?:-\w+)*,? (?:and )?(?:\w+ly )?$")  # the action word, then the part: "arched eyebrows"
