@@ -92,7 +92,7 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
             return None
     if len(acts) > 1 and acts[0][1] == "widen" and acts[1][1] in ("smile", "laugh") and clause.startswith("wide", acts[0][0]):
         acts = acts[1:]  # "bursts into a wide smile": the smile is the action, "wide" its degree
-    if len(acts) > 1 and _INTO.search(clause, acts[0][0], acts[1][0] + 1):
+    if len(acts) > 1 and " into a" in clause and _INTO.search(clause, acts[0][0], acts[1][0] + 1):
         acts = acts[1:]  # "draws them into a tight pucker", "breaks into a smile": the result is the action
         if len(acts) > 1 and clause.startswith(("tight", "wide", "broad"), acts[0][0]):
             acts = acts[1:]  # "tight" is the pucker's degree
