@@ -59,6 +59,7 @@ _VERBISH = re.compile(r" (?:\w+ly )?(?!(?:becomes|remains|stays|seems|appears|lo
 _COPULA = re.compile(r"\b(?:has|have|had|is|are|was|were|appears?|seems?|remains?|becomes?)\b")
 
 
+@lru_cache(maxsize=65536)  # captions share clauses ("the person blinks", "looks forward"): four in ten repeat
 def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -> Event | None:
     """The clause's facial action, or None when it names none.  ``carried`` is the region of the sentence's
     previous event, for clauses that lost their subject to the split ("her mouth opens and closes"); ``past``

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from fdacli.core.text.canonical import FAMILY, IMPLICIT_REGION, normalise
 from fdacli.core.text.clauses import clauses
-from fdacli.core.text.events import MAX_EVENTS, Event, extract, parse
+from fdacli.core.text.events import MAX_EVENTS, Event, _event, extract, parse
 from fdacli.core.text.lexicon import LEXICON, Lexicon, LexiconError, load_lexicon
 from fdacli.core.text.relations import DIRECTIONAL, MEANING, features, relation, valence
 from fdacli.core.text.words import word_action
@@ -36,6 +36,7 @@ ACTIONS = LEXICON.actions
 def caches_clear() -> None:
     """Forget every parse and word lookup (benchmarks time the judge cold)."""
     parse.cache_clear()
+    _event.cache_clear()
     word_action.cache_clear()
 
 
