@@ -47,8 +47,8 @@ def test_at_most_ten_events_in_caption_order_on_real_references():
         ev = grammar.extract(r["caption"])
         assert 1 <= len(ev) <= 10, r["id"]
         assert all(len(e.text.split()) <= 10 for e in ev)
-        where = [next(k for k, x in enumerate(grammar.parse(r["caption"])) if x is e) for e in ev]
-        assert where == sorted(where)  # caption order kept
+        rest = iter(grammar.parse(r["caption"]))
+        assert all(any(x == e for x in rest) for e in ev)  # caption order kept: a subsequence of the parse
 
 
 def test_past_the_cap_held_states_give_way_to_movements_in_order():
