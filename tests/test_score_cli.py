@@ -12,6 +12,8 @@ import pytest
 
 from fake_openai import FakeOpenAI, fec_judge as responder
 
+from fdacli.core.text import grammar
+
 DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
 REFS = json.loads(DATA.read_text())
 
@@ -54,7 +56,7 @@ def test_local_judge_leaderboard_and_report(tmp_path, preds):
     for key in ("id", "tem", "lcs", "precision", "recall", "f", "autodq", "cider"):
         assert key in sample
     assert "explain" not in sample  # events and pairs only on request: default files stay small
-    assert res["judge"]["grammar_version"] == "grammar-v1" and 0 <= o["summary"]["fallback_share"] < 0.2
+    assert res["judge"]["grammar_version"] == grammar.VERSION and 0 <= o["summary"]["fallback_share"] < 0.2
     assert "correctness" not in o["summary"]  # judge scores need an LLM
     report = (tmp_path / "report" / "report.md").read_text()
     assert "| oracle |" in report and (tmp_path / "report" / "metrics.png").stat().st_size > 1000
