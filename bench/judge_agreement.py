@@ -1,10 +1,13 @@
 """How well a judge agrees with the hand-labelled gold in tests/data/judge_gold (README there).
 
 Prints, per split (tuning: gold_a, gold_b, gold_d, looked at while the grammar was written; held-out:
-gold_c, gold_e, measured at the end with --split all) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref and
-AutoDQ), the share of references ordered good > mixed > poor, mean TEM per quality beside the gold means,
-event-extraction precision/recall against the gold events, relation accuracy on the gold event pairs, and
-the references where the judge is furthest from the labels.
+gold_c, gold_e, measured once when grammar-v1 was frozen; fresh: gold_f, labelled for issue 23 and measured
+once when grammar-v2 was frozen) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref
+and AutoDQ), the share of references ordered good > mixed > poor, mean TEM per quality beside the gold means
+and their ratio (calibration), event-extraction precision/recall against the gold events, relation accuracy
+on the gold event pairs, the references where the judge is furthest from the labels, and the human ceiling:
+a second labelling pass over some references of gold_c and gold_e (overlap_ce.jsonl) against the first,
+beside the judge against either pass on the same captions.
 
     python bench/judge_agreement.py --split all          # the local grammar judge, every split
     python bench/judge_agreement.py --judge openai:MODEL --base-url URL   # any LLM judge, same figures
@@ -19,9 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 GOLD = ROOT / "tests" / "data" / "judge_gold"
-SPLITS = {"tuning": ("gold_a.jsonl", "gold_b.jsonl", "gold_d.jsonl"), "held-out": ("gold_c.jsonl", "gold_e.jsonl")}
+SPLITS = {"tuning": ("gold_a.jsonl", "gold_b.jsonl", "gold_d.jsonl"), "held-out": ("gold_c.jsonl", "gold_e.jsonl"),
+          "fresh": ("gold_f.jsonl",)}
+OVERLAP = ("overlap_ce.jsonl", ("gold_c.jsonl", "gold_e.jsonl"))  # second pass, and the passes it relabels
 
-from fdacli.core.score.agreement import QUALITIES, evaluate, load_gold  # noqa: E402
+from fdacli.core.score.agreement import QUALITIES, evaluate, label_agreement, load_gold, spearman  # noqa: E402
 from fdacli.core.score.judges import make_judge  # noqa: E402
 
 
@@ -32,6 +37,7 @@ def show(name: str, res: dict) -> None:
           f"AutoDQ {res['spearman_autodq']:.3f}   mean |TEM - gold| {res['mean_abs_error_tem']:.3f}")
     print(f"  ordered good > mixed > poor: {res['ordered']:.0%} of references (gold labels: {res['gold_ordered']:.0%})")
     print("  mean TEM  " + "  ".join(f"{q} {mt[q]:.3f} (gold {gm[q]:.3f})" for q in QUALITIES))
+    print("  calibration (judge / labels)  " + "  ".join(f"{q} {res['calibration'][q]:.2f}" for q in QUALITIES if res["calibration"][q]))
     ex = res["extraction"]
     if ex:
         print(f"  events: precision {ex['precision']:.3f} recall {ex['recall']:.3f} F1 {ex['f1']:.3f} "
@@ -42,11 +48,32 @@ def show(name: str, res: dict) -> None:
           + "  ".join(f"{c} P {pc[c]['precision']:.2f} R {pc[c]['recall']:.2f} (n={pc[c]['gold']})" for c in pc))
 
 
+def ceiling(judge) -> None:
+    """Two labellers on the same captions, and the judge against each of them on those captions."""
+    second_file, first_files = OVERLAP
+    if not (GOLD / second_file).exists():
+        return
+    second = load_gold([GOLD / second_file])
+    ids = {g["id"] for g in second}
+    first = [g for g in load_gold([GOLD / f for f in first_files]) if g["id"] in ids]
+    lab = label_agreement(first, second)
+    print(f"\n[human ceiling] {lab['references']} references relabelled from the guide alone ({lab['predictions']} predictions)")
+    print(f"  labeller vs labeller: Spearman TEM {lab['spearman_tem']:.3f}   mean |TEM - TEM| {lab['mean_abs_diff_tem']:.3f}   "
+          f"ordered by both {lab['ordered_both']}/{lab['references']}")
+    print("  mean labelled TEM  " + "  ".join(f"{q} {a:.3f} / {b:.3f}" for q, (a, b) in lab["mean_tem"].items()))
+    rows = evaluate(judge, first)["rows"]
+    tems = [r["tem"] for r in rows]
+    by = {(r["id"], q): t for r in lab["rows"] for q, t in r["second"].items()}
+    print(f"  judge vs first pass: Spearman {spearman(tems, [r['gold_tem'] for r in rows]):.3f}   "
+          f"judge vs second pass: {spearman(tems, [by[(r['id'], r['quality'])] for r in rows]):.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--judge", default="local")
     ap.add_argument("--base-url", default=None)
     ap.add_argument("--split", choices=[*SPLITS, "all"], default="tuning")
+    ap.add_argument("--ceiling", action="store_true", help="also print the human ceiling (always with --split all)")
     ap.add_argument("--worst", type=int, default=5, help="list this many predictions furthest from gold TEM")
     args = ap.parse_args()
     client = None
@@ -68,6 +95,8 @@ def main() -> None:
     res = evaluate(judge, everything)
     if args.split == "all":
         show("all", res)
+    if args.split == "all" or args.ceiling:
+        ceiling(judge)
     print(f"\nfurthest from the labels ({args.worst}):")
     for r in sorted(res["rows"], key=lambda r: -abs(r["tem"] - r["gold_tem"]))[: args.worst]:
         print(f"  {r['id']:>4} {r['quality']:<5} TEM {r['tem']:.3f} gold {r['gold_tem']:.3f}")

@@ -2,7 +2,8 @@
 
 Thresholds sit a little under the figures measured when the grammar was frozen (docs/benchmarks.md):
 a change that makes the judge agree less with careful human labels fails here.  The held-out split
-(gold_c, gold_e) was not looked at while the grammar was written.
+(gold_c, gold_e) was not looked at while grammar-v1 was written; the fresh split (gold_f) was labelled for
+issue 23 before the judge was run on it and measured once, when grammar-v2 was frozen.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from pathlib import Path
 import pytest
 
 from fdacli.core.run.records import RecordError
-from fdacli.core.score.agreement import evaluate, gold_matrix, load_gold, spearman
+from fdacli.core.score.agreement import evaluate, gold_matrix, label_agreement, load_gold, spearman
 from fdacli.core.score.judges.local import LocalJudge
 
 GOLD = Path(__file__).parent / "data" / "judge_gold"
 TUNING = [GOLD / f"gold_{k}.jsonl" for k in "abd"]
 HELD_OUT = [GOLD / f"gold_{k}.jsonl" for k in "ce"]
+FRESH = [GOLD / "gold_f.jsonl"]
 
 
 @pytest.fixture(scope="module")
 def gold():
-    return load_gold(TUNING + HELD_OUT)
+    return load_gold(TUNING + HELD_OUT + FRESH)
 
 
 @pytest.fixture(scope="module")
@@ -32,32 +34,47 @@ def result(gold):
 
 
 def test_the_set_is_what_its_readme_says(gold):
-    assert len(gold) == 50 and all(len(g["predictions"]) == 3 for g in gold)
+    assert len(gold) == 60 and all(len(g["predictions"]) == 3 for g in gold)
+    assert len(load_gold(FRESH)) == 10
     refs = {str(r["id"]): r["caption"] for r in json.loads((Path(__file__).parent / "data" / "fec_bench_refs_slice.json").read_text())}
     assert not set(refs) & {g["id"] for g in gold}  # no overlap with the slice other tests use
 
 
 def test_tem_agrees_with_human_labels(result):
-    assert result["spearman_tem"] >= 0.88 and result["spearman_tem_ref"] >= 0.88 and result["spearman_autodq"] >= 0.88
-    assert result["ordered"] >= 0.9  # good > mixed > poor for nearly every reference
+    assert result["spearman_tem"] >= 0.92 and result["spearman_tem_ref"] >= 0.92 and result["spearman_autodq"] >= 0.92
+    assert result["ordered"] >= 0.95  # good > mixed > poor for nearly every reference
     mean, labelled = result["mean_tem"], result["gold_mean_tem"]
-    assert mean["good"] > 0.75 and 0.35 < mean["mixed"] < 0.6 and mean["poor"] < 0.15
-    assert abs(mean["mixed"] - labelled["mixed"]) < 0.1 and abs(mean["poor"] - labelled["poor"]) < 0.1
-    assert result["mean_abs_error_tem"] < 0.13
+    assert mean["good"] > 0.8 and 0.38 < mean["mixed"] < 0.6 and mean["poor"] < 0.15
+    assert abs(mean["mixed"] - labelled["mixed"]) < 0.08 and abs(mean["poor"] - labelled["poor"]) < 0.05
+    assert result["calibration"]["good"] >= 0.8  # good paraphrases score near what labellers give them
+    assert result["mean_abs_error_tem"] < 0.11
 
 
-def test_held_out_references_agree_as_well(gold):
-    held = evaluate(LocalJudge(), load_gold(HELD_OUT))
-    assert held["references"] == 20
-    assert held["spearman_tem"] >= 0.88 and held["ordered"] >= 0.9
+@pytest.mark.parametrize("files, rho", [(HELD_OUT, 0.92), (FRESH, 0.93)])
+def test_splits_the_grammar_was_not_tuned_on_agree_as_well(files, rho):
+    res = evaluate(LocalJudge(), load_gold(files))
+    assert res["spearman_tem"] >= rho and res["ordered"] == 1.0
+    assert res["calibration"]["good"] >= 0.82
+
+
+def test_the_human_ceiling_two_labellers_on_the_same_captions():
+    second = load_gold([GOLD / "overlap_ce.jsonl"])
+    first = [g for g in load_gold(HELD_OUT) if g["id"] in {s["id"] for s in second}]
+    lab = label_agreement(first, second)
+    assert lab["references"] == 4 and lab["predictions"] == 12 and lab["ordered_both"] == 4
+    assert lab["spearman_tem"] >= 0.9 and lab["mean_abs_diff_tem"] < 0.05
+    changed = json.loads(json.dumps(second))
+    changed[0]["predictions"][0]["caption"] += " She blinks."
+    with pytest.raises(RecordError, match="label different captions"):
+        label_agreement(first, changed)
 
 
 def test_events_and_relations_match_the_labels(result):
     ex, rel = result["extraction"], result["relations"]
-    assert ex["f1"] >= 0.8 and ex["mean_count_error"] < 0.7
-    assert rel["accuracy"] >= 0.95 and rel["macro_f1"] >= 0.88
+    assert ex["f1"] >= 0.84 and ex["mean_count_error"] < 0.5
+    assert rel["accuracy"] >= 0.96 and rel["macro_f1"] >= 0.9
     for cls in ("same", "opposite"):
-        assert rel["per_class"][cls]["precision"] >= 0.82 and rel["per_class"][cls]["recall"] >= 0.85, cls
+        assert rel["per_class"][cls]["precision"] >= 0.85 and rel["per_class"][cls]["recall"] >= 0.87, cls
 
 
 class GoldJudge:

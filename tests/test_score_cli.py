@@ -12,6 +12,8 @@ import pytest
 
 from fake_openai import FakeOpenAI, fec_judge as responder
 
+from fdacli.core.text import grammar
+
 DATA = Path(__file__).parent / "data" / "fec_bench_refs_slice.json"
 REFS = json.loads(DATA.read_text())
 
@@ -54,7 +56,7 @@ def test_local_judge_leaderboard_and_report(tmp_path, preds):
     for key in ("id", "tem", "lcs", "precision", "recall", "f", "autodq", "cider"):
         assert key in sample
     assert "explain" not in sample  # events and pairs only on request: default files stay small
-    assert res["judge"]["grammar_version"] == "grammar-v1" and 0 <= o["summary"]["fallback_share"] < 0.2
+    assert res["judge"]["grammar_version"] == grammar.VERSION and 0 <= o["summary"]["fallback_share"] < 0.2
     assert "correctness" not in o["summary"]  # judge scores need an LLM
     report = (tmp_path / "report" / "report.md").read_text()
     assert "| oracle |" in report and (tmp_path / "report" / "metrics.png").stat().st_size > 1000
@@ -188,3 +190,22 @@ def test_a_wide_leaderboard_folds_at_80_columns():
     text = cap.get()
     assert "…" not in text and "facetrack-mm" in text and "Correct." in text and "ROUGE-L" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_the_last_file_is_the_references_as_cp_takes_its_last_argument(tmp_path, preds):
+    """`fda score preds.jsonl refs.json`, the first thing a user types: without --refs the last file is the
+    references, for one prediction file and for several; the scores are those of --refs."""
+    oracle, shifted = preds
+    flag, last, two = tmp_path / "flag.json", tmp_path / "last.json", tmp_path / "two.json"
+    common = ["--metrics", "tem,rouge", "-q"]
+    fda("score", oracle, "--refs", DATA, "-o", flag, *common, check=0)
+    fda("score", oracle, DATA, "-o", last, *common, check=0)
+    a, b = json.loads(flag.read_text()), json.loads(last.read_text())
+    assert b["refs"] == str(DATA) and list(b["models"]) == ["oracle"]
+    assert b["models"]["oracle"]["summary"] == a["models"]["oracle"]["summary"]
+    fda("score", oracle, shifted, DATA, "-o", two, *common, check=0)
+    c = json.loads(two.read_text())
+    assert list(c["models"]) == ["oracle", "shifted"] and c["refs"] == str(DATA)
+    assert c["models"]["oracle"]["summary"]["tem"] > c["models"]["shifted"]["summary"]["tem"]
+    r = fda("score", oracle, "-o", tmp_path / "none.json", check=2)  # one file and no --refs: which are the references?
+    assert "give the references" in r.stdout + r.stderr and not (tmp_path / "none.json").exists()

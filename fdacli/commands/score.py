@@ -13,10 +13,25 @@ from fdacli.commands import endpoint as ep
 from fdacli.commands.display import console, fail, progress_bar, say, table
 
 
+def split_refs(files: list[Path], refs: Optional[Path], grounding: bool) -> tuple[list[Path], Optional[Path]]:
+    """Which files are predictions and which the references.  The first thing a user types is
+    ``fda score preds.jsonl refs.json``: without --refs the last file is the references, as cp takes its last
+    argument; --grounding without --refs scores every file against the videos alone."""
+    if refs is not None or grounding:
+        return files, refs
+    if len(files) < 2:
+        fail("give the references: fda score PREDS... REFS (the last file), or --refs REFS; or --grounding actions.jsonl "
+             "to check captions against the videos")
+    return files[:-1], files[-1]
+
 
 def score(
-    preds: list[Path] = typer.Argument(..., help="Prediction files: JSONL or JSON lists of {id, caption}; one leaderboard row each."),
-    refs: Optional[Path] = typer.Option(None, "--refs", "-r", help="Reference captions ({id, caption}; the FEC-Bench release format is read as is)."),
+    preds: list[Path] = typer.Argument(..., help="Prediction files (JSONL or JSON lists of {id, caption}; "
+                                       "one leaderboard row each), then the reference file: without --refs the last file is "
+                                       "the references, as cp takes its last argument (with --grounding alone, every file is "
+                                       "a prediction file)."),
+    refs: Optional[Path] = typer.Option(None, "--refs", "-r", help="Reference captions ({id, caption}; the FEC-Bench release "
+                                        "format is read as is); without it, the last positional file."),
     output: Path = typer.Option(..., "--output", "-o", help="scores.json to write (per-model summaries and per-sample details)."),
     names: Optional[str] = typer.Option(None, "--names", help="Comma-separated model names, one per PREDS file (default: file names)."),
     judge: str = typer.Option("local", "--judge", "-j", help="'local' (offline, deterministic) or 'openai:MODEL' (any OpenAI-compatible endpoint)."),
@@ -45,7 +60,11 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table."),
 ) -> None:
     """Score captions against FEC-Bench references, and with --grounding against the measured facial actions of
-    the videos (no references needed); several PREDS files make a leaderboard."""
+    the videos (no references needed); several PREDS files make a leaderboard.
+
+    fda score PREDS... REFS -o scores.json: the last file is the references, as cp takes its last argument,
+    unless --refs names them (fda score PREDS... --refs REFS).  With --grounding and no --refs, every file is
+    a prediction file."""
     from fdacli import __version__
     import sqlite3
 
@@ -56,8 +75,7 @@ def score(
     from fdacli.core.llm.replies import JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, add_grounding, ground_only, load_captions, score_model
 
-    if refs is None and grounding is None:
-        fail("give --refs (reference captions), or --grounding actions.jsonl to check captions against the videos")
+    preds, refs = split_refs(preds, refs, grounding is not None)
     if refs is None and report is not None:
         fail("--report needs --refs (its tables and plots are of the reference metrics)")
     asked = tuple(m.strip() for m in metrics.split(",") if m.strip())

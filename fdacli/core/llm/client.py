@@ -15,46 +15,32 @@ What every command that talks to an LLM needs, in one place:
   cause across several calls stop it with the cause and what to try, instead of retrying for hours.
 A call that still fails raises ``LLMError`` with a one-line reason; callers record it per sample instead
 of guessing a score.
+
+The module is split along its seams: errors.py (the errors and their reasons), stats.py (call
+statistics), breaker.py (fail-fast and its hints), request.py (the request itself: the wire, deadlines,
+retries, the structured-output mode) and parsing.py (tolerant parsing); the names callers import stay
+importable from here.
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import os
-import random
-import re
 import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from fdacli.core.llm.breaker import Breaker, hint
 from fdacli.core.llm.cache import DiskCache, NullCache, cache_key
+from fdacli.core.llm.errors import BEARER, AuthError, EndpointFailing, LLMError, ParseError, strip_userinfo
+from fdacli.core.llm.parsing import parse_structured
+from fdacli.core.llm.request import Reply, RequestMixin
+from fdacli.core.llm.stats import CallStats
 from fdacli.core.run.runner import StopRun, fan_out
 
-
-class LLMError(RuntimeError):
-    """A call that failed after its retries; the message is safe to record (no secrets).  ``cause`` names
-    the kind of failure for fail-fast (None: one this sample alone could cause, e.g. a 400)."""
-
-    def __init__(self, message: str, cause: str | None = None) -> None:
-        super().__init__(message)
-        self.cause = cause
-
-
-class ParseError(ValueError):
-    """A reply that is not the structure asked for."""
-
-
-class AuthError(LLMError, StopRun):
-    """The endpoint refused the credentials (401/403): every call would fail, so the run stops."""
-
-
-class EndpointFailing(LLMError, StopRun):
-    """Calls keep failing the same way (nothing answers, every request times out, no reply parses):
-    the run stops early with the cause and what to try, instead of retrying for hours."""
+# public names other modules import from here
+__all__ = ["ENDPOINT", "AuthError", "CallStats", "EndpointDefaults", "EndpointFailing", "LLMClient", "LLMConfig", "LLMError",
+           "ParseError", "parse_structured"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +79,7 @@ class LLMConfig:
         if self.base_url is not None:
             u = urlparse(self.base_url)
             if u.scheme not in ("http", "https") or not u.hostname:
-                raise ValueError(f"--base-url must look like http(s)://host[:port]/v1, got {_strip_userinfo(self.base_url)!r}")
+                raise ValueError(f"--base-url must look like http(s)://host[:port]/v1, got {strip_userinfo(self.base_url)!r}")
             if u.username or u.password:
                 raise ValueError("--base-url must not carry credentials; put the key in the environment variable instead")
         if isinstance(self.max_tokens, int):
@@ -123,90 +109,7 @@ class LLMConfig:
         return self.host + u.path.rstrip("/")
 
 
-_STAT_KEYS = ("calls", "done", "requests", "cache_hits", "retries", "cut", "failures", "prompt_tokens", "completion_tokens")
-
-
-@dataclass
-class CallStats:
-    """What the client did, for progress lines and score files.  A call is one question (its re-asks and
-    retries included); a request is one HTTP request."""
-
-    calls: int = 0  # calls that went to the endpoint (not answered from the cache)
-    done: int = 0  # of those, answered
-    requests: int = 0  # HTTP requests sent, retries and re-asks included
-    cache_hits: int = 0
-    retries: int = 0  # requests sent again after a transient failure
-    cut: int = 0  # replies cut at their token limit and asked again with more room
-    failures: int = 0  # calls that failed for good
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    in_flight: int = 0
-    replies: int = 0  # requests answered (2xx)
-    reply_seconds: float = 0.0  # summed over answered requests
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **kw: float) -> None:
-        with self._lock:
-            for k, v in kw.items():
-                setattr(self, k, getattr(self, k) + v)
-
-    def mean_latency(self) -> float | None:
-        return self.reply_seconds / self.replies if self.replies else None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: getattr(self, k) for k in _STAT_KEYS}
-        mean = self.mean_latency()
-        out["mean_reply_seconds"] = round(mean, 3) if mean is not None else None
-        return out
-
-    def line(self) -> str:
-        """The live status of a progress bar: calls done, in flight, retried, failed, latency."""
-        mean = self.mean_latency()
-        parts = [f"calls {self.done} done", f"{self.in_flight} in flight", f"{self.retries} retried", f"{self.failures} failed"]
-        if mean is not None:
-            parts.append(f"{mean:.1f} s/reply")
-        if self.cache_hits:
-            parts.append(f"{self.cache_hits} cached")
-        return ", ".join(parts)
-
-
-@dataclass
-class _Reply:
-    text: str
-    usage: dict[str, Any]
-    finish: str | None
-    schema: dict[str, Any] | None  # the schema the endpoint was held to, if any
-
-
-class _Breaker:
-    """Counts calls in a row that failed for good — after their own retries — for one kind of cause; a call
-    that succeeds resets it.  Retries ride out a blip (a restart, a burst of 429s); the breaker only answers
-    what retries cannot: the same failure call after call."""
-
-    # a dying server shows timeouts, refused connections and 5xx in turn: one kind
-    KINDS = {"timeout": "server", "connection": "server", "HTTP 5xx": "server"}
-
-    def __init__(self, threshold: int) -> None:
-        self.threshold = threshold
-        self._lock = threading.Lock()
-        self.kind: str | None = None
-        self.count = 0
-
-    def ok(self) -> None:
-        with self._lock:
-            self.kind, self.count = None, 0
-
-    def failed(self, cause: str) -> int | None:
-        """The streak's length when it should stop the run, else None."""
-        kind = self.KINDS.get(cause, cause)
-        with self._lock:
-            if kind != self.kind:
-                self.kind, self.count = kind, 0
-            self.count += 1
-            return self.count if self.count >= self.threshold else None
-
-
-class LLMClient:
+class LLMClient(RequestMixin):
     def __init__(self, config: LLMConfig, cache: DiskCache | NullCache | None = None) -> None:
         self.cfg = config
         self.cache = cache or NullCache()
@@ -223,7 +126,7 @@ class LLMClient:
         self._unreachable: EndpointFailing | None = None
         self._secret: str | None = None
         # more calls in a row than one round of concurrent calls holds: one bad sample never stops a run
-        self._breaker = _Breaker(max(3, config.concurrency))
+        self._breaker = Breaker(max(3, config.concurrency))
         self._mode_lock = threading.Lock()
         self._halt = threading.Event()  # set when the run is stopped: calls in flight send nothing more
         self._halted: StopRun | None = None
@@ -236,61 +139,7 @@ class LLMClient:
         before anything is cut to length."""
         if self._secret and len(self._secret) >= 4:
             text = text.replace(self._secret, "***")
-        return _BEARER.sub(r"\1***", text)
-
-    def _openai(self):
-        with self._open_lock:
-            if self._unreachable is not None:
-                raise self._unreachable  # found by the first call's preflight: no call probes again
-            if self._client is None:
-                import openai
-
-                from fdacli.core.llm import deadline
-
-                key = os.environ.get(self.cfg.api_key_env)
-                if not key:
-                    if not self.cfg.base_url:
-                        raise AuthError(f"no API key: set the environment variable {self.cfg.api_key_env}")
-                    key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually take any key
-                self._secret = key if key != "not-needed" else None
-                http = openai.DefaultHttpxClient(timeout=self.cfg.timeout)
-                deadline.install(http)
-                client = openai.OpenAI(api_key=key, base_url=self.cfg.base_url, timeout=self.cfg.timeout, max_retries=0,
-                                       http_client=http)
-                try:
-                    self._preflight(client)
-                except BaseException:
-                    client.close()
-                    raise
-                self._client = client
-        return self._client
-
-    def _preflight(self, client: Any) -> None:
-        """Before the first request: is anything listening?  A refused connection would otherwise be retried
-        with backoff for every call.  Any HTTP answer will do (404: not every server lists models; 401: a
-        key may be scoped to chat completions; the first call decides about credentials)."""
-        import openai
-
-        from fdacli.core.llm.deadline import deadline
-
-        for attempt in range(3):
-            try:
-                with deadline(min(self.cfg.timeout, 10.0)):
-                    client.models.list()
-                return
-            except openai.APITimeoutError:
-                return  # something is there, only slow: the calls' own deadline and retries decide
-            except openai.APIConnectionError as exc:
-                if attempt == 2:
-                    self._unreachable = EndpointFailing(f"cannot reach {self._url()} ({_reason(exc, self.scrub)}): start the "
-                                                        "server, or check --base-url")
-                    raise self._unreachable from None
-                time.sleep(1.0)
-            except openai.OpenAIError:
-                return  # any HTTP answer: something listens (a key scoped to chat may not list models)
-
-    def _url(self) -> str:
-        return _strip_userinfo(self.cfg.base_url) if self.cfg.base_url else "https://api.openai.com/v1"
+        return BEARER.sub(r"\1***", text)
 
     # ------------------------------------------------------------------ calls
     def complete(
@@ -365,7 +214,7 @@ class LLMClient:
         return cache_key(purpose=purpose, prompt_version=prompt_version, model=self.cfg.model, endpoint=self.cfg.endpoint,
                          temperature=self.cfg.temperature, messages=messages, schema=schema)
 
-    def _ask(self, messages: list[dict[str, Any]], purpose: str, limit: int | None, schema: dict[str, Any] | None) -> _Reply:
+    def _ask(self, messages: list[dict[str, Any]], purpose: str, limit: int | None, schema: dict[str, Any] | None) -> Reply:
         """One answer within the token budget: a reply cut at its limit is asked once more with twice the
         room; cut again, the call fails with the reason (never an endless loop)."""
         reply = self._send(messages, limit, schema)
@@ -380,101 +229,13 @@ class LLMClient:
         raise LLMError(f"the reply ran past its token limit twice ({limit}, then {2 * limit} tokens; {purpose}): "
                        f"raise --max-tokens {purpose}=N", "cut")
 
-    def _send(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None) -> _Reply:
-        """One request, sent again on 429 / 5xx / timeouts / dropped connections with exponential backoff
-        and jitter (honouring Retry-After).  A schema'd request refused with 400/422 is sent again without
-        the schema; a refusal of the credentials stops the run."""
-        import openai
-
-        attempt = 0
-        refused: str | None = None  # why the endpoint refused this request's schema
-        while True:
-            if self._halted is not None:
-                raise self._halted  # another call stopped the run: this one sends nothing more
-            use = schema if schema is not None and refused is None and self.structured_mode != "prompt-only" else None
-            try:
-                reply = self._post(messages, limit, use)
-            except openai.APIStatusError as exc:
-                code, reason = exc.status_code, _reason(exc, self.scrub)
-                if code in (400, 422) and self._tokens_param == "max_tokens" and "max_completion_tokens" in reason:
-                    self._tokens_param = "max_completion_tokens"  # OpenAI's reasoning models
-                    continue
-                if code in (400, 422) and use is not None:
-                    refused = reason  # was it the schema?  Ask once without it
-                    continue
-                if code in (401, 403):
-                    raise self._stop(AuthError(f"{self.cfg.host} refused the credentials from ${self.cfg.api_key_env} "
-                                               f"({reason})")) from None
-                if code not in (408, 409, 429) and code < 500:
-                    # 404: a wrong URL or model, for every call; 400/422: often this sample's own (too long)
-                    raise LLMError(refused or reason, "HTTP 404" if code == 404 else None) from None
-                cause, retry_after = ("rate limit" if code == 429 else "HTTP 5xx" if code >= 500 else f"HTTP {code}"), _retry_after(exc)
-            except openai.APITimeoutError:
-                cause, reason, retry_after = "timeout", f"no complete reply within the {self.cfg.timeout:g} s deadline (--timeout)", None
-            except openai.APIConnectionError as exc:
-                cause, reason, retry_after = "connection", _reason(exc, self.scrub), None
-            except openai.OpenAIError as exc:
-                raise LLMError(_reason(exc, self.scrub), "error") from None
-            else:
-                self._learn(use is not None, refused)
-                return reply
-            attempt += 1
-            if attempt > self.cfg.max_retries:
-                raise LLMError(f"{reason} (gave up after {attempt} attempts)", cause)
-            self.stats.add(retries=1)
-            delay = retry_after if retry_after is not None else min(self.cfg.backoff_max, self.cfg.backoff_base * 2 ** (attempt - 1))
-            self._halt.wait(delay * (0.5 + random.random() / 2) if retry_after is None else delay)
-
-    def _learn(self, schema_used: bool, refused: str | None) -> None:
-        """The structured-output mode, from a request that was answered: with its schema, or only once the
-        schema was dropped.  The run goes prompt-only when the refusal names the schema, or when a second
-        call's schema is refused too (one oversized schema alone does not decide for the run)."""
-        with self._mode_lock:
-            if self.structured_mode is not None:
-                return
-            if schema_used:
-                self.structured_mode = "json_schema"
-            elif refused is not None:
-                self._refused_calls += 1
-                if self._refused_calls >= 2 or _SCHEMA_WORDS.search(refused):
-                    self.structured_mode, self.structured_note = "prompt-only", refused
-
-    def _post(self, messages: list[dict[str, Any]], limit: int | None, schema: dict[str, Any] | None) -> _Reply:
-        """One HTTP request under the whole-request deadline."""
-        from fdacli.core.llm.deadline import deadline
-
-        kwargs: dict[str, Any] = {"model": self.cfg.model, "messages": messages, "temperature": self.cfg.temperature}
-        if limit:
-            kwargs[self._tokens_param] = limit
-        if schema is not None:
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {**schema, "strict": True}}
-        client = self._openai()
-        self.stats.add(requests=1, in_flight=1)
-        t0 = time.monotonic()
-        try:
-            with deadline(self.cfg.timeout):
-                resp = client.chat.completions.create(**kwargs)
-        finally:
-            self.stats.add(in_flight=-1)
-        self.stats.add(replies=1, reply_seconds=time.monotonic() - t0)
-        u = getattr(resp, "usage", None)
-        usage = {"prompt_tokens": (u.prompt_tokens or 0) if u else None, "completion_tokens": (u.completion_tokens or 0) if u else None}
-        self.stats.add(prompt_tokens=usage["prompt_tokens"] or 0, completion_tokens=usage["completion_tokens"] or 0)
-        if not resp.choices:
-            raise LLMError("the endpoint returned no choices", "error")
-        self.served_model = getattr(resp, "model", None) or self.served_model
-        self.system_fingerprint = getattr(resp, "system_fingerprint", None) or self.system_fingerprint
-        choice = resp.choices[0]
-        return _Reply(self.scrub(choice.message.content or ""), usage, getattr(choice, "finish_reason", None), schema)
-
     def _failed(self, cause: str, reason: str) -> None:
         """One more call failed for good with ``cause``; stop the run when calls keep failing that way."""
         n = self._breaker.failed(cause)
         if n is None:
             return
-        kind = cause if cause in _HINTS else "status"
-        hint = _HINTS[kind].format(url=self._url(), timeout=self.cfg.timeout, cause=cause)
-        raise self._stop(EndpointFailing(f"{n} calls in a row failed the same way ({reason}); {hint}"))
+        raise self._stop(EndpointFailing(f"{n} calls in a row failed the same way ({reason}); "
+                                         f"{hint(cause, self._url(), self.cfg.timeout)}"))
 
     def _stop(self, exc: StopRun) -> StopRun:
         """Stop the run: the first reason is kept, and calls waiting to retry wake up and end."""
@@ -520,78 +281,3 @@ class LLMClient:
         if self._client is not None:
             self._client.close()
 
-
-_HINTS = {
-    "timeout": "the server needs more than --timeout {timeout:g} s for a request: raise --timeout, lower --concurrency, "
-               "or lower --max-tokens",
-    "HTTP 5xx": "the server keeps failing (HTTP 5xx): look at its log; a text-only model cannot read images",
-    "HTTP 404": "the endpoint does not know this URL or model: check --base-url (it usually ends in /v1) and the model "
-                "name",
-    "connection": "nothing answers at {url}: start the server, or check --base-url",
-    "unparseable": "the model does not answer in the asked format: use a stronger model, or an endpoint that supports "
-                   "JSON-schema output (response_format)",
-    "cut": "the model's replies run on past their limit: raise --max-tokens, or use a stronger model",
-    "rate limit": "the endpoint keeps refusing with HTTP 429 (rate limit or spent quota): lower --concurrency, or "
-                  "check the account's quota",
-    "status": "the endpoint keeps failing ({cause}): check --base-url, the model name, and the server's log",
-}
-_SCHEMA_WORDS = re.compile(r"response_format|json_schema|schema|grammar|structured", re.I)
-_BEARER = re.compile(r"(\bbearer\s+)[^\s'\";,]+", re.I)
-
-
-def _strip_userinfo(url: str) -> str:
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@", r"\1***@", url)
-
-
-def _reason(exc: Exception, scrub: Callable[[str], str]) -> str:
-    """One line for an error: scrubbed whole, then cut (cutting first could leave part of a key)."""
-    code = getattr(exc, "status_code", None)
-    name = type(exc).__name__
-    msg = " ".join(scrub(str(getattr(exc, "message", "") or exc)).split())[:200]
-    return f"{name}{f' {code}' if code else ''}: {msg}" if msg else name
-
-
-def _retry_after(exc: Exception) -> float | None:
-    resp = getattr(exc, "response", None)
-    try:
-        value = resp.headers.get("retry-after") if resp is not None else None
-        return min(60.0, float(value)) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-# ------------------------------------------------------------------ tolerant parsing
-_FENCE = re.compile(r"```(?:json|python|py)?\s*(.*?)```", re.S | re.I)
-
-
-def parse_structured(text: str) -> Any:
-    """A dict/list from a reply that may be JSON, a Python literal, fenced, or slightly broken."""
-    t = text.strip()
-    m = _FENCE.search(t)
-    if m:
-        t = m.group(1).strip()
-    start = min((i for i in (t.find("{"), t.find("[")) if i >= 0), default=-1)
-    if start < 0:
-        raise ParseError(f"no JSON object in reply: {t[:80]!r}")
-    t = t[start:]
-    for loader in (json.loads, ast.literal_eval):
-        try:
-            return loader(t)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            pass
-    end = max(t.rfind("}"), t.rfind("]"))
-    if end > 0:
-        for loader in (json.loads, ast.literal_eval):
-            try:
-                return loader(t[: end + 1])
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
-                pass
-    try:
-        import json_repair
-
-        value = json_repair.loads(t)
-    except Exception as exc:  # json_repair raises assorted errors on hopeless input
-        raise ParseError(f"cannot repair reply: {exc}") from None
-    if value in ("", None, [], {}):
-        raise ParseError(f"cannot parse reply: {t[:80]!r}")
-    return value

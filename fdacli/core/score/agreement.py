@@ -6,7 +6,9 @@ and every Same / Opposite pair between them.  Gold TEM and AutoDQ follow from th
 same Algorithm 1 code as the judge's.  Any judge (the local grammar or an LLM) is measured the same way:
   * Spearman between its TEM and gold TEM over all predictions, and the same for AutoDQ;
   * the share of references whose three predictions it orders good > mixed > poor;
-  * mean TEM per quality beside the gold means;
+  * mean TEM per quality beside the gold means, and their ratio (calibration);
+  * the human ceiling (``label_agreement``): two labelling passes over the same captions compared the
+    same way, so the judge's figures have a labeller's to stand beside;
   * event extraction against the gold events (order-preserving match), and relation accuracy on the
     gold event pairs, per class.
 """
@@ -142,6 +144,39 @@ def evaluate(judge: Any, gold: list[dict]) -> dict[str, Any]:
     return {**_agreement(rows), **_extraction(gold, ref_ev, rows), **_relation_accuracy(judge, gold), "rows": rows}
 
 
+def gold_tems(rec: dict) -> dict[str, float]:
+    """Labelled TEM of each prediction of one gold record, by quality."""
+    m = len(rec["ref_events"])
+    return {p["quality"]: tem_score(gold_matrix(p, m), len(p["events"]), m).tem for p in rec["predictions"]}
+
+
+def label_agreement(first: list[dict], second: list[dict]) -> dict[str, Any]:
+    """The human ceiling: how far two labelling passes over the same captions agree on TEM.  A judge that
+    agrees with one labeller as well as another labeller does has reached what the labels can tell.
+    Records are matched by id; the captions must be the same (the second pass relabels, it does not rewrite)."""
+    by_id = {g["id"]: g for g in first}
+    xs, ys, rows = [], [], []
+    for g in second:
+        f = by_id.get(g["id"])
+        if f is None:
+            raise RecordError(f"id {g['id']!r} of the second pass is not in the first")
+        if f["reference"] != g["reference"] or [p["caption"] for p in f["predictions"]] != [p["caption"] for p in g["predictions"]]:
+            raise RecordError(f"id {g['id']!r}: the two passes label different captions")
+        a, b = gold_tems(f), gold_tems(g)
+        rows.append({"id": g["id"], "first": a, "second": b})
+        xs += [a[q] for q in QUALITIES]
+        ys += [b[q] for q in QUALITIES]
+    mean = lambda v: sum(v) / len(v) if v else None  # noqa: E731
+    return {
+        "references": len(rows), "predictions": len(xs), "spearman_tem": spearman(xs, ys),
+        "mean_abs_diff_tem": mean([abs(x - y) for x, y in zip(xs, ys)]),
+        "ordered_both": sum(r["first"]["good"] > r["first"]["mixed"] > r["first"]["poor"]
+                            and r["second"]["good"] > r["second"]["mixed"] > r["second"]["poor"] for r in rows),
+        "mean_tem": {q: (mean([r["first"][q] for r in rows]), mean([r["second"][q] for r in rows])) for q in QUALITIES},
+        "rows": rows,
+    }
+
+
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
@@ -164,8 +199,15 @@ def _agreement(rows: list[dict]) -> dict[str, Any]:
         "gold_ordered": sum(q["good"] > q["mixed"] > q["poor"] for q in gold_by_ref.values()) / len(gold_by_ref) if gold_by_ref else 0.0,
         "mean_tem": {q: mean([r["tem"] for r in rows if r["quality"] == q]) for q in QUALITIES},
         "gold_mean_tem": {q: mean([r["gold_tem"] for r in rows if r["quality"] == q]) for q in QUALITIES},
+        # calibration: the judge's mean TEM per quality as a share of the labels' (1.0 = scores as labellers do)
+        "calibration": {q: _ratio([r["tem"] for r in rows if r["quality"] == q], [r["gold_tem"] for r in rows if r["quality"] == q])
+                        for q in QUALITIES},
         "mean_abs_error_tem": mean([abs(r["tem"] - r["gold_tem"]) for r in rows]),
     }
+
+
+def _ratio(judged: list[float], labelled: list[float]) -> float | None:
+    return sum(judged) / sum(labelled) if judged and sum(labelled) else None
 
 
 def _extraction(gold: list[dict], ref_ev: dict[str, list], rows: list[dict]) -> dict[str, Any]:

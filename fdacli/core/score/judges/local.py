@@ -65,8 +65,7 @@ def relation(a: Event, b: Event) -> tuple[str, str]:
 
 def caches_clear() -> None:
     """Forget every parse and verdict (benchmarks time the judge cold)."""
-    grammar.parse.cache_clear()
-    grammar._word_action.cache_clear()
+    grammar.caches_clear()
     _relation.cache_clear()
 
 

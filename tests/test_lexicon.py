@@ -1,0 +1,82 @@
+"""The grammar's vocabulary is a versioned data file, checked when it is loaded (fdacli/core/text/lexicon.py)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from fdacli.core.score.judges.local import LocalJudge
+from fdacli.core.text import grammar
+from fdacli.core.text.lexicon import DEFAULT, LexiconError, load_lexicon
+
+SHIPPED = resources.files("fdacli").joinpath("data", "grammar", DEFAULT)
+
+
+def _raw() -> dict:
+    return json.loads(SHIPPED.read_text(encoding="utf-8"))
+
+
+def test_the_package_ships_the_lexicon_and_the_grammar_version_is_the_files():
+    lex = load_lexicon()
+    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v2"
+    assert LocalJudge().provenance()["grammar_version"] == lex.version
+    assert grammar.REGIONS == lex.regions and grammar.DIRECTIONS == lex.directions and grammar.ACTIONS == lex.actions
+    assert set(grammar.FAMILY) == set(lex.regions)
+
+
+def test_the_file_lists_one_entry_per_line_so_a_synonym_is_a_one_line_change():
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    assert any(line.strip().startswith('"move": [') and line.rstrip().endswith("],") for line in lines)
+    assert len(lines) > 150  # not one long line
+
+
+def test_a_synonym_added_to_the_data_is_read_without_touching_the_parser():
+    # "straighten" was added to the move forms of lexicon-v2.json as one line (issue 23)
+    assert [e.structure() for e in grammar.parse("She straightens her head.")] == ["head · move"]
+    assert [e.structure() for e in grammar.parse("He looks straight ahead.")] == ["gaze · look · forward"]
+
+
+def _write(tmp_path: Path, raw: dict) -> Path:
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return path
+
+
+def test_a_copy_of_the_shipped_file_loads_the_same(tmp_path):
+    assert load_lexicon(_write(tmp_path, _raw())) == load_lexicon()
+
+
+@pytest.mark.parametrize("spoil, says", [
+    (lambda r: r.pop("actions"), "actions: missing"),
+    (lambda r: r.update(version="v2"), "version: 'v2' is not grammar-vN"),
+    (lambda r: r["actions"]["smile"].append("frown"), "actions['frown']: form 'frown' is already a form of 'smile'"),
+    (lambda r: r["actions"]["smile"].append("Grin "), "must be lower case"),
+    (lambda r: r["region_words"].append(["(unclosed", "mouth"]), "does not compile"),
+    (lambda r: r["region_words"].append(["ear", "ears"]), "region_words[17]: must be [pattern, declared region]"),
+    (lambda r: r["family"].pop("lips"), "no family for region(s) lips"),
+    (lambda r: r["meaning"].update({"mouth grin": [["smile", 1]]}), "'mouth grin' is not 'FAMILY ACTION'"),
+    (lambda r: r["meaning"].update({"mouth smile": [["smile", 2]]}), "[axis, +1 or -1]"),
+    (lambda r: r["implicit_region"].update(smile="ears"), "implicit_region: undeclared action or region at smile"),
+    (lambda r: r["direction_words"].append(["north", ["north"]]), "direction_words[11]"),
+    (lambda r: r["dynamic"].append("jump"), "dynamic: unknown name(s) jump"),
+    (lambda r: r["part_of"].update(speak=["mouth", ["voice"]]), "part_of['speak']: unknown name(s) voice"),
+])
+def test_a_bad_lexicon_stops_with_the_file_and_the_entry(tmp_path, spoil, says):
+    raw = _raw()
+    spoil(raw)
+    path = _write(tmp_path, raw)
+    with pytest.raises(LexiconError) as err:
+        load_lexicon(path)
+    assert str(path) in str(err.value) and says in str(err.value)
+
+
+def test_a_file_that_is_not_json_says_so(tmp_path):
+    path = tmp_path / "lexicon.json"
+    path.write_text('{"version": "grammar-v2",', encoding="utf-8")
+    with pytest.raises(LexiconError, match="cannot read the lexicon"):
+        load_lexicon(path)
+    with pytest.raises(LexiconError, match="cannot read"):
+        load_lexicon(tmp_path / "missing.json")
