@@ -152,3 +152,72 @@ def test_adding_hints_on_a_rerun_of_preannotate_is_refused(tmp_path):
         assert fda(*base).returncode == 0
         p = fda(*base, "--hints", actions)
     assert p.returncode == 2 and "hints: False → True" in p.stderr
+
+
+# -- records checked at the door ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def measured_clip(tmp_path_factory):
+    d = tmp_path_factory.mktemp("contracts")
+    assert fda("track", SAMPLE, "-o", d / "tracks.jsonl", "-q").returncode == 0
+    assert fda("actions", d / "tracks.jsonl", "-o", d / "actions.jsonl", "-q").returncode == 0
+    rec = json.loads((d / "actions.jsonl").read_text())
+    rec["events"] = [{"region": "mouth", "action": "open", "directions": [], "start": 0.5, "end": 1.0, "magnitude": 0.2,
+                      "signal": "mouth_open"}]
+    return d, rec
+
+
+def _nan_start(r):
+    r["events"][0]["start"] = float("nan")
+
+
+CORRUPTIONS = {  # what issue 25 found, each a traceback or a silent lie before
+    "missing events": (lambda r: r.pop("events"), "field 'events' is missing"),
+    "null events": (lambda r: r.update(events=None), "field 'events' must be a valid list"),
+    "string events": (lambda r: r.update(events="mouth open"), "field 'events' must be a valid list"),
+    "string mean_quality": (lambda r: r.update(mean_quality="high"), "field 'mean_quality'"),
+    "no mean_quality": (lambda r: r.pop("mean_quality"), "field 'mean_quality' is missing"),
+    "null neutral": (lambda r: r.update(neutral=None), "must have its mean_quality and neutral levels"),
+    "main_face as text": (lambda r: r.update(main_face="false"), "field 'main_face' must be a valid boolean"),
+    "event without end": (lambda r: r["events"][0].pop("end"), "field 'events.0.end' is missing"),
+    "unknown event": (lambda r: r["events"][0].update(region="ears", action="wiggle"), "not an event fda actions measures"),
+    "NaN time": (_nan_start, "field 'events.0.start'"),
+    "another version": (lambda r: r.update(version="actions-v9"), "version 'actions-v9'"),
+}
+
+
+def _readers(d, acts, tmp_path):
+    caps = tmp_path / "caps.jsonl"
+    caps.write_text(json.dumps({"id": "sample", "caption": "He opens his mouth."}) + "\n")
+    return {
+        "score --grounding": ["score", caps, "--grounding", acts, "-o", tmp_path / "g.json"],
+        "preannotate --hints": ["preannotate", d / "tracks.jsonl", "--hints", acts, "-o", tmp_path / "p.jsonl",
+                                "--base-url", "http://127.0.0.1:9/v1", "--no-cache"],
+        "caption --backend timeline": ["caption", "--backend", "timeline", "--actions", acts, "-o", tmp_path / "c.jsonl"],
+    }
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPTIONS))
+def test_a_broken_actions_record_is_refused_at_the_door_by_every_reader(measured_clip, tmp_path, case):
+    d, good = measured_clip
+    rec = json.loads(json.dumps(good))
+    edit, words = CORRUPTIONS[case]
+    edit(rec)
+    acts = tmp_path / "actions.jsonl"
+    acts.write_text(json.dumps(rec) + "\n")
+    for name, args in _readers(d, acts, tmp_path).items():
+        p = fda(*args)
+        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        assert p.returncode == 2 and "Traceback" not in p.stderr, (name, p.stderr[-1500:])
+        assert f"{acts}:1:" in lines[0] and words in p.stderr.replace("\n", " "), (name, p.stderr)
+
+
+def test_other_files_and_twice_the_same_id_are_refused(measured_clip, tmp_path):
+    d, good = measured_clip
+    for name, args in _readers(d, d / "tracks.jsonl", tmp_path).items():
+        p = fda(*args)
+        assert p.returncode == 2 and "not an `fda actions` record (it looks like an `fda track` record)" in p.stderr, name
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
+    for name, args in _readers(d, twice, tmp_path).items():
+        p = fda(*args)
+        assert p.returncode == 2 and f"{twice}:2:" in p.stderr and "again (first on line 1)" in p.stderr, name

@@ -177,7 +177,7 @@ def test_malformed_records_are_refused_with_file_and_line(measured, tmp_path):
 
     acts = _edited(measured["actions"], tmp_path / "acts.jsonl", string_events)
     one_line_error(fda("screen", measured["tracks"], "--actions", acts, "-o", tmp_path / "s.jsonl"),
-                   f"{acts}:2:", "'events' must be a list")
+                   f"{acts}:2:", "'events' must be a valid list")
 
 
 def test_failures_are_reported_not_kept_or_dropped(measured, tmp_path):

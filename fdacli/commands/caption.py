@@ -148,12 +148,13 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
     from fdacli.core.run import runner
     from fdacli.core.run.inputs import VideoItem, collect_videos
     from fdacli.core.run.outputs import OutputError
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import actions_by_id
 
     if actions is None:
         fail("--backend timeline needs --actions actions.jsonl (from `fda actions`)")
     try:
-        recs = {str(r["id"]): r for _, r in read_jsonl(actions, require=("id", "video"))}  # failed ones caption as errors
+        recs = actions_by_id(actions, ok_only=False)  # checked at the door; failed ones caption as errors
         items = collect_videos(list(videos)) if videos else [VideoItem(i, r["video"]) for i, r in recs.items()]
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
                            inputs=[*(videos or []), actions],

@@ -91,15 +91,8 @@ def preannotate(
 
 def _timelines(path: Path) -> dict[str, str]:
     """id -> the measured timeline in words, from an `fda actions` file (clips measured without error)."""
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.schemas import actions_by_id
     from fdacli.core.text.timeline import hints, reliable
 
-    out = {}
-    for lineno, rec in read_jsonl(path, require=("id",)):
-        if rec.get("status", "ok") != "ok":
-            continue
-        if "events" not in rec:
-            raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no events)")
-        if reliable(rec):  # a clip without a well-measured face gets the paper's prompt, not "nothing moved"
-            out[str(rec["id"])] = hints(rec["events"])
-    return out
+    # a clip without a well-measured face gets the paper's prompt, not "nothing moved"
+    return {rid: hints(rec["events"]) for rid, rec in actions_by_id(path).items() if reliable(rec)}

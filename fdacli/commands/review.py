@@ -79,14 +79,9 @@ def _by_id(path: Path, ok_only: bool = True) -> dict[str, dict[str, Any]]:
 
 def _actions(path: Path) -> dict[str, dict[str, Any]]:
     """`fda actions` records by id (failed ones too: the panel says why a clip was not measured)."""
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.schemas import actions_by_id
 
-    out: dict[str, dict[str, Any]] = {}
-    for lineno, rec in read_jsonl(path):
-        if rec.get("status", "ok") == "ok" and not isinstance(rec.get("events"), list):
-            raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no list of events)")
-        out.setdefault(rec["id"], rec)
-    return out
+    return actions_by_id(path, ok_only=False)
 
 
 @app.command("push")

@@ -182,15 +182,9 @@ class _Ids:
 
 def _load_actions(path: Path) -> dict[str, dict]:
     """Actions records by id (the measured ones: a clip whose measurement failed checks nothing)."""
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.schemas import actions_by_id
 
-    recs = {}
-    for lineno, rec in read_jsonl(path, require=("id",)):
-        if rec.get("status", "ok") == "ok":
-            if gone := [k for k in ("events", "signals", "neutral", "frames", "main_face") if k not in rec]:
-                raise RecordError(f"{path}:{lineno}: not an `fda actions` record (no {', '.join(gone)})")
-            recs[str(rec["id"])] = rec
-    return recs
+    return actions_by_id(path)
 
 
 def _actions_version(actions: dict[str, dict] | None) -> list[str] | None:

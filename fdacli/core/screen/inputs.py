@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fdacli.core.run import schemas
 from fdacli.core.run.records import Record, RecordError, read_jsonl
 
 # fields that name the command that wrote a record, for "this is not a tracks file: it is ..."
@@ -116,38 +117,15 @@ def read_tracks(path: Path) -> Iterator[tuple[int, Record]]:
         yield lineno, rec
 
 
-def compact_actions(rec: Record, where: str) -> Record:
-    """What the screen needs of an actions record (its events and how well the face was measured), checked."""
+def compact_actions(rec: Record) -> Record:
+    """What the screen needs of a checked actions record: its events and how well the face was measured, not its
+    per-frame signals."""
     if rec.get("status", "ok") == "error":
         return {"id": rec["id"], "status": "error", "error": str(rec.get("error") or "no reason given"), "video": rec.get("video")}
-    if "events" not in rec or "main_face" not in rec:
-        raise RecordError(f"{where} not an `fda actions` record (it looks like {_kind(rec) if 'tracks' not in rec else 'an `fda track` record'}); "
-                          "--actions is the output of fda actions")
-    if not isinstance(rec["main_face"], bool):
-        raise RecordError(f"{where} field 'main_face' must be true or false, got {rec['main_face']!r}")
-    for key in ("duration", "mean_quality"):
-        if rec.get(key) is not None and not _number(rec[key]):
-            raise RecordError(f"{where} field {key!r} must be a number, got {rec[key]!r}")
-    if not isinstance(rec["events"], list):
-        raise RecordError(f"{where} field 'events' must be a list, got {type(rec['events']).__name__}")
-    for k, e in enumerate(rec["events"], start=1):
-        if not (isinstance(e, dict) and isinstance(e.get("region"), str) and isinstance(e.get("action"), str)
-                and all(_number(e.get(x)) for x in ("start", "end", "magnitude"))):
-            raise RecordError(f"{where} event {k}: expected region, action (text) and finite start, end, magnitude")
-    thresholds = rec.get("thresholds") or {}
-    if not isinstance(thresholds, dict) or not all(_numbers(v) and v for v in thresholds.values()):
-        raise RecordError(f"{where} field 'thresholds' must map each event kind to its numbers")
     keep = ("id", "video", "status", "version", "main_face", "mean_quality", "duration", "events", "thresholds")
     return {k: rec.get(k) for k in keep}
 
 
 def read_actions(path: Path) -> dict[str, Record]:
-    """id -> compact actions record; one id twice is refused with both lines."""
-    out: dict[str, Record] = {}
-    lines: dict[str, int] = {}
-    for lineno, rec in read_jsonl(path, require=("id",)):
-        where = f"{path}:{lineno}:"
-        if rec["id"] in out:
-            raise RecordError(f"{where} id {rec['id']!r} again (first on line {lines[rec['id']]}); one record per clip")
-        out[rec["id"]], lines[rec["id"]] = compact_actions(rec, where), lineno
-    return out
+    """id -> compact actions record, each checked by the actions contract (core/run/schemas.py)."""
+    return {rec["id"]: compact_actions(rec) for _, rec in schemas.read_actions(path)}

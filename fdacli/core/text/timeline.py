@@ -19,6 +19,7 @@ _PHRASES = {
     ("head", "raise"): "the head lifts", ("head", "lower"): "the head lowers", ("head", "nod"): "the person nods",
     ("head", "shake"): "the person shakes the head",
 }
+MEASURED = frozenset(_PHRASES)  # the (region, action) pairs fda actions writes: anything else is another vocabulary
 HINTS_VERSION = "timeline-hints-v1"
 MIN_QUALITY = 0.4  # an actions record whose landmarks are this poor on average says nothing about the face
 
