@@ -221,3 +221,34 @@ def test_other_files_and_twice_the_same_id_are_refused(measured_clip, tmp_path):
     for name, args in _readers(d, twice, tmp_path).items():
         p = fda(*args)
         assert p.returncode == 2 and f"{twice}:2:" in p.stderr and "again (first on line 1)" in p.stderr, name
+
+
+# -- inputs that changed ---------------------------------------------------------------------------------------------
+def test_a_video_replaced_after_tracking_is_not_measured_as_the_tracked_one(tmp_path):
+    """The same name, the same size and length, mirrored: fda actions and preannotate say the video changed
+    instead of measuring (or describing) another picture as the tracked one."""
+    import cv2
+
+    from fake_openai import FakeOpenAI
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(SAMPLE.read_bytes())
+    tracks = tmp_path / "tracks.jsonl"
+    assert fda("track", clip, "-o", tracks, "-q").returncode == 0
+    rec = json.loads(tracks.read_text())
+    assert rec["video_fingerprint"].startswith(f"{clip.stat().st_size}:")
+    cap = cv2.VideoCapture(str(SAMPLE))
+    out = cv2.VideoWriter(str(tmp_path / "m.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), cap.get(cv2.CAP_PROP_FPS),
+                          (rec["width"], rec["height"]))
+    while (got := cap.read())[0]:
+        out.write(cv2.flip(got[1], 1))
+    out.release()
+    (tmp_path / "m.mp4").replace(clip)
+    p = fda("actions", tracks, "-o", tmp_path / "a.jsonl")
+    assert p.returncode == 1
+    (err,) = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert err["status"] == "error" and "is not the video fda track analysed" in err["error"] and "track it again" in err["error"]
+    with FakeOpenAI(responder=lambda body: ("ok", "He smiles.")) as srv:
+        p = fda("preannotate", tracks, "-o", tmp_path / "p.jsonl", "--base-url", srv.base_url, "--no-cache", "-q")
+        assert not srv.requests  # nothing was sent about the wrong picture
+    assert "is not the video fda track analysed" in (tmp_path / "p.jsonl").read_text()

@@ -19,7 +19,7 @@ import numpy as np
 from fdacli.core.actions import events as ev
 from fdacli.core.actions import landmarks as lm
 from fdacli.core.actions.signals import SIGNALS, Series, frame_signals, neutral_levels, quality
-from fdacli.core.media.video import VideoError, iter_frames
+from fdacli.core.media.video import VideoError, changed_since, iter_frames
 from fdacli.core.run.inputs import resolve_video
 from fdacli.core.run.records import Record, error_record
 
@@ -108,6 +108,8 @@ class ActionMeter:
         if face:
             if not Path(video).is_file():
                 raise VideoError(f"file not found: {video}")
+            if why := changed_since(rec, video):
+                raise VideoError(why)
             wanted = {f: (box, score, five) for f, box, score, five in face}
             size = (int(aw), int(ah)) if (aw, ah) != (width, height) else None
 

@@ -51,6 +51,7 @@ class Preannotator:
         t0 = time.perf_counter()
         try:
             o = self.opts
+            item.check_video()
             grids = clip_grids(item, o.cell, o.face_crops, o.crop_margin, o.crop_size)
             paths = self._save(item, grids) if self.opts.save_grids else None
             text = prompts.PREANNOTATE_PROMPT + (prompts.FACE_CROPS_NOTE if self.opts.face_crops else "")

@@ -72,7 +72,8 @@ def _sample(rec: dict[str, Any], tr: dict[str, Any] | None, opts: BuildOptions) 
     sample = ins.conversation(rid, video, text, choose_instruction(rid, opts.seed))
     if tr is not None:
         sample.update(key_frames=tr.get("key_frames") or [], key_frame_boxes=tr.get("key_frame_boxes") or [],
-                      main_track_ids=tr.get("main_track_ids") or [], fps=tr.get("fps"))
+                      main_track_ids=tr.get("main_track_ids") or [], fps=tr.get("fps"),
+                      **({"video_fingerprint": tr["video_fingerprint"]} if tr.get("video_fingerprint") else {}))
     return sample, ""
 
 

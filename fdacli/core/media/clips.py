@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from fdacli.core.media.crops import square_crop
-from fdacli.core.media.video import VideoError, read_frames, uniform_positions
+from fdacli.core.media.video import VideoError, changed_since, read_frames, uniform_positions
 from fdacli.core.run.inputs import resolve_video
 
 
@@ -25,12 +25,19 @@ class ClipSpec:
     video: str
     key_frames: tuple[int, ...]
     key_frame_boxes: tuple[Any, ...]
+    fingerprint: str | None = None  # of the video `fda track` analysed (media/video.py: changed_since)
+
+    def check_video(self) -> None:
+        """Stop with the reason when the file is not the video that was tracked (replaced, re-encoded)."""
+        if why := changed_since({"video_fingerprint": self.fingerprint}, self.video):
+            raise VideoError(why)
 
 
 def spec_from_record(rec: dict[str, Any], tracks: dict[str, dict[str, Any]] | None, roots: list[Path]) -> ClipSpec:
     """A training / tracks record (with key frames, or joined by id with a tracks record)."""
     src = rec if rec.get("key_frames") else (tracks or {}).get(rec["id"], {})
-    return ClipSpec(rec["id"], resolve_video(rec["video"], roots), tuple(src.get("key_frames") or ()), tuple(src.get("key_frame_boxes") or ()))
+    return ClipSpec(rec["id"], resolve_video(rec["video"], roots), tuple(src.get("key_frames") or ()),
+                    tuple(src.get("key_frame_boxes") or ()), src.get("video_fingerprint"))
 
 
 def pad_square(frame: np.ndarray, fill: tuple[int, int, int]) -> np.ndarray:
@@ -55,6 +62,7 @@ def clip_pixels(spec: ClipSpec, num_frames: int, image_size: int, face_size: int
         raise VideoError("no key frames for this clip: run `fda track` and pass --tracks (or build-instructions --tracks)")
     if not Path(spec.video).is_file():
         raise VideoError(f"file not found: {spec.video}")
+    spec.check_video()
     pick = uniform_positions(len(spec.key_frames), num_frames)
     boxes = list(spec.key_frame_boxes) + [None] * (len(spec.key_frames) - len(spec.key_frame_boxes))
     raw = read_frames(spec.video, [spec.key_frames[i] for i in pick])

@@ -12,6 +12,7 @@ from fdacli.core.review import labeling
 from fdacli.core.review.clips import ClipWindow, boxes_from_tracks
 from fdacli.core.review.push import Clip
 from fdacli.core.review.tasks import annotate_task, consolidate_task
+from fdacli.core.media.video import changed_since
 from fdacli.core.run.inputs import resolve_video
 from fdacli.core.text import timeline
 
@@ -63,6 +64,9 @@ def annotate_clips(drafts: list[dict[str, Any]], tracks: dict[str, dict[str, Any
             continue
         source = resolve_video(str(tr["video"]), [tracks_dir])
         source = str(Path(source).resolve()) if Path(source).is_file() else source  # training reads it from anywhere
+        if why := changed_since(tr, source):
+            sel.left_out.append((rid, why))
+            continue
         window = ClipWindow(source, tr.get("start"), tr.get("end"), boxes_from_tracks(tr))
         drop, note = screen_note((screen or {}).get(rid))
         text = timeline_text((actions or {}).get(rid)) if actions is not None else None

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fdacli.core.media.video import Decoding, VideoError, analysis_size, effective_fps, iter_frames, probe, resample_indices
+from fdacli.core.media.video import (Decoding, VideoError, analysis_size, effective_fps, fingerprint, iter_frames, probe,
+                                     resample_indices)
 from fdacli.core.run.inputs import VideoItem, safe_relpath
 from fdacli.core.run.records import Record, error_record
 from fdacli.core.track.config import TrackOptions
@@ -114,6 +115,7 @@ class FaceTrackingModule:
             "analysis_size": [aw, ah],
             "detector": self.detector.name,
             "decoder": decoding.decoder,
+            "video_fingerprint": fingerprint(item.video),
             "sampled_frames": sampled,
             "shots": shots,
             "picture_change": picture_change(changes),
