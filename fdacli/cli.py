@@ -20,6 +20,38 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+def _whole_words_in_help() -> None:
+    """Help wraps between words only: an option name or a default (``--save-steps``,
+    ``openai/clip-vit-large-patch14-336``) is never split at a hyphen across two lines, and ``[default: X]`` is
+    never split from its value, at any width."""
+    import importlib
+
+    for name in ("typer._click._textwrap", "click._textwrap"):  # typer ≥ 0.2x formats help with its own copy of click
+        try:
+            tw = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(tw.TextWrapper, "_fda", False):
+            continue
+
+        class Wrapper(tw.TextWrapper):
+            _fda = True
+
+            def __init__(self, *args, **kw) -> None:
+                kw.setdefault("break_on_hyphens", False)
+                kw.setdefault("break_long_words", False)
+                super().__init__(*args, **kw)
+
+            def wrap(self, text: str) -> list[str]:  # "[default: 512]" stays on one line
+                glued = text.replace("[default: ", "[default:\xa0")
+                return [line.replace("\xa0", " ") for line in super().wrap(glued)]
+
+        tw.TextWrapper = Wrapper
+
+
+_whole_words_in_help()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"fda {__version__}")

@@ -252,3 +252,39 @@ def test_a_video_replaced_after_tracking_is_not_measured_as_the_tracked_one(tmp_
         p = fda("preannotate", tracks, "-o", tmp_path / "p.jsonl", "--base-url", srv.base_url, "--no-cache", "-q")
         assert not srv.requests  # nothing was sent about the wrong picture
     assert "is not the video fda track analysed" in (tmp_path / "p.jsonl").read_text()
+
+
+# -- readable at 80 columns ------------------------------------------------------------------------------------------
+COMMANDS = ["sample", "track", "actions", "screen", "preannotate", "build-instructions", "finetune", "caption", "score",
+            "review push", "review pull", "review consolidate"]
+
+
+def test_help_at_80_columns_never_splits_an_option_name_or_a_default():
+    for cmd in COMMANDS:
+        p = fda(*cmd.split(), "--help", env={"COLUMNS": "80"})
+        assert p.returncode == 0, cmd
+        lines = p.stdout.splitlines()
+        assert all(len(ln) <= 80 for ln in lines), cmd
+        for a, b in zip(lines, lines[1:]):
+            assert not (a.rstrip().endswith("-") and b.strip()[:1].isalnum()), (cmd, a, b)  # --save-⏎steps
+            assert not a.rstrip().endswith("[default:"), (cmd, a, b)
+
+
+def test_a_live_status_stays_on_one_line_at_80_columns():
+    from rich.console import Console
+
+    from fdacli.commands import display
+
+    narrow = Console(width=80, force_terminal=True, record=True, file=open(os.devnull, "w"))
+    old, display.console = display.console, narrow
+    try:
+        with display.progress_bar(3, "pre-annotating", status=lambda: "calls 12 done, 3 in flight, 1 retried, 0 failed, "
+                                  "latency 2.1 s (p95 4.0 s)") as bar:
+            bar.advance("MyDataset/happy/h2: ok")
+    finally:
+        display.console = old
+    import re
+
+    frames = [f for ln in narrow.export_text().splitlines() for f in re.split(r"(?=pre-annotating )", ln) if f.strip()]
+    assert frames and all(len(f) <= 80 for f in frames), frames  # each refresh one line, cut with an ellipsis
+    assert not any(f.strip() in ("calls", "done,", "in", "flight,") for f in frames)  # no column of single words

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 console = Console(stderr=True)
@@ -41,7 +41,7 @@ def progress_bar(total: int | None, description: str, quiet: bool = False, compl
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}", style="dim", markup=False),
+        TextColumn("{task.fields[last]}", style="dim", markup=False, table_column=Column(no_wrap=True, overflow="ellipsis")),
         *extra,
         console=console,
         transient=transient,
@@ -57,7 +57,7 @@ class _Status(ProgressColumn):
         self.status = status
 
     def render(self, task: Any) -> Any:  # every refresh (10 Hz): nothing to import here
-        return Text(self.status(), style="cyan")
+        return Text(self.status(), style="cyan", no_wrap=True, overflow="ellipsis")  # one line, cut at narrow widths
 
 
 class _Bar:
