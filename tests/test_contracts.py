@@ -140,13 +140,12 @@ def test_a_rerun_with_other_settings_is_refused_with_the_differences(tmp_path, c
     assert p.returncode == 0 and len(json.loads(out.read_text())["key_frames"]) == 4
 
 
-def test_adding_hints_on_a_rerun_of_preannotate_is_refused(tmp_path):
+def test_adding_hints_on_a_rerun_of_preannotate_is_refused(tmp_path, measured_clip):
     from fake_openai import FakeOpenAI
 
-    tracks, actions, out = tmp_path / "t.jsonl", tmp_path / "a.jsonl", tmp_path / "pre.jsonl"
-    assert fda("track", SAMPLE, "-o", tracks, "-q").returncode == 0
-    actions.write_text(json.dumps({"id": "sample", "video": str(SAMPLE), "status": "ok", "main_face": True,
-                                   "mean_quality": 0.9, "events": []}) + "\n")
+    d, good = measured_clip
+    tracks, actions, out = d / "tracks.jsonl", tmp_path / "a.jsonl", tmp_path / "pre.jsonl"
+    actions.write_text(json.dumps(good) + "\n")
     with FakeOpenAI(responder=lambda body: ("ok", "He smiles.")) as srv:
         base = ["preannotate", tracks, "-o", out, "--base-url", srv.base_url, "--no-cache", "-q"]
         assert fda(*base).returncode == 0
