@@ -55,9 +55,9 @@ def test_inferences_structured_records_tracks_and_bad_records(tmp_path):
     ]
     ann.write_text("".join(json.dumps(r) + "\n" for r in rows))
     tracks = tmp_path / "tracks.jsonl"
-    tracks.write_text(json.dumps({"id": "a", "status": "ok", "fps": 25.0, "num_frames": 100, "key_frames": [0, 5],
+    tracks.write_text(json.dumps({"id": "a", "video": "a.mp4", "status": "ok", "fps": 25.0, "num_frames": 100, "key_frames": [0, 5],
                                   "key_frame_boxes": [[1, 2, 3, 4], None], "main_track_ids": [1]}) + "\n"
-                      + json.dumps({"id": "b", "status": "ok", "fps": 25.0}) + "\n")  # an incomplete record
+                      + json.dumps({"id": "b", "video": "b.mp4", "status": "error", "error": "no faces"}) + "\n")  # a failed one
     p = fda("build-instructions", ann, "-o", tmp_path / "o.jsonl", "--tracks", tracks, "--stats")
     assert p.returncode == 0, p.stderr
     out = {r["id"]: r for r in lines(tmp_path / "o.jsonl")}
@@ -74,6 +74,9 @@ def test_inferences_structured_records_tracks_and_bad_records(tmp_path):
     ann.write_text('{"id": "a", "video": "v.mp4", "caption": "x"}\n{"id": \n')
     p = fda("build-instructions", ann, "-o", tmp_path / "o.jsonl")
     assert p.returncode == 2 and "ann.jsonl:2" in p.stderr
+    tracks.write_text(json.dumps({"id": "b", "status": "ok", "fps": 25.0}) + "\n")  # a record of no known shape
+    p = fda("build-instructions", tmp_path / "k.jsonl", "-o", tmp_path / "o2.jsonl", "--tracks", tracks)
+    assert p.returncode == 2 and "tracks.jsonl:1: not an `fda track` record" in p.stderr
 
 
 def test_strip_inferences():

@@ -287,3 +287,25 @@ def test_a_live_status_stays_on_one_line_at_80_columns():
     frames = [f for ln in narrow.export_text().splitlines() for f in re.split(r"(?=pre-annotating )", ln) if f.strip()]
     assert frames and all(len(f) <= 80 for f in frames), frames  # each refresh one line, cut with an ellipsis
     assert not any(f.strip() in ("calls", "done,", "in", "flight,") for f in frames)  # no column of single words
+
+
+def test_a_tracks_file_is_checked_at_the_door(measured_clip, tmp_path):
+    d, good = measured_clip
+    rec = json.loads((d / "tracks.jsonl").read_text())
+    bad = tmp_path / "t.jsonl"
+    cases = {
+        "a NaN box": (lambda r: r["key_frame_boxes"][0].__setitem__(0, float("nan")), "field 'key_frame_boxes.0"),
+        "frames as text": (lambda r: r.update(key_frames="0,6,13"), "field 'key_frames' must be a valid list"),
+        "twice": (None, "again (first on line 1)"),
+    }
+    for name, (edit, words) in cases.items():
+        r = json.loads(json.dumps(rec))
+        if edit:
+            edit(r)
+        bad.write_text(json.dumps(r) + "\n" + (json.dumps(r) + "\n" if edit is None else ""))
+        for args in (["actions", bad, "-o", tmp_path / "a.jsonl"],
+                     ["preannotate", bad, "-o", tmp_path / "p.jsonl", "--base-url", "http://127.0.0.1:9/v1", "--no-cache"]):
+            p = fda(*args)
+            assert p.returncode == 2 and str(bad) in p.stderr and words in p.stderr.replace("\n", " "), (name, p.stderr)
+    p = fda("actions", d / "actions.jsonl", "-o", tmp_path / "a.jsonl")
+    assert p.returncode == 2 and "not an `fda track` record (it looks like an `fda actions` record)" in p.stderr

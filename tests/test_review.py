@@ -139,7 +139,7 @@ def test_full_loop_from_drafts_to_training_data(server, clips, tmp_path):
     html = final[a]["data"]["versions_html"]
     assert "ann3@example.org" in html and "café ☺" in html and "agreement" in html
     medoid_fc = ra["versions"][ra["medoid"]["facial_changes"]]["facial_changes"]
-    prediction = client(server).request("GET", f"/api/predictions", query={"task": final[a]["id"]})
+    prediction = client(server).request("GET", "/api/predictions", query={"task": final[a]["id"]})
     pre_parts, pre_drop = labeling.read_result((prediction[0] if isinstance(prediction, list) else prediction["results"][0])["result"])
     assert pre_parts["facial_changes"] == medoid_fc
     submit(server, "reviewer", final[a]["id"], {**pre_parts, "facial_changes": pre_parts["facial_changes"].replace(" [He seems to be thinking.]", "")})

@@ -28,10 +28,11 @@ def actions(
     require("actions", "fda actions")
     from fdacli.core.actions.measure import ActionMeter, items_from_tracks
     from fdacli.core.run import outputs, runner
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import read_tracks
 
     try:
-        recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
+        recs = [r for _, r in read_tracks(tracks)]
         if plot is not None:
             outputs.check(plot, folder=True)
         items = items_from_tracks(recs, tracks.parent)

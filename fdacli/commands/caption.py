@@ -56,7 +56,8 @@ def caption(
     from fdacli.core.caption.captioning import ClipSource, EndpointCaptioner, instruction_for
     from fdacli.core.run.inputs import collect_videos
     from fdacli.core.run.outputs import OutputError
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import read_tracks
 
     if (model is None) == (backend is None):
         fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL|timeline")
@@ -77,7 +78,7 @@ def caption(
     try:
         instruction_for("x", opts)
         items = collect_videos(list(videos))
-        track_recs = {r["id"]: r for _, r in read_jsonl(tracks, require=("id",))} if tracks else None
+        track_recs = {r["id"]: r for _, r in read_tracks(tracks)} if tracks else None
     except (RecordError, ValueError) as exc:
         fail(str(exc))
     except FileNotFoundError as exc:

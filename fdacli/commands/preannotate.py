@@ -40,14 +40,15 @@ def preannotate(
     from fdacli.core.annotate.preannotation import PreannotateOptions, Preannotator, items_from_tracks
     from fdacli.core.llm import prompts
     from fdacli.core.run import outputs, runner
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import read_tracks
 
     # everything that would fail every clip is checked before the output is touched
     client = ep.open_client(model, "preannotate", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
                             max_tokens=ep.token_limits(max_tokens, ("preannotate",)), timeout=timeout, max_retries=max_retries, concurrency=concurrency,
                             cache_dir=cache_dir, no_cache=no_cache)
     try:
-        recs = [r for _, r in read_jsonl(tracks, require=("id", "video"))]
+        recs = [r for _, r in read_tracks(tracks)]
         timelines = _timelines(hints) if hints is not None else None
         if save_grids is not None:
             outputs.check(save_grids, folder=True)

@@ -67,11 +67,12 @@ def _media(media: Path | None, document_root: Path | None, media_url: str | None
         fail(str(exc))
 
 
-def _by_id(path: Path, ok_only: bool = True) -> dict[str, dict[str, Any]]:
+def _by_id(path: Path, ok_only: bool = True, tracks: bool = False) -> dict[str, dict[str, Any]]:
     from fdacli.core.run.records import read_jsonl
+    from fdacli.core.run.schemas import read_tracks
 
     out: dict[str, dict[str, Any]] = {}
-    for _, rec in read_jsonl(path):
+    for _, rec in (read_tracks(path) if tracks else read_jsonl(path)):
         if not ok_only or rec.get("status", "ok") == "ok":
             out.setdefault(rec["id"], rec)
     return out
@@ -125,7 +126,7 @@ def push(
     m = _media(media, document_root, media_url, box)
     try:
         pre = [r for _, r in read_jsonl(drafts, require=("id",))]
-        trk = _by_id(tracks)
+        trk = _by_id(tracks, tracks=True)
         act = _actions(actions) if actions is not None else None
         scr = _by_id(screen, ok_only=False) if screen is not None else None
     except RecordError as exc:

@@ -11,6 +11,7 @@ from fdacli.core.dataset import instructions as ins
 from fdacli.core.dataset.statistics import Stats, source_of
 from fdacli.core.model.instructions import choose_instruction
 from fdacli.core.run.records import read_jsonl
+from fdacli.core.run.schemas import read_tracks
 
 
 @dataclass
@@ -32,7 +33,7 @@ class BuildResult:
 
 def build(annotations: list[Path], tracks: Path | None, opts: BuildOptions) -> BuildResult:
     """Raises ``RecordError`` for malformed input files (with ``file:line``)."""
-    track_info = {rec["id"]: rec for _, rec in read_jsonl(tracks) if rec.get("status") == "ok"} if tracks else {}
+    track_info = {rec["id"]: rec for _, rec in read_tracks(tracks) if rec.get("status") == "ok"} if tracks else {}
     out, seen = BuildResult(), set()
     for path in annotations:
         for lineno, rec in read_jsonl(path, require=("id",)):

@@ -58,6 +58,38 @@ class ActionsRecord(_Model):
         return self
 
 
+Box = tuple[Finite, Finite, Finite, Finite]
+
+
+class TrackSummary(_Model):
+    track_id: int
+    identity: int
+    is_main: StrictBool
+    frames: list[int]
+
+
+class TracksRecord(_Model):
+    """An `fda track` record that tracked its clip: what later stages read of it — the key frames and the main
+    face's box at each (every reader), and, where present, the clip's size, length, tracks and the video's
+    fingerprint (stages that measure).  Per-frame boxes are checked by the readers that use them."""
+
+    id: str
+    video: str
+    status: Literal["ok"] = "ok"
+    key_frames: list[int]
+    key_frame_boxes: list[Box | None]
+    fps: Finite | None = Field(default=None, gt=0)
+    num_frames: int | None = Field(default=None, ge=0)
+    width: int | None = Field(default=None, gt=0)
+    height: int | None = Field(default=None, gt=0)
+    start: Finite | None = Field(default=None, ge=0)
+    end: Finite | None = Field(default=None, ge=0)
+    main_track_ids: list[int] | None = None
+    tracks: list[TrackSummary] | None = None
+    shots: list[tuple[int, int]] | None = None
+    video_fingerprint: str | None = None
+
+
 class FailedRecord(_Model):
     id: str
     video: str | None = None
@@ -67,7 +99,7 @@ class FailedRecord(_Model):
 
 # fields that name the command that wrote a record: "not an actions record: it looks like ..."
 _LOOKS_LIKE = (
-    ("tracks", "an `fda track` record"), ("criteria", "an `fda screen` record"), ("conversations", "a training record"),
+    ("events", "an `fda actions` record"), ("tracks", "an `fda track` record"), ("criteria", "an `fda screen` record"), ("conversations", "a training record"),
     ("caption", "a caption (predictions or references)"), ("dataset", "a manifest record from `fda sample`"),
     ("prompt_version", "a pre-annotation from `fda preannotate`"),
 )
@@ -89,17 +121,41 @@ def _explain(exc: ValidationError) -> str:
     return f"field {where!r} {msg} (got {shown[:60]})" if err["type"] != "missing" else f"field {where!r} is missing"
 
 
-def read_actions(path: str | Path) -> Iterator[tuple[int, Record]]:
-    """``(line, record)`` of an `fda actions` file, every record checked; one id twice is refused with both lines."""
-    path = Path(path)
+def _unique(path: Path) -> Iterator[tuple[int, Record, str]]:
+    """Records of a file `fda` wrote, where one id twice can only be a damaged or concatenated file: refused with
+    both lines.  (Files people make — annotations, predictions — keep the first and report the rest.)"""
     seen: dict[str, int] = {}
     for lineno, rec in read_jsonl(path, require=("id",)):
         where = f"{path}:{lineno}:"
         if rec["id"] in seen:
             raise RecordError(f"{where} id {rec['id']!r} again (first on line {seen[rec['id']]}); one record per clip")
         seen[rec["id"]] = lineno
+        yield lineno, rec, where
+
+
+def read_actions(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """``(line, record)`` of an `fda actions` file, every record checked; one id twice is refused with both lines."""
+    for lineno, rec, where in _unique(Path(path)):
         check_actions(rec, where)
         yield lineno, rec
+
+
+def read_tracks(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """``(line, record)`` of an `fda track` file, every record checked; one id twice is refused with both lines."""
+    for lineno, rec, where in _unique(Path(path)):
+        check_tracks(rec, where)
+        yield lineno, rec
+
+
+def check_tracks(rec: Record, where: str) -> None:
+    if rec.get("status", "ok") == "error":
+        _validate(FailedRecord, rec, where, "failed `fda track` record")
+        return
+    if "key_frames" not in rec:
+        raise RecordError(f"{where} not an `fda track` record (it looks like {looks_like(rec)}); give the output of fda track")
+    _validate(TracksRecord, rec, where, "`fda track` record")
+    if len(rec["key_frame_boxes"]) not in (0, len(rec["key_frames"])):
+        raise RecordError(f"{where} 'key_frame_boxes' must have one entry per key frame")
 
 
 def check_actions(rec: Record, where: str) -> None:
