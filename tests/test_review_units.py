@@ -142,3 +142,34 @@ def test_screening_suggestions_are_preselected_where_they_are_drop_reasons():
     assert "static scene" in task["data"]["timeline"]  # ... but is shown
     assert screen_note({"id": "c", "status": "error", "error": "no tracks"})[1] == "not screened: no tracks"
     assert screen_note({"id": "c", "status": "ok", "keep": True, "drop_reasons": []}) == ([], "kept by every measured criterion")
+
+
+def test_agreement_with_an_llm_judge_over_http_and_an_export_file(tmp_path):
+    """`fda review pull --export` with `--judge openai:MODEL`: the facial changes are compared by a judge at a
+    real loopback endpoint answering the supplement's prompts; the key is only read from the environment."""
+    import os
+    import subprocess
+    import sys
+
+    from fake_openai import FakeOpenAI, fec_judge
+
+    a = "She opens her mouth, then blinks and raises her eyebrows."
+    b = "Her mouth opens; she blinks and raises her eyebrows."
+    c = "She closes her mouth and lowers her eyebrows."
+    t = _task([(1, {"attributes": "A woman.", "facial_changes": a, "summary": ""}, [], False),
+               (2, {"attributes": "A woman.", "facial_changes": b, "summary": ""}, [], False),
+               (3, {"attributes": "A girl.", "facial_changes": c, "summary": ""}, [], False)])
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([t]))
+    out = tmp_path / "v.jsonl"
+    with FakeOpenAI(responder=fec_judge) as srv:
+        p = subprocess.run([sys.executable, "-m", "fdacli.cli", "review", "pull", "--export", str(export), "-o", str(out),
+                            "--judge", "openai:judge-x", "--base-url", srv.base_url, "--no-cache"],
+                           capture_output=True, text=True, env={**os.environ, "COLUMNS": "150"}, timeout=300)
+        assert p.returncode == 0, p.stderr
+        assert srv.requests  # the judge was asked
+    (rec,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert rec["judge"] == "openai:judge-x"
+    pairs = {(q["a"], q["b"]): q for q in rec["pairs"]}
+    assert pairs[(0, 1)]["facial_changes"] > pairs[(0, 2)]["facial_changes"]
+    assert rec["medoid"]["facial_changes"] in (0, 1) and rec["agreement"]["attributes"] < 1.0
