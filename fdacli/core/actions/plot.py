@@ -34,7 +34,7 @@ def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Pa
     grid = fig.add_gridspec(3, 1, height_ratios=[1.1, 2, 1.6], hspace=0.35)
     strip, face_ax, head_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1]), fig.add_subplot(grid[2])
 
-    face = main_face(tracks)
+    face = main_face(tracks, rec.get("identity"))  # the subject's face
     if face and len(t):
         pick = [face[int(k)] for k in np.linspace(0, len(face) - 1, min(thumbs, len(face)))]
         imgs = read_frames(rec["video"], [f for f, *_ in pick])
@@ -55,7 +55,8 @@ def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Pa
         face_ax.plot(t, rel["corner_lift"] + 0.5 * rel["mouth_width"], color=_COLOURS["face"], label="smile")
         face_ax.plot(t, (rel["brow_right"] + rel["brow_left"]) / 2, color=_COLOURS["brows"], label="brow height")
         eyes = (np.asarray(series.values["eye_right"]) + np.asarray(series.values["eye_left"])) / 2
-        n = (series.neutral.get("eye_right", 0) + series.neutral.get("eye_left", 0)) / 2 or 1.0
+        n = (series.level("eye_right") + series.level("eye_left")) / 2
+        n = np.where(n > 0, n, 1.0)
         face_ax.plot(t, (eyes / n - 1) * 0.3, color=_COLOURS["eyes"], label="eye openness (scaled)")
         for name, colour in (("yaw", "tab:purple"), ("pitch", "tab:brown"), ("roll", "tab:gray")):
             head_ax.plot(t, rel[name], color=colour, label=name)
