@@ -259,6 +259,26 @@ def carphone() -> Path:
     return Path(spec.origin).parent / "datasets" / "data" / "carphone_pristine.mp4"
 
 
+def talking_with_cutaway(path: str | Path) -> Path:
+    """Edited footage as the issue found it (352x288, 25 fps, 5.5 s): carphone's talking man in two shots (his
+    0-2 s and 2-4 s) with, between them, a 1.5 s large close-up of another face (biden) turned 70 degrees, near
+    profile, and a small bystander (hopper).  `fda track` links the talking man's two shots into one person and
+    marks both him and the close-up main — the close-up's faces are so large that its total face area is the
+    larger."""
+    c = carphone()
+    cutaway = Shot([Person("biden", 800, (0.22, 0.62), (0.24, 0.62), yaw=70), Person("hopper", 150, (0.12, 0.2), (0.12, 0.2))],
+                   1.5, seed=5)
+    return compose_shots(path, [Footage(c, 0.0, 2.0), cutaway, Footage(c, 2.0, 4.0)], fps=25, size=(352, 288))
+
+
+def talking_two_angles(path: str | Path, roll: float = 15.0) -> Path:
+    """carphone's talking man in two shots joined by a cut, the second through a camera rolled by ``roll``
+    degrees and zoomed 1.2 times (352x288, 25 fps, 4 s): the same head, another camera angle, so another
+    apparent rest pose."""
+    c = carphone()
+    return compose_shots(path, [Footage(c, 0.0, 2.0), Footage(c, 2.0, 4.0, roll=roll, zoom=1.2)], fps=25, size=(352, 288))
+
+
 def faster(src: str | Path, path: str | Path, every: int = 2) -> Path:
     """A real clip played ``every`` times as fast (every N-th frame at the same frame rate): the same face doing
     the same things in less time."""
