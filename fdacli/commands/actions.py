@@ -27,6 +27,7 @@ def actions(
 
     Under `accelerate launch` each process takes its shard of the clips and the first process merges the results."""
     require("actions", "fda actions")
+    from fdacli.core.actions.events import VERSION
     from fdacli.core.actions.measure import ActionMeter, items_from_tracks
     from fdacli.core.run import outputs, runner
     from fdacli.core.run.records import RecordError, read_jsonl
@@ -36,7 +37,8 @@ def actions(
         if plot is not None:
             outputs.check(plot, folder=True)
         items = items_from_tracks(recs, tracks.parent)
-        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=[tracks])
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=[tracks],
+                           settings={"version": VERSION})  # a rerun by another version of the measurement is refused
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     done = run_records(plan, ActionMeter, {it.id for it in items}, output, workers=workers, verb="measuring", noun="clip",
