@@ -152,3 +152,29 @@ def test_untrusted_fits_are_told_by_the_tracker_and_by_the_fit():
     assert [(r["start"], r["end"], r["frames"], r["reason"]) for r in runs] == [
         (0.1, 0.2, 2, "face too small for 68 landmarks"), (0.4, 0.4, 1, "68-point fit disagrees with the tracker's five points")]
     assert runs[0]["worst"].endswith("(30 px < 40)")
+
+
+def test_the_subject_is_the_most_reliably_measured_time_not_the_most_frames():
+    from fdacli.core.actions.measure import choose_subject
+
+    def person(identity, quality, left=0):
+        return {"identity": identity, "frames": list(range(len(quality))), "mean_quality": round(sum(quality) / len(quality), 3),
+                "reliable_seconds": sum(quality[left:]) / 16, "left_out": [{"frames": left}] if left else []}
+
+    profile = person(3, [0.0] * 40, left=40)  # more frames, none of them measurable
+    frontal = person(1, [0.8] * 30)
+    blurry = person(2, [0.2] * 35)
+    subject, why = choose_subject([profile, blurry, frontal])
+    assert subject is frontal and why.index("identity 1:") < why.index("identity 2:") < why.index("identity 3:")
+    assert "40 left out" in why and choose_subject([]) == (None, "no main person")
+
+
+def test_a_short_shot_borrows_the_clip_rest():
+    from fdacli.core.actions.signals import SIGNALS, shot_rest
+
+    frames = list(range(0, 20)) + list(range(30, 35))  # 20 frames in shot 1, 5 in shot 2
+    values = {n: [0.0] * 20 + [10.0] * 5 for n in SIGNALS}
+    clip = {n: 0.0 for n in SIGNALS}
+    first, second = shot_rest(frames, values, [1.0] * 25, [[0, 19], [20, 29], [30, 40]], clip)
+    assert (first["shot"], first["own"], second["shot"], second["own"]) == (1, True, 3, False)  # shot 2 had no face
+    assert second["neutral"]["roll"] == 0.0  # 5 frames are too few for a rest of their own
