@@ -162,9 +162,10 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
         require("actions", "fda caption without --model (captions from the measured timeline)",
                 hint="or caption with a FaceTrack-MM checkpoint: --model CHECKPOINT")
     if not chosen and not quiet:
-        say("no --model given: captioning from the measured timeline (the clip tracked and its facial actions "
-            "measured now; no model, the baseline). For FaceTrack-MM captions give --model CHECKPOINT (a `fda finetune` "
-            "output); --backend openai:MODEL for a vision endpoint.")
+        source = f"the facial actions in {actions}" if actions else "the clip tracked and its facial actions measured now"
+        say(f"no --model given: captioning from the measured timeline ({source}; no model, the baseline). For "
+            "FaceTrack-MM captions give --model CHECKPOINT (a `fda finetune` output); --backend openai:MODEL for a "
+            "vision endpoint.")
     try:
         recs = {str(r["id"]): r for _, r in read_jsonl(actions, require=("id", "video"))} if actions else None
         items = collect_videos(list(videos)) if videos else [VideoItem(i, r["video"]) for i, r in recs.items()]
