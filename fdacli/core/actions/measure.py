@@ -169,24 +169,11 @@ class ActionMeter:
         for who, face in faces.items():
             for f, box, score, five in face:
                 wanted.setdefault(f, []).append((who, box, score, five))
-        blank = {name: float("nan") for name in SIGNALS}
 
         def one(f: int, img: np.ndarray) -> list[tuple]:
-            out = []
-            for who, box, score, five in wanted[f]:
-                box = [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy]
-                five = [[x * sx, y * sy] for x, y in five] if five else None
-                why = trust.before_fit(box, five)
-                if why is None:
-                    points = self.landmarker.fit(img, box)
-                    error = lm.fit_error(points, five)
-                    sig = frame_signals(points, int(aw), int(ah))
-                    why = trust.after_fit(error, sig)
-                if why is not None:
-                    out.append((who, f, blank, 0.0, why))
-                else:
-                    out.append((who, f, sig, quality(box, score, error), None))
-            return out
+            return [(who, f, *self._fit_face(img, [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy], score,
+                                             [[x * sx, y * sy] for x, y in five] if five else None))
+                    for who, box, score, five in wanted[f]]
 
         fits: dict[Any, list[tuple]] = {who: [] for who in faces}
         # fits run in a small thread pool beside the decoding thread (they overlap with decoding, and with each
@@ -198,6 +185,20 @@ class ActionMeter:
                     for who, *fit in results:
                         fits[who].append(tuple(fit))
         return fits
+
+    def _fit_face(self, img: np.ndarray, box: list[float], score: float | None, five: list | None
+                  ) -> tuple[dict[str, float], float, str | None]:
+        """(signals, quality, None) of one face in one analysed frame, or (no signals, 0, the reason) when its fit
+        cannot be trusted: a face the tracker already saw too small or turned away is not fitted at all."""
+        why = trust.before_fit(box, five)
+        if why is None:
+            points = self.landmarker.fit(img, box)
+            error = lm.fit_error(points, five)
+            sig = frame_signals(points, img.shape[1], img.shape[0])
+            why = trust.after_fit(error, sig)
+            if why is None:
+                return sig, quality(box, score, error), None
+        return {name: float("nan") for name in SIGNALS}, 0.0, why
 
     def _person(self, who: int | None, fits: list[tuple], rec: Record) -> Record:
         """One person's measurement: signals (None where a frame was left out), rest per shot, events, and the

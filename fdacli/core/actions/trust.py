@@ -72,7 +72,7 @@ def runs(times: list[float], reasons: list[str | None]) -> list[dict]:
     for k, (t, why) in enumerate(zip(times, reasons)):
         if why is None:
             continue
-        if out and out[-1]["reason"] == _kind(why) and reasons[k - 1] is not None and _kind(reasons[k - 1]) == _kind(why):
+        if k and reasons[k - 1] is not None and _kind(reasons[k - 1]) == _kind(why):  # the run goes on
             out[-1]["end"], out[-1]["frames"] = t, out[-1]["frames"] + 1
             out[-1]["worst"] = why if _size(why) > _size(out[-1]["worst"]) else out[-1]["worst"]
         else:
