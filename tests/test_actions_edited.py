@@ -102,7 +102,7 @@ def test_caption_without_a_model_tracks_measures_and_says_so(edited, tmp_path):
     assert caps["cutaway"]["caption"] == p.stdout.strip()  # tracked now or read from --tracks: the same caption
     for rid, cap in caps.items():
         assert cap["status"] == "ok" and cap["backend"] == "timeline" and "--model CHECKPOINT" in cap["note"]
-        assert cap["subject"] == acts[rid]["identity"] and cap["model"] == "timeline (actions-v2)"
+        assert cap["person"] == acts[rid]["identity"] and cap["model"] == "timeline (actions-v2)"
     again = fda("caption", d / "cutaway.mp4", d / "angles.mp4", "-o", out, "-q", check=0)
     assert out.read_text().count("\n") == 2 and "Traceback" not in again.stderr  # resumed
     p = fda("caption", d / "cutaway.mp4", "--model", tmp_path / "ckpt", "--backend", "timeline", check=2)
@@ -178,3 +178,26 @@ def test_a_short_shot_borrows_the_clip_rest():
     first, second = shot_rest(frames, values, [1.0] * 25, [[0, 19], [20, 29], [30, 40]], clip)
     assert (first["shot"], first["own"], second["shot"], second["own"]) == (1, True, 3, False)  # shot 2 had no face
     assert second["neutral"]["roll"] == 0.0  # 5 frames are too few for a rest of their own
+
+
+def test_a_caption_is_grounded_against_the_person_it_is_about(edited, tmp_path):
+    from fdacli.core.score.grounding import ground
+
+    d, _, acts = edited
+    rec = acts["cutaway"]
+    other = rec["others"][0]["identity"]
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"id": "cutaway", "caption": "The man opens his mouth."}) + "\n")
+    about_other = tmp_path / "q.jsonl"
+    about_other.write_text(json.dumps({"id": "cutaway", "caption": "The man opens his mouth.", "person": other}) + "\n")
+    out = tmp_path / "g.json"
+    fda("score", preds, about_other, "--grounding", d / "actions.jsonl", "-o", out, "-q", check=0)
+    res = json.loads(out.read_text())["models"]
+    assert res["p"]["samples"][0]["grounding"]["supported"] == 1  # the subject, the talking man, opened it
+    assert res["q"]["samples"][0]["grounding"]["not_measurable"] == 1  # the profile close-up: nothing measurable
+    # another main person who was measured is judged on their own events
+    two = {**rec, "others": [{**rec["others"][0], "mean_quality": 0.8, "left_out": [],
+                              "events": [{"region": "face", "action": "smile", "directions": [], "start": 2.1,
+                                          "end": 2.6, "magnitude": 0.1, "signal": "smile"}]}]}
+    assert ground("He smiles broadly.", two, other)["supported"] == 1
+    assert ground("He smiles broadly.", two)["contradicted"] == 1  # the talking man did not smile

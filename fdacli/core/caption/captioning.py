@@ -157,7 +157,8 @@ TIMELINE_NOTE = ("written by the timeline backend (measured facial actions in wo
 class TimelineCaptioner:
     """The baseline captioner (--backend timeline): a plain caption from the clip's measured facial actions, with
     no model, GPU or endpoint — the floor a captioning model should beat on FEC-Bench and on grounding.  It speaks
-    for the actions record's subject (the person measured most reliably), whose events are the record's own."""
+    for the actions record's subject (the person measured most reliably), whose events are the record's own, and
+    names that identity (``person``, which grounding reads)."""
 
     def __init__(self, actions: dict[str, Record]) -> None:
         self.actions = actions
@@ -178,4 +179,4 @@ class TimelineCaptioner:
         text = timeline.caption(rec.get("events", []), duration)
         return {"id": item.id, "video": item.video, "caption": text, "model": f"timeline ({rec.get('version')})",
                 "backend": "timeline", "status": "ok", "error": None, "prompt": timeline.CAPTION_VERSION,
-                "events": len(rec.get("events", [])), "subject": rec.get("identity"), "note": TIMELINE_NOTE}
+                "events": len(rec.get("events", [])), "person": rec.get("identity"), "note": TIMELINE_NOTE}
