@@ -135,7 +135,7 @@ def test_grounding_checks_captions_against_the_measured_face(measured, tmp_path)
     assert [e[2] for e in carphone if "speak" in e[1]] == ["supported"]  # he speaks: his mouth was seen opening
     look = [e for e in carphone if "gaze" in e[1]]
     assert look and look[0][2] == "not measurable"
-    assert res["refs"] is None and res["grounding"]["version"] == ["actions-v1"]
+    assert res["refs"] is None and res["grounding"]["version"] == ["actions-v2"]
     # with references too, both kinds of columns; a file that is not an actions file stops with file:line
     refs = tmp_path / "refs.jsonl"
     refs.write_text("".join(json.dumps({"id": i, "caption": c}) + "\n" for i, c in faithful.items()))

@@ -87,6 +87,7 @@ def test_commands_that_need_an_extra_name_it(tmp_path):
         (["finetune", tmp_path / "train.jsonl", "-o", tmp_path / "ft"], "[train]"),
         (["actions", tmp_path / "t.jsonl", "-o", tmp_path / "a.jsonl"], "[actions]"),
         (["caption", clip, "--model", tmp_path / "ckpt"], "[train]"),
+        (["caption", clip], "[actions]"),  # no model: the measured timeline, which needs landmarks
     ]
     for args, extra in cases:
         p = light(*args)
@@ -94,3 +95,6 @@ def test_commands_that_need_an_extra_name_it(tmp_path):
         assert f"needs the {extra} extra: pip install 'fdacli{extra}'" in p.stderr, p.stderr
         assert "Traceback" not in p.stderr
     assert not (tmp_path / "t.jsonl").exists()  # stopped before any work
+    p = light("caption", clip)
+    assert len(p.stderr.strip().splitlines()) <= 3 and "fda caption without --model" in p.stderr
+    assert "--model CHECKPOINT" in p.stderr

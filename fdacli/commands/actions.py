@@ -21,11 +21,13 @@ def actions(
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Run again the clips that failed before."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
-    """Fit 68 landmarks to the main face at every analysed frame and turn them into events: mouth opens and
-    closes, smiles, blinks, eyes widen or narrow, brows raise or lower, the head turns, tilts, lifts, lowers, nods.
+    """Fit 68 landmarks to every main person's face at every analysed frame and turn them into events: mouth opens
+    and closes, smiles, blinks, eyes widen or narrow, brows raise or lower, the head turns, tilts, lifts, lowers,
+    nods.  The record speaks for the person measured most reliably; the others are kept beside them.
 
     Under `accelerate launch` each process takes its shard of the clips and the first process merges the results."""
     require("actions", "fda actions")
+    from fdacli.core.actions.events import VERSION
     from fdacli.core.actions.measure import ActionMeter, items_from_tracks
     from fdacli.core.run import outputs, runner
     from fdacli.core.run.records import RecordError
@@ -36,7 +38,8 @@ def actions(
         if plot is not None:
             outputs.check(plot, folder=True)
         items = items_from_tracks(recs, tracks.parent)
-        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=[tracks])
+        plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=[tracks],
+                           settings={"version": VERSION})  # a rerun by another version of the measurement is refused
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
     done = run_records(plan, ActionMeter, {it.id for it in items}, output, workers=workers, verb="measuring", noun="clip",
@@ -75,10 +78,18 @@ def _summary(records: list[dict], output: Path) -> None:
         for k, n in r.get("summary", {}).items():
             kinds[k] = kinds.get(k, 0) + n
     qual = [r["mean_quality"] for r in ok if r.get("mean_quality") is not None]
-    console.print(table(f"fda actions → {output}", ["clips", "ok", "error", "no main face", "events", "mean quality"],
+    console.print(table(f"fda actions → {output}", ["clips", "ok", "error", "no main face", "other people", "frames left out",
+                                                    "events", "mean quality"],
                         [[len(records), len(ok), len(errors), sum(1 for r in ok if not r.get("main_face")),
+                          sum(len(r.get("others") or []) for r in ok), _left_out(ok),
                           sum(len(r.get("events", [])) for r in ok), round(sum(qual) / len(qual), 2) if qual else "–"]]))
     if kinds:
         console.print(table("events by kind", ["event", "count"], [[k, n] for k, n in sorted(kinds.items(), key=lambda x: -x[1])]))
     for r in errors[:10]:
         flag("error", "red", f"{r['id']}: {r['error']}")
+
+
+def _left_out(records: list[dict]) -> int:
+    """Frames whose landmark fit could not be trusted, of every person measured (subjects and others)."""
+    people = [p for r in records for p in (r, *(r.get("others") or []))]
+    return sum(run["frames"] for p in people for run in p.get("left_out") or [])

@@ -17,8 +17,9 @@ def caption(
     videos: list[Path] = typer.Argument(None, help="Video files, folders (recursive) or manifest .jsonl files."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="FaceTrack-MM checkpoint folder (a `fda finetune` output or one of its checkpoint-N)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="openai:MODEL — caption through an OpenAI-compatible vision endpoint instead; "
-                                          "timeline — a plain caption from measured facial actions (--actions), no model at all."),
-    actions: Optional[Path] = typer.Option(None, "--actions", help="actions.jsonl from `fda actions`, for --backend timeline "
+                                          "timeline — a plain caption from measured facial actions, no model at all "
+                                          "(the default without --model: clips are tracked and measured now, or read from --actions)."),
+    actions: Optional[Path] = typer.Option(None, "--actions", help="actions.jsonl from `fda actions`, for the timeline backend "
                                            "(VIDEOS may then be left out: every measured clip is captioned)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Predictions JSONL {id, video, caption, model}; resumed if it exists. Without it captions go to stdout."),
     tracks: Optional[Path] = typer.Option(None, "--tracks", help="tracks.jsonl from `fda track`; videos not in it are tracked now."),
@@ -47,8 +48,9 @@ def caption(
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Caption again the clips that failed before."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
-    """Caption videos with a FaceTrack-MM checkpoint, through an OpenAI-compatible endpoint (--backend openai:MODEL),
-    or from measured facial actions (--backend timeline, the baseline every model should beat).
+    """Caption videos with a FaceTrack-MM checkpoint (--model), through an OpenAI-compatible endpoint (--backend
+    openai:MODEL), or from measured facial actions (--backend timeline, the baseline every model should beat, and
+    what `fda caption VIDEO` does without a model: the clip is tracked and measured now).
 
     Under `accelerate launch` each process captions its shard and the first process merges them into OUTPUT.
     """
@@ -59,12 +61,13 @@ def caption(
     from fdacli.core.run.records import RecordError
     from fdacli.core.run.schemas import read_tracks
 
-    if (model is None) == (backend is None):
-        fail("give exactly one of --model CHECKPOINT or --backend openai:MODEL|timeline")
+    if model is not None and backend is not None:
+        fail("give one of --model CHECKPOINT or --backend openai:MODEL|timeline, not both")
     if model is not None:
         require("train", "fda caption --model (a FaceTrack-MM checkpoint)")
-    if backend == "timeline":
-        return _timeline(videos, actions, output, overwrite, retry_errors, quiet)
+    if model is None and backend in (None, "timeline"):
+        return _timeline(videos, actions, output, overwrite, retry_errors, quiet, tracks=tracks, roots=list(video_root),
+                         detector=detector, chosen=backend is not None)
     if actions is not None:
         fail("--actions is for --backend timeline")
     if backend is not None and not backend.startswith("openai:"):
@@ -143,32 +146,45 @@ def caption(
         raise typer.Exit(1)
 
 
-def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite: bool, retry_errors: bool, quiet: bool) -> None:
-    """--backend timeline: captions from measured facial actions, resumable like every backend."""
+def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite: bool, retry_errors: bool, quiet: bool,
+              tracks: Optional[Path] = None, roots: list[Path] | None = None, detector: str = "yunet", chosen: bool = True) -> None:
+    """The timeline backend: captions from measured facial actions, resumable like every backend — read from
+    --actions, or (no --actions) measured now: each clip tracked (unless --tracks has it) and measured."""
     from fdacli.core.caption.captioning import TimelineCaptioner
     from fdacli.core.run import runner
     from fdacli.core.run.inputs import VideoItem, collect_videos
     from fdacli.core.run.outputs import OutputError
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import actions_by_id
+    from fdacli.core.run.schemas import actions_by_id, read_tracks
 
+    if actions is None and not videos:
+        fail("--backend timeline needs --actions actions.jsonl (from `fda actions`) or videos to track and measure now"
+             if chosen else "give video files, folders or a manifest (or --actions actions.jsonl from `fda actions`)")
     if actions is None:
-        fail("--backend timeline needs --actions actions.jsonl (from `fda actions`)")
+        require("actions", "fda caption without --model (captions from the measured timeline)",
+                hint="or caption with a FaceTrack-MM checkpoint: --model CHECKPOINT")
+    if not chosen and not quiet:
+        source = f"the facial actions in {actions}" if actions else "the clip tracked and its facial actions measured now"
+        say(f"no --model given: captioning from the measured timeline ({source}; no model, the baseline). For "
+            "FaceTrack-MM captions give --model CHECKPOINT (a `fda finetune` output); --backend openai:MODEL for a "
+            "vision endpoint.")
     try:
-        recs = actions_by_id(actions, ok_only=False)  # checked at the door; failed ones caption as errors
+        recs = actions_by_id(actions, ok_only=False) if actions else None  # checked at the door; failed ones caption as errors
         items = collect_videos(list(videos)) if videos else [VideoItem(i, r["video"]) for i, r in recs.items()]
+        track_recs = {str(r["id"]): r for _, r in read_tracks(tracks)} if tracks and not actions else {}
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="caption",
-                           inputs=[*(videos or []), actions],
+                           inputs=[*(videos or []), *([actions] if actions else []), *([tracks] if track_recs else [])],
                            settings={"model": None, "backend": "timeline"}) if output is not None else None
     except (RecordError, OutputError) as exc:
         fail(str(exc))
     except FileNotFoundError as exc:
         fail(f"file not found: {exc.filename}")
+    worker = TimelineCaptioner(recs) if recs is not None else MeasureNow(track_recs, [*(roots or []), *([tracks.parent] if tracks else [])], detector)
     todo = plan.todo if plan else items
     done = []
     try:
         with progress_bar(len(todo), "captioning", quiet=quiet or not todo) as bar:
-            for rec in runner.run_threads(todo, TimelineCaptioner(recs), plan.writer if plan else runner.NullWriter(), 1):
+            for rec in runner.run_threads(todo, worker, plan.writer if plan else runner.NullWriter(), 1):
                 done.append(rec)
                 bar.advance(f"{rec['id']}: {rec['status']}")
                 if output is None:
@@ -188,6 +204,39 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
             flag("error", "red", f"{r['id']}: {r['error']}")
     if errors:
         raise typer.Exit(1)
+
+
+class MeasureNow:
+    """The timeline captioner on clips nobody measured: each clip tracked (unless a tracks record has it), its
+    facial actions measured, then captioned.  The command composes the three stages (a stage never imports
+    another); the tracking and landmark models are built on first need, once."""
+
+    def __init__(self, tracks: dict[str, dict], roots: list[Path], detector: str) -> None:
+        self.tracks, self.roots, self.detector = tracks, roots, detector
+        self._tracker = self._meter = None
+
+    def __call__(self, item) -> dict:
+        from fdacli.core.actions.measure import ActionItem, ActionMeter
+        from fdacli.core.caption.captioning import TimelineCaptioner
+        from fdacli.core.run.inputs import resolve_video
+        from fdacli.core.run.records import error_record
+
+        try:
+            rec = self.tracks.get(item.id) or self._track(item)
+            if self._meter is None:
+                self._meter = ActionMeter()
+            measured = self._meter(ActionItem(item.id, resolve_video(rec.get("video") or item.video, self.roots), rec))
+        except Exception as exc:  # noqa: BLE001 - a clip that cannot be tracked or measured is this clip's error record
+            return error_record(item.id, f"could not track and measure it: {str(exc).splitlines()[0] if str(exc) else exc}",
+                                video=item.video, model="timeline", backend="timeline")
+        return TimelineCaptioner({item.id: measured})(item)
+
+    def _track(self, item) -> dict:
+        if self._tracker is None:
+            from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+
+            self._tracker = FaceTrackingModule(TrackOptions(detector=self.detector))
+        return self._tracker(item)
 
 
 def _local(model: Path, opts, base_llm, precision: str, attn: str):

@@ -30,8 +30,10 @@ def missing(extra: str) -> list[str]:
     return out
 
 
-def require(extra: str, what: str) -> None:
-    """Stop with one line naming the extra when ``what`` (e.g. "fda finetune") cannot run here."""
+def require(extra: str, what: str, hint: str = "") -> None:
+    """Stop with one line naming the extra when ``what`` (e.g. "fda finetune") cannot run here; ``hint`` names
+    another way to the same result ("or ...")."""
     gone = missing(extra)
     if gone:
-        fail(f"{what} needs the [{extra}] extra: pip install 'fdacli[{extra}]' (not installed: {', '.join(gone)})")
+        fail(f"{what} needs the [{extra}] extra: pip install 'fdacli[{extra}]' (not installed: {', '.join(gone)})"
+             + (f"; {hint}" if hint else ""))

@@ -19,7 +19,7 @@ import numpy as np
 
 from fdacli.core.actions.signals import Series
 
-VERSION = "actions-v1"
+VERSION = "actions-v2"  # v2: every main person measured, untrusted fits left out, rest per shot
 MIN_QUALITY = 0.3
 
 # (signal, on, off, min seconds) per event kind; signals relative to neutral
@@ -151,8 +151,8 @@ def detect(series: Series) -> list[Measured]:
 
 def _eyes(series: Series, t: np.ndarray, q: np.ndarray) -> list[Measured]:
     """Blinks (short closures), closing, widening and narrowing, from both eyes' openness over their neutral."""
-    neutral = (series.neutral.get("eye_right", 0) + series.neutral.get("eye_left", 0)) / 2
-    if neutral <= 0:
+    neutral = (series.level("eye_right") + series.level("eye_left")) / 2  # per frame: its shot's rest
+    if not len(neutral) or not (neutral > 0).all():
         return []
     raw = (np.asarray(series.values["eye_right"], np.float64) + np.asarray(series.values["eye_left"], np.float64)) / 2
     ratio = _cut(np.where(q >= MIN_QUALITY, raw / neutral, np.nan), series.breaks)  # unsmoothed: a blink is a frame or two

@@ -1,8 +1,12 @@
-"""One tracks record in, one actions record out: the main face's landmarks, signals and events.
+"""One tracks record in, one actions record out: every main person's landmarks, signals and events, and the
+subject the record speaks for.
 
-The frames analysed are the ones `fda track` analysed (16 fps) where a main-character track has a box;
-where several main tracks share a frame the largest box is the face.  Decoding is the only other cost:
-the landmark fit is a fraction of a millisecond per face.
+The frames analysed are the ones `fda track` analysed (16 fps) where a main person's track has a box.  Every
+identity `fda track` marked main is measured on its own (two people's faces mixed frame by frame would make
+signals of nobody); the record's subject — whose events grounding, hints and the timeline captioner read —
+is the one with the most reliably measured time (choose_subject), the others are kept beside it.  Frames
+whose fit cannot be trusted (trust.py) are left out of signals and events, with a reason.  Decoding is the
+only other cost: the landmark fit is a fraction of a millisecond per face, and one decoding serves all people.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ import numpy as np
 
 from fdacli.core.actions import events as ev
 from fdacli.core.actions import landmarks as lm
-from fdacli.core.actions.signals import SIGNALS, Series, frame_signals, neutral_levels, quality
+from fdacli.core.actions import trust
+from fdacli.core.actions.signals import SIGNALS, Series, frame_signals, neutral_levels, quality, shot_rest
 from fdacli.core.media.video import VideoError, changed_since, iter_frames
 from fdacli.core.run.inputs import resolve_video
 from fdacli.core.run.records import Record, error_record
+
+Face = tuple[int, list[float], "float | None", "list | None"]  # frame, box, detection score, tracker's five points
 
 
 @dataclass(frozen=True)
@@ -39,19 +46,26 @@ def items_from_tracks(records: list[Record], base: Path | None = None) -> list[A
     return [ActionItem(r["id"], resolve_video(r["video"], [base] if base else []), r) for r in records]
 
 
-def main_identity(rec: Record) -> int | None:
-    """The one person measured: of the identities `fda track` marked main, the one with the largest face."""
+def main_identities(rec: Record) -> list[int | None]:
+    """Every identity `fda track` marked main, largest total face area first (the order ties are broken in)."""
     mains = [i for i in rec.get("identities", []) if i.get("is_main")]
     if mains:
-        return max(mains, key=lambda i: (i.get("area") or 0.0, -i["identity"]))["identity"]
+        return [i["identity"] for i in sorted(mains, key=lambda i: (-(i.get("area") or 0.0), i["identity"]))]
     ids = {t.get("identity") for t in rec.get("tracks", []) if t.get("is_main")}
-    return min(ids, key=lambda x: (x is None, x)) if ids else None
+    return sorted(ids, key=lambda x: (x is None, x))
 
 
-def main_face(rec: Record) -> list[tuple[int, list[float], float | None, list | None]]:
-    """(frame, box, detection score, tracker's five landmarks) of the main person's face, frame by frame.  One
-    identity only: two main people's faces mixed frame by frame would make signals of nobody."""
-    who = main_identity(rec)
+def main_identity(rec: Record) -> int | None:
+    """The main identity with the largest total face area (what `fda actions` measured before v2, and what a
+    tracks record alone says; the measured subject is choose_subject's)."""
+    ids = main_identities(rec)
+    return ids[0] if ids else None
+
+
+def main_face(rec: Record, who: int | None = None) -> list[Face]:
+    """(frame, box, detection score, tracker's five landmarks) of one main person's face (``who``; by default
+    main_identity), frame by frame: the larger box where two of that person's tracks share a frame."""
+    who = main_identity(rec) if who is None else who
     best: dict[int, tuple[float, list[float], float | None, list | None]] = {}
     for t in rec.get("tracks", []):
         if not t.get("is_main") or t.get("identity") != who:
@@ -71,6 +85,31 @@ def breaks_of(frames: list[int], rec: Record) -> list[int]:
     starts = {first for first, _ in (rec.get("shots") or [])[1:]}
     return [i for i in range(1, len(frames))
             if pos[frames[i]] - pos[frames[i - 1]] > 3 or any(frames[i - 1] < s <= frames[i] for s in starts)]
+
+
+def seconds_per_frame(rec: Record) -> float:
+    """How much of the clip one analysed frame stands for (1/16 s at track's default rate)."""
+    fps = float(rec.get("fps") or 25.0)
+    sampled = rec.get("sampled_frames") or []
+    if len(sampled) >= 2:
+        return float(np.median(np.diff(sampled))) / fps
+    return 1.0 / 16.0
+
+
+def choose_subject(people: list[Record]) -> tuple[Record | None, str]:
+    """The person the record speaks for, and why: the most reliably measured time — the sum over analysed
+    frames of their quality (frames left out count nothing) in seconds.  A large face seen briefly in profile
+    loses to a smaller face measured frontally for the whole clip, which the largest face area did not."""
+    if not people:
+        return None, "no main person"
+    ranked = sorted(people, key=lambda p: (-p["reliable_seconds"], -len(p["frames"]), p["identity"] is None, p["identity"] or 0))
+    best = ranked[0]
+    def line(p: Record) -> str:
+        left = sum(r["frames"] for r in p["left_out"])
+        return (f"identity {p['identity']}: {p['reliable_seconds']:.2f} s reliably measured ({len(p['frames'])} frames, "
+                f"{left} left out, mean quality {p['mean_quality'] if p['mean_quality'] is not None else '–'})")
+    why = "the most reliably measured time (frames × quality): " + "; ".join(line(p) for p in ranked)
+    return best, why
 
 
 class ActionMeter:
@@ -97,56 +136,98 @@ class ActionMeter:
         missing = [k for k in ("fps", "width", "height") if not rec.get(k)]
         if missing:
             raise ValueError(f"the tracks record lacks {', '.join(missing)}: track the clip again with `fda track`")
-        face = main_face(rec)
+        faces = {who: main_face(rec, who) for who in main_identities(rec)}
+        faces = {who: face for who, face in faces.items() if face}
         fps, width, height = float(rec["fps"]), int(rec["width"]), int(rec["height"])
         start = float(rec.get("start") or 0.0)
         duration = (float(rec["end"]) if rec.get("end") is not None else (rec.get("num_frames") or 0) / fps) - start
+        fits = self._fit(video, rec, faces) if faces else {}
+        people = [self._person(who, fits[who], rec) for who in faces]
+        subject, why = choose_subject(people)
+        base = {"id": rec["id"], "video": video, "status": "ok", "error": None, "version": ev.VERSION, "fps": fps,
+                "duration": round(max(duration, 0.0), 3)}
+        if subject is None:
+            subject = self._person(None, [], rec)
+        others = [p for p in people if p is not subject]
+        return {**base, **{k: v for k, v in subject.items() if k not in ("identity", "reliable_seconds")},
+                "main_face": bool(faces), "identity": subject["identity"] if faces else None,
+                "subject": {"identity": subject["identity"], "reliable_seconds": subject["reliable_seconds"], "why": why}
+                if faces else None,
+                "others": others, "thresholds": {k: list(v) for k, v in ev.THRESHOLDS.items()}, "trust": dict(trust.LIMITS)}
+
+    def _fit(self, video: str, rec: Record, faces: dict[Any, list[Face]]) -> dict[Any, list[tuple]]:
+        """Per person, (frame, signals, quality, reason or None) for each of their frames, from one decoding of the
+        union of their frames.  Frames the tracker's own view already rules out are not fitted."""
+        if not Path(video).is_file():
+            raise VideoError(f"file not found: {video}")
+        if why := changed_since(rec, video):
+            raise VideoError(why)
+        width, height = int(rec["width"]), int(rec["height"])
         # decoded at the size tracking analysed (faces stay well above the ~100 px dlib needs, decoding is cheaper)
         aw, ah = rec.get("analysis_size") or (width, height)
         sx, sy = aw / width, ah / height
-        frames, values, qual = [], {name: [] for name in SIGNALS}, []
-        if face:
-            if not Path(video).is_file():
-                raise VideoError(f"file not found: {video}")
-            if why := changed_since(rec, video):
-                raise VideoError(why)
-            wanted = {f: (box, score, five) for f, box, score, five in face}
-            size = (int(aw), int(ah)) if (aw, ah) != (width, height) else None
+        size = (int(aw), int(ah)) if (aw, ah) != (width, height) else None
+        wanted: dict[int, list[tuple]] = {}
+        for who, face in faces.items():
+            for f, box, score, five in face:
+                wanted.setdefault(f, []).append((who, box, score, five))
 
-            def one(f: int, img: np.ndarray) -> tuple[int, dict[str, float], float]:
-                box, score, five = wanted[f]
-                box = [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy]
-                five = [[x * sx, y * sy] for x, y in five] if five else None
-                points = self.landmarker.fit(img, box)
-                return f, frame_signals(points, int(aw), int(ah)), quality(box, score, lm.fit_error(points, five))
+        def one(f: int, img: np.ndarray) -> list[tuple]:
+            return [(who, f, *self._fit_face(img, [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy], score,
+                                             [[x * sx, y * sy] for x, y in five] if five else None))
+                    for who, box, score, five in wanted[f]]
 
-            # fits run in a small thread pool beside the decoding thread (they overlap with decoding, and with each
-            # other where dlib lets go of the GIL), a chunk of frames at a time: a long clip is never held whole
-            decoded = iter_frames(video, sorted(wanted), size=size)
-            with ThreadPoolExecutor(self.threads) as pool:
-                while chunk := list(islice(decoded, 32)):
-                    for f, sig, q in pool.map(lambda fi: one(*fi), chunk):
-                        frames.append(f)
-                        qual.append(q)
-                        for name in SIGNALS:
-                            values[name].append(sig[name])
+        fits: dict[Any, list[tuple]] = {who: [] for who in faces}
+        # fits run in a small thread pool beside the decoding thread (they overlap with decoding, and with each
+        # other where dlib lets go of the GIL), a chunk of frames at a time: a long clip is never held whole
+        decoded = iter_frames(video, sorted(wanted), size=size)
+        with ThreadPoolExecutor(self.threads) as pool:
+            while chunk := list(islice(decoded, 32)):
+                for results in pool.map(lambda fi: one(*fi), chunk):
+                    for who, *fit in results:
+                        fits[who].append(tuple(fit))
+        return fits
+
+    def _fit_face(self, img: np.ndarray, box: list[float], score: float | None, five: list | None
+                  ) -> tuple[dict[str, float], float, str | None]:
+        """(signals, quality, None) of one face in one analysed frame, or (no signals, 0, the reason) when its fit
+        cannot be trusted: a face the tracker already saw too small or turned away is not fitted at all."""
+        why = trust.before_fit(box, five)
+        if why is None:
+            points = self.landmarker.fit(img, box)
+            error = lm.fit_error(points, five)
+            sig = frame_signals(points, img.shape[1], img.shape[0])
+            why = trust.after_fit(error, sig)
+            if why is None:
+                return sig, quality(box, score, error), None
+        return {name: float("nan") for name in SIGNALS}, 0.0, why
+
+    def _person(self, who: int | None, fits: list[tuple], rec: Record) -> Record:
+        """One person's measurement: signals (None where a frame was left out), rest per shot, events, and the
+        frames left out with their reasons."""
+        fps, start = float(rec["fps"]), float(rec.get("start") or 0.0)
+        frames = [f for f, *_ in fits]
+        values = {name: [sig[name] for _, sig, _, _ in fits] for name in SIGNALS}
+        qual = [q for _, _, q, _ in fits]
         times = [round(f / fps - start, 3) for f in frames]  # from the clip's start, as captions count
-        series = Series(times, frames, values, qual, breaks=breaks_of(frames, rec))
-        series.neutral = neutral_levels(values, qual)
+        neutral = neutral_levels(values, qual)
+        series = Series(times, frames, values, qual, neutral, breaks_of(frames, rec))
+        series.rest = shot_rest(frames, values, qual, rec.get("shots") or [], neutral)
         found = ev.detect(series)
+        kept = [q for q, (*_, why) in zip(qual, fits) if why is None]
         return {
-            "id": rec["id"], "video": video, "status": "ok", "error": None, "version": ev.VERSION,
-            "fps": fps, "frames": frames, "times": times, "duration": round(max(duration, 0.0), 3), "main_face": bool(face),
-            "identity": main_identity(rec) if face else None, "breaks": series.breaks,
-            "quality": qual, "mean_quality": round(float(np.mean(qual)), 3) if qual else None,
+            "identity": who, "frames": frames, "times": times, "breaks": series.breaks, "quality": qual,
+            "mean_quality": round(float(np.mean(qual)), 3) if qual else None,
+            "reliable_seconds": round(float(sum(kept)) * seconds_per_frame(rec), 3),
+            "left_out": trust.runs(times, [why for *_, why in fits]),
             "signals": {k: [None if not np.isfinite(x) else round(float(x), 4) for x in v] for k, v in values.items()},
-            "neutral": {k: round(v, 4) for k, v in series.neutral.items()},
+            "neutral": {k: round(v, 4) for k, v in neutral.items()}, "rest": series.rest,
             "events": [e.as_dict() for e in found], "summary": ev.summary(found),
-            "thresholds": {k: list(v) for k, v in ev.THRESHOLDS.items()},
         }
 
 
 def series_of(rec: Record) -> Series:
     """The signals of an actions record, back as a Series (for plots and re-detection)."""
     values = {k: [np.nan if x is None else x for x in v] for k, v in rec["signals"].items()}
-    return Series(rec["times"], rec["frames"], values, rec["quality"], dict(rec.get("neutral", {})), list(rec.get("breaks", [])))
+    return Series(rec["times"], rec["frames"], values, rec["quality"], dict(rec.get("neutral", {})), list(rec.get("breaks", [])),
+                  list(rec.get("rest", [])))

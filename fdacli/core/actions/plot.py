@@ -14,6 +14,17 @@ from fdacli.core.run.inputs import safe_relpath
 _COLOURS = {"mouth": "tab:red", "face": "tab:orange", "eyes": "tab:blue", "brows": "tab:green", "head": "tab:purple"}
 
 
+def _gapped(t: np.ndarray, breaks: list[int]):
+    """A plotter that leaves a gap at every break (the face away, a cut): a line drawn across it would show a
+    movement nobody measured."""
+    cut = sorted(i for i in breaks if 0 < i < len(t))
+    tt = np.insert(t.astype(np.float64), cut, np.nan)
+
+    def draw(ax, y, **kw):
+        ax.plot(tt, np.insert(np.asarray(y, np.float64), cut, np.nan), **kw)
+    return draw
+
+
 def plot_path(rec: dict[str, Any], out_dir: str | Path) -> Path:
     return Path(out_dir) / f"{safe_relpath(rec['id'])}.png"
 
@@ -34,7 +45,7 @@ def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Pa
     grid = fig.add_gridspec(3, 1, height_ratios=[1.1, 2, 1.6], hspace=0.35)
     strip, face_ax, head_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1]), fig.add_subplot(grid[2])
 
-    face = main_face(tracks)
+    face = main_face(tracks, rec.get("identity"))  # the subject's face
     if face and len(t):
         pick = [face[int(k)] for k in np.linspace(0, len(face) - 1, min(thumbs, len(face)))]
         imgs = read_frames(rec["video"], [f for f, *_ in pick])
@@ -47,18 +58,26 @@ def plot_timeline(rec: dict[str, Any], tracks: dict[str, Any], out_dir: str | Pa
         fps = float(rec.get("fps") or 25.0)
         strip.set_xticks([96 * k + 48 for k in range(len(tiles))], [f"{f / fps:.1f} s" for f, *_ in pick], fontsize=8)
     strip.set_yticks([])
-    strip.set_title(f"{rec['id']}: main face, measured facial actions ({rec.get('version')})", fontsize=10)
+    others = len(rec.get("others") or [])
+    who = f"person {rec.get('identity')}" + (f", measured most reliably of {others + 1} main people" if others else "")
+    strip.set_title(f"{rec['id']}: {who}, measured facial actions ({rec.get('version')})", fontsize=10)
 
     rel = {name: series.relative(name) for name in series.values}
     if len(t):
-        face_ax.plot(t, rel["mouth_open"], color=_COLOURS["mouth"], label="mouth opening")
-        face_ax.plot(t, rel["corner_lift"] + 0.5 * rel["mouth_width"], color=_COLOURS["face"], label="smile")
-        face_ax.plot(t, (rel["brow_right"] + rel["brow_left"]) / 2, color=_COLOURS["brows"], label="brow height")
+        line = _gapped(t, series.breaks)
+        line(face_ax, rel["mouth_open"], color=_COLOURS["mouth"], label="mouth opening")
+        line(face_ax, rel["corner_lift"] + 0.5 * rel["mouth_width"], color=_COLOURS["face"], label="smile")
+        line(face_ax, (rel["brow_right"] + rel["brow_left"]) / 2, color=_COLOURS["brows"], label="brow height")
         eyes = (np.asarray(series.values["eye_right"]) + np.asarray(series.values["eye_left"])) / 2
-        n = (series.neutral.get("eye_right", 0) + series.neutral.get("eye_left", 0)) / 2 or 1.0
-        face_ax.plot(t, (eyes / n - 1) * 0.3, color=_COLOURS["eyes"], label="eye openness (scaled)")
+        n = (series.level("eye_right") + series.level("eye_left")) / 2
+        n = np.where(n > 0, n, 1.0)
+        line(face_ax, (eyes / n - 1) * 0.3, color=_COLOURS["eyes"], label="eye openness (scaled)")
         for name, colour in (("yaw", "tab:purple"), ("pitch", "tab:brown"), ("roll", "tab:gray")):
-            head_ax.plot(t, rel[name], color=colour, label=name)
+            line(head_ax, rel[name], color=colour, label=name)
+        for run in rec.get("left_out") or []:  # frames whose fit could not be trusted: hatched, not drawn
+            for ax in (face_ax, head_ax):
+                ax.axvspan(run["start"], max(run["end"], run["start"] + 0.04), facecolor="none", hatch="///",
+                           edgecolor="grey", lw=0)
     face_ax.axhline(0, color="black", lw=0.5)
     head_ax.axhline(0, color="black", lw=0.5)
     for e in rec["events"]:

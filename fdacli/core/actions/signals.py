@@ -8,7 +8,9 @@ turning toward the image's right, roll > 0 the head tilting its top toward the i
 the face lifting.
 
 A signal means something only against the same person at rest, so each is also given relative to a
-neutral level measured in the clip (neutral_levels).
+neutral level measured in the clip (neutral_levels) — per shot where a shot shows enough of the face
+(shot_rest): a new camera angle changes the apparent rest pose of the head (a camera rolled by 15 degrees
+makes an upright head read 15 degrees of roll for the whole shot).
 """
 
 from __future__ import annotations
@@ -103,10 +105,21 @@ class Series:
     quality: list[float]
     neutral: dict[str, float] = field(default_factory=dict)
     breaks: list[int] = field(default_factory=list)  # positions where the face was away or a shot began
+    rest: list[dict] = field(default_factory=list)  # per shot: {"frames": [first, last], "neutral": {...}} (shot_rest)
+
+    def level(self, name: str) -> np.ndarray:
+        """The person's neutral level of a signal at every frame: its shot's where the shot has its own, the
+        clip's elsewhere."""
+        out = np.full(len(self.frames), self.neutral.get(name, 0.0), np.float64)
+        f = np.asarray(self.frames)
+        for shot in self.rest:
+            first, last = shot["frames"]
+            out[(f >= first) & (f <= last)] = shot["neutral"].get(name, self.neutral.get(name, 0.0))
+        return out
 
     def relative(self, name: str) -> np.ndarray:
         """The signal minus the person's neutral level (angles in degrees, the rest in eye distances)."""
-        return np.asarray(self.values[name], np.float64) - self.neutral.get(name, 0.0)
+        return np.asarray(self.values[name], np.float64) - self.level(name)
 
 
 def neutral_levels(values: dict[str, list[float]], quality: list[float]) -> dict[str, float]:
@@ -125,6 +138,28 @@ def neutral_levels(values: dict[str, list[float]], quality: list[float]) -> dict
             out[name] = float(min(np.percentile(use, [10, 50, 90]), key=abs))
         else:
             out[name] = float(np.percentile(use, 20) if name == "mouth_open" else np.median(use))
+    return out
+
+
+MIN_SHOT_FRAMES = 8  # good frames (half a second at 16 fps) a shot needs for a rest pose of its own
+
+
+def shot_rest(frames: list[int], values: dict[str, list[float]], quality: list[float], shots: list[list[int]],
+              clip: dict[str, float]) -> list[dict]:
+    """The person's rest per shot ({"shot", "frames", "own", "neutral"}): its own levels where the shot shows
+    the face well on at least MIN_SHOT_FRAMES frames, else the clip's (too few frames make a rest of noise)."""
+    out = []
+    f = np.asarray(frames)
+    good = np.asarray(quality, np.float64) >= 0.5
+    for k, (first, last) in enumerate(shots or [], start=1):
+        inside = (f >= first) & (f <= last) if len(f) else np.zeros(0, bool)
+        if not inside.any():
+            continue
+        own = int((inside & good).sum()) >= MIN_SHOT_FRAMES
+        levels = neutral_levels({n: list(np.asarray(v, np.float64)[inside]) for n, v in values.items()},
+                                list(np.asarray(quality)[inside])) if own else dict(clip)
+        out.append({"shot": k, "frames": [int(first), int(last)], "own": own,
+                    "neutral": {n: round(float(x), 4) for n, x in levels.items()}})
     return out
 
 

@@ -149,9 +149,16 @@ class EndpointCaptioner:
                 "prompt": text, "images": len(images), "seconds": round(time.perf_counter() - t0, 3)}
 
 
+# what every timeline record says about itself: which backend wrote it and how to caption with a model instead
+TIMELINE_NOTE = ("written by the timeline backend (measured facial actions in words, no model); for FaceTrack-MM "
+                 "captions run `fda caption VIDEOS --model CHECKPOINT` with a `fda finetune` checkpoint")
+
+
 class TimelineCaptioner:
     """The baseline captioner (--backend timeline): a plain caption from the clip's measured facial actions, with
-    no model, GPU or endpoint — the floor a captioning model should beat on FEC-Bench and on grounding."""
+    no model, GPU or endpoint — the floor a captioning model should beat on FEC-Bench and on grounding.  It speaks
+    for the actions record's subject (the person measured most reliably), whose events are the record's own, and
+    names that identity (``person``, which grounding reads)."""
 
     def __init__(self, actions: dict[str, Record]) -> None:
         self.actions = actions
@@ -160,15 +167,16 @@ class TimelineCaptioner:
         from fdacli.core.text import timeline
 
         rec = self.actions.get(item.id)
+        mark = {"model": "timeline", "backend": "timeline", "note": TIMELINE_NOTE}
         if rec is None:
-            return error_record(item.id, "no actions record for this clip: run `fda actions` on its tracks", video=item.video,
-                                model="timeline")
+            return error_record(item.id, "no actions record for this clip: run `fda actions` on its tracks", video=item.video, **mark)
         if rec.get("status", "ok") != "ok":
-            return error_record(item.id, f"its actions record failed: {rec.get('error')}", video=item.video, model="timeline")
+            return error_record(item.id, f"its actions record failed: {rec.get('error')}", video=item.video, **mark)
         if not timeline.reliable(rec):
             return error_record(item.id, "no reliable main face was measured in this clip (no face, or poor landmarks): "
-                                "a caption would claim a stillness nobody saw", video=item.video, model="timeline")
+                                "a caption would claim a stillness nobody saw", video=item.video, **mark)
         duration = rec.get("duration") or max([*rec.get("times", []), *(e["end"] for e in rec.get("events", []))], default=0.0)
         text = timeline.caption(rec.get("events", []), duration)
         return {"id": item.id, "video": item.video, "caption": text, "model": f"timeline ({rec.get('version')})",
-                "status": "ok", "error": None, "prompt": timeline.CAPTION_VERSION, "events": len(rec.get("events", []))}
+                "backend": "timeline", "status": "ok", "error": None, "prompt": timeline.CAPTION_VERSION,
+                "events": len(rec.get("events", [])), "person": rec.get("identity"), "note": TIMELINE_NOTE}

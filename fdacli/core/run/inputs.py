@@ -100,16 +100,33 @@ def _unique(items: list[VideoItem]) -> list[VideoItem]:
     return list(seen.values())
 
 
+# the longest part of a per-id path taken as it is, in UTF-8 bytes: a file name may be 255 bytes, and beside the
+# id's own part come a suffix (".png"), the digest ("~" and 10 hex digits) and the atomic writer's temporary name
+# (".NAME.tmp-HOST-PID"), so a part this long still leaves room for all of them
+MAX_PART_BYTES = 100
+
+
 def safe_relpath(rid: str) -> str:
     """An id as a relative path that stays inside its folder (ids come from user manifests), one path per id.
 
-    An id that is already a clean relative path is used as it is.  Any other (``DFEW\\0001``, ``./x``,
-    ``../x``, ``a//b``) is cleaned and given a digest of the id itself, so it can never share the crops or
-    contact sheet of the id it was cleaned into (``DFEW/0001``, ``x``)."""
+    An id that is already a clean relative path of short parts is used as it is.  Any other (``DFEW\\0001``,
+    ``./x``, ``../x``, ``a//b``, a part longer than a file name may be) is cleaned, long parts cut, and given a
+    digest of the id itself, so it can never share the crops or contact sheet of the id it was cleaned into
+    (``DFEW/0001``, ``x``) nor of another long id that begins the same way."""
     parts = [p for p in rid.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    path = "/".join(parts) or "_"
+    short = [_cut(p) for p in parts]
+    path = "/".join(short) or "_"
     if path == rid:
         return path
     import hashlib
 
     return f"{path}~{hashlib.sha256(rid.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+
+
+def _cut(part: str) -> str:
+    """A path part of at most MAX_PART_BYTES - 20 bytes when it is longer than MAX_PART_BYTES (cut on a
+    character boundary: a part stays valid UTF-8)."""
+    raw = part.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_PART_BYTES:
+        return part
+    return raw[: MAX_PART_BYTES - 20].decode("utf-8", "ignore")

@@ -4,7 +4,7 @@ A record of the wrong kind, of a version this tool does not read, with a missing
 an id already seen is refused with ``file:line`` and what was expected — never a traceback, never a silent
 default.  Records keep every field they have (``extra="allow"``): a contract names what readers rely on.
 
-Declared here: `fda actions` records (``actions-v1``), read by grounding (score), hints (preannotate), the
+Declared here: `fda actions` records (``actions-v1``, ``actions-v2``), read by grounding (score), hints (preannotate), the
 timeline captioner (caption), review and screen.  `fda screen` checks tracks records with its own numpy pass
 (core/screen/inputs.py), fast enough for 10,000 clips.
 """
@@ -36,13 +36,16 @@ class ActionEvent(_Model):
     magnitude: Finite
 
 
+READS = ("actions-v1", "actions-v2")  # v2: every main person measured, the subject named, frames left out, rest per shot
+
+
 class ActionsRecord(_Model):
     """An `fda actions` record that measured its clip (``status: ok``)."""
 
     id: str
     video: str
     status: Literal["ok"] = "ok"
-    version: Literal["actions-v1"]
+    version: Literal["actions-v1", "actions-v2"]
     main_face: StrictBool  # "false" is not false
     mean_quality: Finite | None = Field(ge=0, le=1)  # none only without a main face
     duration: Finite = Field(ge=0)
@@ -164,9 +167,9 @@ def check_actions(rec: Record, where: str) -> None:
         return
     if "events" not in rec and "signals" not in rec:
         raise RecordError(f"{where} not an `fda actions` record (it looks like {looks_like(rec)}); give the output of fda actions")
-    if rec.get("version") not in (None, "actions-v1") and isinstance(rec.get("version"), str):
-        raise RecordError(f"{where} an `fda actions` record of version {rec['version']!r}; this fda reads actions-v1: "
-                          "measure the clips again with this fda")
+    if rec.get("version") not in (None, *READS) and isinstance(rec.get("version"), str):
+        raise RecordError(f"{where} an `fda actions` record of version {rec['version']!r}; this fda reads "
+                          f"{' and '.join(READS)}: measure the clips again with this fda")
     _validate(ActionsRecord, rec, where, "`fda actions` record")
     for k, e in enumerate(rec["events"], start=1):
         if (e["region"], e["action"]) not in timeline.MEASURED:

@@ -10,6 +10,8 @@ is
     face, a held state ("her mouth is slightly open": the signals are relative to the person's own rest), a
     blink or a slight movement the 16-fps thresholds may have missed.
 Timing is not compared ("at the beginning he smiles" is supported by a smile at the end).
+A caption is checked against the record's subject (the main person `fda actions` measured most reliably),
+or against another main person it measured when the caption says which (``person``: that identity).
 No reference caption is needed, so captions of clips nobody annotated can be checked too.
 """
 
@@ -84,8 +86,22 @@ def judge_event(ev: Event, rec: dict[str, Any], measured: list[Event]) -> tuple[
     return CONTRADICTED, f"nothing moved: no {ev.family} {ev.action} in the landmarks"
 
 
-def ground(caption: str, rec: dict[str, Any]) -> dict[str, Any]:
-    """Per-caption verdicts: counts and, per event, [text, structure, verdict, evidence]."""
+def person_view(rec: dict[str, Any], person: int | None) -> dict[str, Any]:
+    """The actions record as one of its main people measured it: the subject's own record when ``person`` is
+    None or the subject, another main person's signals, rest and events in the subject's place otherwise.  A
+    person the record did not measure has no reliable face: its captions are not measurable."""
+    if person is None or person == rec.get("identity"):
+        return rec
+    other = next((o for o in rec.get("others") or [] if o.get("identity") == person), None)
+    if other is None:
+        return {**rec, "main_face": False, "events": [], "identity": person}
+    return {**rec, **other, "main_face": True}
+
+
+def ground(caption: str, rec: dict[str, Any], person: int | None = None) -> dict[str, Any]:
+    """Per-caption verdicts: counts and, per event, [text, structure, verdict, evidence]; against ``person``
+    where the caption is about another main person than the record's subject."""
+    rec = person_view(rec, person)
     measured = measured_events(rec)
     rows = []
     for ev in grammar.parse(caption):

@@ -29,6 +29,7 @@ class Captions:
     path: str
     captions: dict[str, str]
     seconds: dict[str, str] = field(default_factory=dict)  # optional second prediction (consistency)
+    persons: dict[str, int] = field(default_factory=dict)  # whom a caption is about, where it says (grounding)
     duplicates: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
@@ -60,6 +61,11 @@ def load_captions(path: str | Path) -> Captions:
         second = rec.get("caption2")
         if isinstance(second, str) and second.strip():
             caps.seconds[rid] = " ".join(second.split())
+        person = rec.get("person")
+        if person is not None and (isinstance(person, bool) or not isinstance(person, int)):
+            raise RecordError(f"{path}:{lineno}: field 'person' must be an identity number from the tracks record")
+        if person is not None:
+            caps.persons[rid] = person
     return caps
 
 
@@ -208,7 +214,7 @@ def add_grounding(model: dict[str, Any], preds: Captions, actions: dict[str, dic
     by_id = {s["id"]: s for s in model["samples"]}
     for rid, caption in preds.captions.items():
         if rid in actions and (refs is None or rid in by_id):
-            by_id.setdefault(rid, {"id": rid})["grounding"] = grounding.ground(caption, actions[rid])
+            by_id.setdefault(rid, {"id": rid})["grounding"] = grounding.ground(caption, actions[rid], preds.persons.get(rid))
     model["samples"] = sorted(by_id.values(), key=lambda s: _id_order(s["id"]))
     model["summary"].update(grounding.summarise(model["samples"]))
     model["counts"]["without_actions"] = len(set(preds.captions) - set(actions))
