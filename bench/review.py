@@ -93,12 +93,14 @@ def bench_push(n: int, refs: list[str]) -> dict:
             media = srv.media_root / "clips"
             media.mkdir()
             src = ROOT / "fdacli" / "data" / "sample.mp4"
-            tracks, pre = d / "tracks.jsonl", d / "pre.jsonl"
+            tracks, pre, one = d / "tracks.jsonl", d / "pre.jsonl", d / "one.jsonl"
+            subprocess.run([sys.executable, "-m", "fdacli.cli", "track", str(src), "-o", str(one), "-q"], check=True)
+            real = json.loads(one.read_text())  # a real tracks record, copied under new ids
             with tracks.open("w") as ft, pre.open("w") as fp:
                 for k in range(n):
                     rid = f"clip{k:04d}"
                     (media / f"{rid}.mp4").write_bytes(b"\0")  # media export aside: the clip is there already
-                    ft.write(json.dumps({"id": rid, "video": str(src), "status": "ok"}) + "\n")
+                    ft.write(json.dumps({**real, "id": rid}) + "\n")
                     fp.write(json.dumps({"id": rid, "video": str(src), "status": "ok", "model": "m", "text": refs[k % len(refs)]}) + "\n")
             env = {**os.environ, **srv.env(), "COLUMNS": "150"}
             t = time.perf_counter()

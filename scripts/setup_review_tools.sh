@@ -22,8 +22,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
         SUDO=""
         if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
         echo "installing chromium and chromium-driver (apt)"
-        $SUDO apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver >/dev/null
+        if ! { $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; then
+            echo "note: could not install chromium (no root or sudo?): the browser test is skipped outside CI" >&2
+        fi
     else
         echo "note: no apt-get here; install chromium and its chromedriver by hand for the browser test" >&2
     fi

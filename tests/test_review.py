@@ -64,6 +64,14 @@ def clips(tmp_path_factory, carphone):
     return {"dir": d, "tracks": tracks, "actions": actions, "drafts": drafts, "ids": ids}
 
 
+def table_row(stderr: str) -> list[str]:
+    """The values of a one-row summary table."""
+    import re
+
+    row = next(ln for ln in stderr.splitlines() if re.match(r"^│\s*\d", ln))
+    return [c.strip() for c in row.strip("│ ").split("│")]
+
+
 def client(server, who="lead") -> LabelStudio:
     return LabelStudio(server.url, server.users[who].token)
 
@@ -87,7 +95,7 @@ def push(server, clips, title, *extra, who="lead"):
 def test_full_loop_from_drafts_to_training_data(server, clips, tmp_path):
     p = push(server, clips, "round 1", "--box")
     assert p.returncode == 0, p.stderr
-    assert "pushed" in p.stderr
+    assert table_row(p.stderr) == ["2", "2", "0", "2", "0", "0"]  # clips, pushed, already there, encoded, failed, left out
     tasks = tasks_by_id(server, "round 1")
     assert sorted(tasks) == clips["ids"]
     a, b = clips["ids"]  # carphone_pristine, sample
@@ -154,8 +162,9 @@ def test_full_loop_from_drafts_to_training_data(server, clips, tmp_path):
     fa = finals[a]
     assert fa["status"] == "ok" and fa["review"]["reviewer"] == "reviewer@example.org"
     assert fa["review"]["annotators"] == ["ann1@example.org", "ann2@example.org", "ann3@example.org"]
-    if "[" in medoid_fc:  # the reviewer dropped the medoid's inference marker: flagged
-        assert fa["review"]["edited"]["facial_changes"] and any("inference markers lost" in f for f in fa["flags"])
+    assert "[" not in fa["facial_changes"]  # the reviewer removed ann1's inference marker (wherever the medoid came from)
+    assert any("inference markers lost" in f for f in fa["flags"])
+    assert fa["review"]["edited"]["facial_changes"] == ("[" in medoid_fc)
     assert finals[b]["status"] == "dropped" and finals[b]["drop"] == ["too few facial changes"]
 
     train = tmp_path / "train.jsonl"
@@ -280,7 +289,7 @@ def test_a_push_killed_half_way_then_repeated_makes_no_duplicates(server, clips,
     pre.write_text("".join(json.dumps({**drafts[k % 2], "id": f"c{k:02d}"}) + "\n" for k in range(12)))
     args = [*FDA, "review", "push", pre, "--tracks", tracks, "--project", "killed", "--media", server.media_root / "killed",
             "--chunk", "1", "-q"]
-    env = {**os.environ, **server.env()}
+    env = {**os.environ, **server.env(), "COLUMNS": "150"}
     proc = subprocess.Popen([str(a) for a in args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ls = client(server)
     _until(lambda: (p := ls.find_project("killed")) is not None and len(ls.task_keys(p.id)) >= 2, 120, "nothing was pushed")
@@ -295,7 +304,7 @@ def test_a_push_killed_half_way_then_repeated_makes_no_duplicates(server, clips,
     ids = [t["data"]["fda_id"] for t in ls.export(pid)]
     assert sorted(ids) == [f"c{k:02d}" for k in range(12)]  # each once
     assert not list((server.media_root / "killed").glob(".*tmp-*"))  # no half clip left behind
-    assert "already there" in p.stderr and "12" in p.stderr
+    assert table_row(p.stderr) == ["12", "0", "12", "0", "0", "0"]
 
 
 def test_export_with_missing_and_cancelled_annotations_and_files_without_the_api(server, clips, tmp_path):
@@ -308,6 +317,7 @@ def test_export_with_missing_and_cancelled_annotations_and_files_without_the_api
     config = (files / "label_config.xml").read_text()
     tasks = json.loads((files / "tasks.json").read_text())
     assert labeling.same_config(config, labeling.annotate_config()) and len(tasks) == 2
+    assert server.users["lead"].token not in (files / "tasks.json").read_text()
     ls = client(server)  # what a user does in the web UI: a project with that config, the tasks imported
     proj = ls.create_project("by hand", config, "")
     ls.connect_local_storage(proj.id, str(server.media_root / "byhand"), "clips")
@@ -331,6 +341,7 @@ def test_export_with_missing_and_cancelled_annotations_and_files_without_the_api
     assert p.returncode == 0 and "only 2 of 3 versions" in p.stderr
     assert json.loads((tmp_path / "final" / "tasks.json").read_text()) == []
     p = run(["review", "consolidate", out, "--to-files", tmp_path / "final", "--include-incomplete"])
+    assert p.returncode == 0, p.stderr
     (task,) = json.loads((tmp_path / "final" / "tasks.json").read_text())
     assert task["data"]["fda_id"] == a and task["data"]["video"] == recs[a]["media"]
 
@@ -358,3 +369,15 @@ def test_a_missing_video_is_reported_and_not_pushed(server, clips, tmp_path):
              server.media_root / "missing"], env={"LOCAL_FILES_DOCUMENT_ROOT": str(server.media_root)})
     assert p.returncode == 1 and "video not found" in p.stderr and "gone.mp4" in p.stderr
     assert [t["data"]["fda_id"] for t in json.loads((tmp_path / "f" / "tasks.json").read_text())] == [recs[0]["id"]]
+
+
+def test_a_draft_that_changed_since_it_was_pushed_is_reported(server, clips, tmp_path):
+    assert push(server, clips, "changed").returncode == 0
+    drafts = [json.loads(x) for x in clips["drafts"].read_text().splitlines()]
+    drafts[0]["text"] = "A man. He smiles and then frowns."
+    pre = tmp_path / "pre.jsonl"
+    pre.write_text("".join(json.dumps(d) + "\n" for d in drafts))
+    p = push(server, {**clips, "drafts": pre}, "changed")  # the same push, one draft rewritten
+    assert p.returncode == 0 and table_row(p.stderr)[1:3] == ["0", "2"]
+    assert f"changed {drafts[0]['id']}: already in the project, pushed from other content" in p.stderr
+    assert f"changed {drafts[1]['id']}" not in p.stderr

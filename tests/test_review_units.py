@@ -173,3 +173,80 @@ def test_agreement_with_an_llm_judge_over_http_and_an_export_file(tmp_path):
     pairs = {(q["a"], q["b"]): q for q in rec["pairs"]}
     assert pairs[(0, 1)]["facial_changes"] > pairs[(0, 2)]["facial_changes"]
     assert rec["medoid"]["facial_changes"] in (0, 1) and rec["agreement"]["attributes"] < 1.0
+
+
+def test_a_clip_most_annotators_drop_is_dropped_whatever_their_reasons():
+    assert majority([["violent content"], ["too few facial changes"], ["frequent perspective switches"]])[1] == [
+        "frequent perspective switches", "too few facial changes", "violent content"]  # all tied: all shown
+    assert majority([["violent content"], ["violent content", "too few facial changes"], ["too few facial changes"]])[1] == [
+        "too few facial changes", "violent content"]
+    assert majority([["violent content"], [], []])[1] == []
+
+
+def test_exports_of_unexpected_shape_are_read_not_crashed_on():
+    from fdacli.core.review.inputs import check_versions_record
+    from fdacli.core.review.push import merge_tasks
+
+    t = _task([(1, {"attributes": "A man.", "facial_changes": "He smiles.", "summary": ""}, [], False)])
+    t["annotations"] += [None, {"id": 9, "completed_by": None, "was_cancelled": False, "created_at": "2026-12-04T10:00:09Z",
+                                "result": [{"from_name": "facial_changes", "type": "textarea", "value": {"text": "He nods."}},
+                                           {"from_name": "summary", "value": "not a dict"}]},
+                         {"id": 10, "was_cancelled": False, "created_at": "2026-12-04T10:00:10Z",
+                          "result": [{"from_name": "facial_changes", "value": {"text": ["He blinks."]}}]}]
+    vs, _ = versions_of(t, {1: "a@x"})
+    assert [v["annotator"] for v in vs] == ["a@x", "annotation 9", "annotation 10"]  # no author: each its own version
+    assert vs[1]["facial_changes"] == "He nods."  # a text given as a string, not a list
+    twice = merge_tasks([[t, {**t, "id": 8, "data": {**t["data"], "fda_id": 5}}, {**t, "id": 9, "data": {**t["data"], "fda_id": "5"}}]])
+    assert [str(x["data"]["fda_id"]) for x in twice] == ["c1", "5"]  # 5 and "5" are one clip
+    assert len(twice[1]["annotations"]) == 2 * len(t["annotations"])
+    (rec,) = records([t], {1: "a@x"}, 3, comparers(), None)
+    for bad, words in (({"medoid": {**rec["medoid"], "facial_changes": 7}}, "medoid of facial_changes"),
+                       ({"agreement": {**rec["agreement"], "summary": "high"}}, "agreement of summary"),
+                       ({"versions": [{**rec["versions"][0], "drop": None}]}, "drop reasons")):
+        with pytest.raises(ValueError, match=words):
+            check_versions_record({**rec, **bad}, "v.jsonl:1")
+    check_versions_record(rec, "v.jsonl:1")
+
+
+def test_the_client_refuses_redirects_bad_addresses_and_names_the_key_variable(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from fdacli.core.review.labelstudio import LabelStudio, ReviewError
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(self.headers.get("Authorization"))
+            if self.path.startswith("/elsewhere"):
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"{}")
+            elif self.path.startswith("/api/current-user"):
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/elsewhere")
+                self.end_headers()
+            else:
+                self.send_response(401)
+                self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        ls = LabelStudio(f"http://127.0.0.1:{srv.server_port}", "SECRET-KEY-123", key_env="MY_LS_KEY")
+        with pytest.raises(ReviewError, match="redirects to") as exc:
+            ls.whoami()
+        assert "SECRET" not in str(exc.value) and seen == ["Token SECRET-KEY-123"]  # never sent on
+        with pytest.raises(ReviewError, match="refused the API key in MY_LS_KEY"):
+            ls.users()
+    finally:
+        srv.shutdown()
+    for url in ("http://localhost:abc", "http://[::1", "ftp://x", "localhost:8080"):
+        with pytest.raises(ReviewError, match="not an http"):
+            LabelStudio(url, "k")
+    with pytest.raises(ReviewError, match="set the environment variable MY_LS_KEY"):
+        LabelStudio("http://127.0.0.1:1", "", key_env="MY_LS_KEY")

@@ -40,13 +40,10 @@ def _server(url: str | None, key_env: str):
     from fdacli.core.review.labelstudio import LabelStudio, ReviewError
 
     try:
-        ls = LabelStudio(url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL, os.environ.get(key_env, ""))
+        ls = LabelStudio(url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL, os.environ.get(key_env, ""), key_env=key_env)
         ls.whoami()
     except ReviewError as exc:
-        msg = str(exc)
-        if "no Label Studio API key" in msg:
-            msg = f"no Label Studio API key: set the environment variable {key_env}"
-        fail(msg)
+        fail(str(exc))
     return ls
 
 
@@ -133,6 +130,11 @@ def push(
         fail(str(exc))
     sel = annotate_clips(pre, trk, tracks.parent, act, scr)
     storage = [(str(m.folder), "fda review clips")] if m.prefix.startswith(LOCAL_FILES) else []
+    if storage and to_files is None:
+        try:
+            m.folder.mkdir(parents=True, exist_ok=True)  # the server checks that the storage folder exists
+        except OSError as exc:
+            fail(f"cannot make --media {m.folder}: {exc.strerror or exc}")
     _deliver(labeling.ANNOTATE, sel, ls, project, annotators, update_config, m, storage, to_files, chunk, quiet)
 
 
@@ -149,13 +151,14 @@ def _deliver(kind: str, sel, ls, project: str | None, annotations: int, update_c
                 res = write_files(to_files, kind, sel.clips, media, note)
             else:
                 proj, created = ensure_project(ls, project, kind, annotations, update_config)
-                for path, title in storage:  # where the clips are served from
-                    Path(path).mkdir(parents=True, exist_ok=True)  # the server checks that the folder exists
+                for path, title in storage:  # where the clips are served from (the server checks the folder exists)
                     ls.connect_local_storage(proj.id, path, title)
                 res = push_clips(ls, proj, kind, sel.clips, media, chunk, note)
                 res.created = created
     except ReviewError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {exc.filename or ''}: {exc.strerror or exc}")
     _summary(f"review {'push' if kind == 'annotate' else 'consolidate'}", to_files, res, sel.left_out, quiet)
     if res.failed:
         raise typer.Exit(1)
@@ -170,6 +173,11 @@ def _summary(what: str, to_files: Path | None, res, left_out: list[tuple[str, st
                         [[total, len(res.pushed), len(res.already), res.encoded, len(res.failed), len(left_out)]]))
     for rid, why in res.failed[:10]:
         flag("failed", "red", f"{rid}: {why}")
+    if len(res.failed) > 10:
+        say(f"... and {len(res.failed) - 10} more failed")
+    for rid in res.changed[:10]:
+        flag("changed", "yellow", f"{rid}: already in the project, pushed from other content (a new draft, or versions "
+                                  "that changed since); its task was not replaced — push it to a new project to show it")
     for rid, why in left_out[:10]:
         flag("left out", "yellow", f"{rid}: {why}")
     if len(left_out) > 10:
@@ -267,6 +275,7 @@ def _comparers(judge: str, base_url: str | None, api_key_env: str, cache_dir: Pa
 
 
 def _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_env, cache_dir, no_cache, quiet) -> None:
+    from fdacli.core.review.tasks import fmt
     from fdacli.core.review.versions import records
     from fdacli.core.run.records import atomic_write_bytes, dumps
     from fdacli.core.run.runner import StopRun
@@ -286,8 +295,8 @@ def _pull_versions(tasks, users, wanted, pid, output, judge, base_url, api_key_e
     if quiet:
         return
     short = [r for r in recs if r["status"] != "ok"]
-    rows = [[r["id"], len(r["versions"]), _f(r["agreement"]["facial_changes"]), _f(r["agreement"]["attributes"]),
-             _f(r["agreement"]["summary"]), ", ".join(f"{_SHORT[k]} {v}" for k, v in r["drop_votes"].items() if k in _SHORT) or "–",
+    rows = [[r["id"], len(r["versions"]), fmt(r["agreement"]["facial_changes"]), fmt(r["agreement"]["attributes"]),
+             fmt(r["agreement"]["summary"]), ", ".join(f"{_SHORT[k]} {v}" for k, v in r["drop_votes"].items() if k in _SHORT) or "–",
              r["versions"][r["medoid"]["facial_changes"]]["annotator"].split("@")[0] if r["versions"] else "–"]
             for r in recs if r["versions"]]
     console.print(table(f"fda review pull → {output}", ["clip", "versions", "changes TEM", "attrs R-L", "summary R-L", "drop votes", "medoid"],
@@ -309,16 +318,12 @@ _SHORT = {"too many facial changes": "many", "too few facial changes": "few", "v
           "frequent perspective switches": "switches"}
 
 
-def _f(x: float | None) -> str:
-    return "–" if x is None else f"{x:.2f}"
-
-
 def _pull_final(tasks, users, output, quiet) -> None:
-    from fdacli.core.review.consolidation import annotation
+    from fdacli.core.review.consolidation import annotation, pending
     from fdacli.core.run.records import atomic_write_bytes, dumps
 
     recs = [a for a in (annotation(t, users) for t in tasks) if a is not None]
-    waiting = [str((t.get("data") or {}).get("fda_id")) for t in tasks if not any(not a.get("was_cancelled") for a in t.get("annotations") or [])]
+    waiting = [str(t["data"]["fda_id"]) for t in tasks if pending(t) and (t.get("data") or {}).get("fda_id") is not None]
     recs.sort(key=lambda r: r["id"])
     atomic_write_bytes(output, "".join(dumps(r) + "\n" for r in recs).encode("utf-8"))
     if quiet:

@@ -138,7 +138,7 @@ class ActionMeter:
             raise ValueError(f"the tracks record lacks {', '.join(missing)}: track the clip again with `fda track`")
         faces = {who: main_face(rec, who) for who in main_identities(rec)}
         faces = {who: face for who, face in faces.items() if face}
-        fps, width, height = float(rec["fps"]), int(rec["width"]), int(rec["height"])
+        fps = float(rec["fps"])
         start = float(rec.get("start") or 0.0)
         duration = (float(rec["end"]) if rec.get("end") is not None else (rec.get("num_frames") or 0) / fps) - start
         fits = self._fit(video, rec, faces) if faces else {}

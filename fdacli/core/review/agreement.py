@@ -44,6 +44,12 @@ def medoid(p: Pairwise) -> int | None:
 
 
 def majority(drops: list[list[str]]) -> tuple[dict[str, int], list[str]]:
-    """Drop votes per reason, and the reasons more than half of the annotators chose."""
+    """Drop votes per reason, and what the majority decided: whether to drop is decided first (more than half of
+    the annotators dropped the clip, whatever their reasons), then the reasons are those chosen by most droppers
+    (ties kept) — three annotators dropping for three reasons still drop the clip."""
     votes = Counter(r for d in drops for r in dict.fromkeys(d))
-    return dict(sorted(votes.items())), [r for r, k in sorted(votes.items()) if 2 * k > len(drops)]
+    droppers = sum(1 for d in drops if d)
+    if 2 * droppers <= len(drops) or not votes:
+        return dict(sorted(votes.items())), []
+    top = max(votes.values())
+    return dict(sorted(votes.items())), [r for r, k in sorted(votes.items()) if k == top]

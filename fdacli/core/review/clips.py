@@ -85,15 +85,16 @@ def _encode(window: ClipWindow, dst: Path, draw_box: bool, max_side: int) -> Non
         rate = vin.average_rate or vin.guessed_rate or Fraction(25)
         w, h = _size(vin.codec_context.width, vin.codec_context.height, max_side)
         t0, t1 = window.start or 0.0, window.end
+        origin = float(vin.start_time * vin.time_base) if vin.start_time is not None else 0.0  # MPEG-TS starts late
         if t0 > 0:
-            src.seek(int(t0 / vin.time_base), stream=vin, backward=True, any_frame=False)
+            src.seek(int((t0 + origin) / vin.time_base), stream=vin, backward=True, any_frame=False)
         with av.open(str(dst), "w", format="mp4", options={"movflags": "+faststart"}) as out:
             vout = out.add_stream("libx264", rate=rate, options={"preset": "veryfast", "crf": "23"})
             vout.width, vout.height, vout.pix_fmt = w, h, "yuv420p"
             aout = out.add_stream("aac", rate=ain.codec_context.sample_rate) if ain is not None else None
             frames = 0
             for frame in src.decode(*([vin, ain] if ain is not None else [vin])):
-                t = float(frame.time) if frame.time is not None else 0.0
+                t = float(frame.time) - origin if frame.time is not None else 0.0  # seconds from the video's start
                 if t < t0 - 1e-6 or (t1 is not None and t >= t1 - 1e-6):
                     if t1 is not None and t >= t1 + 1.0:
                         break

@@ -20,8 +20,8 @@ RECORD_KIND = "fda-review-annotation"
 def annotation(task: dict[str, Any], users: dict[int, str]) -> dict[str, Any] | None:
     """The reviewer's annotation of one consolidation task (the latest one not cancelled), or None while the
     clip awaits review."""
-    done = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
-    if not done:
+    done = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    if not done or (task.get("data") or {}).get("fda_id") is None:
         return None
     ann = max(done, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
     data = task.get("data") or {}
@@ -33,6 +33,8 @@ def annotation(task: dict[str, Any], users: dict[int, str]) -> dict[str, Any] | 
             flags.append(f"{p}: inference markers lost ({marked} version(s) marked inferences with [...], the final text has none)")
         if not brackets_balanced(parts[p]):
             flags.append(f"{p}: unbalanced [brackets]")
+        if not drop and not parts[p].strip() and p != "summary":
+            flags.append(f"{p}: empty in a clip that is kept")
     rec: dict[str, Any] = {
         "id": str(data["fda_id"]), "record": RECORD_KIND, "video": data.get("fda_video"),
         "status": "dropped" if drop else "ok", "error": None, **parts, "drop": drop,
@@ -48,4 +50,5 @@ def annotation(task: dict[str, Any], users: dict[int, str]) -> dict[str, Any] | 
 
 
 def pending(task: dict[str, Any]) -> bool:
-    return not any(not a.get("was_cancelled") for a in task.get("annotations") or [])
+    """A reviewer's task nobody has decided yet (cancelled decisions do not count)."""
+    return not any(isinstance(a, dict) and not a.get("was_cancelled") for a in task.get("annotations") or [])

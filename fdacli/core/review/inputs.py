@@ -11,7 +11,7 @@ from typing import Any
 from fdacli.core.review import labeling
 from fdacli.core.review.clips import ClipWindow, boxes_from_tracks
 from fdacli.core.review.push import Clip
-from fdacli.core.review.tasks import annotate_task, consolidate_task
+from fdacli.core.review.tasks import NOT_IN_ACTIONS, annotate_task, consolidate_task
 from fdacli.core.media.video import changed_since
 from fdacli.core.run.inputs import resolve_video
 from fdacli.core.text import timeline
@@ -69,7 +69,7 @@ def annotate_clips(drafts: list[dict[str, Any]], tracks: dict[str, dict[str, Any
             continue
         window = ClipWindow(source, tr.get("start"), tr.get("end"), boxes_from_tracks(tr))
         drop, note = screen_note((screen or {}).get(rid))
-        text = timeline_text((actions or {}).get(rid)) if actions is not None else None
+        text = None if actions is None else NOT_IN_ACTIONS if rid not in actions else timeline_text(actions[rid])
         sel.clips.append(Clip(rid, window, lambda url, p=pre, s=source, t=text, d=drop, n=note:
                               annotate_task(p, url, s, t, d, n)))
     return sel
@@ -101,3 +101,12 @@ def check_versions_record(rec: dict[str, Any], where: str) -> None:
     for k, v in enumerate(rec["versions"]):
         if not isinstance(v, dict) or any(not isinstance(v.get(p), str) for p in labeling.PARTS):
             raise ValueError(f"{where}: version {k} must hold the texts {', '.join(labeling.PARTS)}")
+        if not isinstance(v.get("annotator"), str) or not isinstance(v.get("drop"), list):
+            raise ValueError(f"{where}: version {k} must name its annotator and list its drop reasons")
+    n = len(rec["versions"])
+    for part, i in rec["medoid"].items():
+        if i is not None and not (isinstance(i, int) and 0 <= i < n):
+            raise ValueError(f"{where}: the medoid of {part} ({i!r}) is not one of the {n} versions")
+    for part, a in rec["agreement"].items():
+        if a is not None and (not isinstance(a, (int, float)) or isinstance(a, bool) or not 0 <= a <= 1):
+            raise ValueError(f"{where}: the agreement of {part} must be a number in [0, 1] or null, got {a!r}")

@@ -93,12 +93,14 @@ def read_result(res: list[dict[str, Any]] | None) -> tuple[dict[str, str], list[
     """Texts per part and drop reasons from a result; several text items of one area are joined by lines."""
     parts = {p: "" for p in PARTS}
     drop: list[str] = []
-    for item in res or []:
-        if not isinstance(item, dict):
-            continue
-        name, value = item.get("from_name"), item.get("value") or {}
-        if name in parts and isinstance(value.get("text"), list):
-            parts[name] = "\n".join(str(t).strip() for t in value["text"] if str(t).strip())
+    for item in res if isinstance(res, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
+            continue  # another tool's region, or a damaged item: not one of ours
+        name, value = item.get("from_name"), item["value"]
+        text = value.get("text")
+        if name in parts and isinstance(text, (list, str)):
+            texts = [text] if isinstance(text, str) else text
+            parts[name] = "\n".join(str(t).strip() for t in texts if str(t).strip())
         elif name == DROP and isinstance(value.get("choices"), list):
             drop = [str(c) for c in value["choices"]]
     return parts, drop

@@ -7,6 +7,7 @@ server and what to do; the API key is sent in a header and never appears in a me
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import urllib.error
@@ -18,6 +19,18 @@ from typing import Any
 
 class ReviewError(RuntimeError):
     """A review step that cannot go on; the message is one line for the user."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is refused, not followed: urllib would send the API key to wherever it points, and turn a POST
+    into a GET without its body."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        raise ReviewError(f"{req.full_url.split('?')[0]} redirects to {newurl.split('?')[0]}: give the server's own "
+                          "address as --url (the key is not sent on to another address)")
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 @dataclass
@@ -32,12 +45,17 @@ class Project:
 class LabelStudio:
     """One Label Studio server, reached with one user's API key (``Authorization: Token KEY``)."""
 
-    def __init__(self, url: str, token: str, timeout: float = 60.0) -> None:
+    def __init__(self, url: str, token: str, timeout: float = 60.0, key_env: str = "LABEL_STUDIO_API_KEY") -> None:
+        self.key_env = key_env
         if not token:
-            raise ReviewError("no Label Studio API key: set it in the environment variable named by --api-key-env "
+            raise ReviewError(f"no Label Studio API key: set the environment variable {key_env} "
                               "(Account & Settings → Access Token in Label Studio)")
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        try:
+            parsed = urllib.parse.urlsplit(url)
+            parsed.port  # noqa: B018 - a port that is not a number raises here, not in the first request
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ReviewError(f"--url {url!r} is not an http(s) address of a Label Studio server")
         self.url = url.rstrip("/")
         self._token = token
@@ -52,14 +70,17 @@ class LabelStudio:
             "Authorization": f"Token {self._token}", "Accept": "application/json",
             **({"Content-Type": "application/json"} if data is not None else {})})
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with _OPENER.open(req, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
-            raise ReviewError(self._http_error(method, path, exc)) from None
+            with exc:
+                raise ReviewError(self._http_error(method, path, exc)) from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ReviewError(f"Label Studio at {self.url} cannot be reached ({reason}); is it running? "
-                              "(see README: Human review)") from None
+                              "(README: fda review)") from None
+        except (http.client.HTTPException, ValueError) as exc:  # not HTTP at that port, a cut reply, a bad address
+            raise ReviewError(f"{self.url} does not answer like a web server ({type(exc).__name__}); check --url") from None
         if not raw.strip():
             return None
         try:
@@ -69,9 +90,12 @@ class LabelStudio:
                               "(is --url the Label Studio server itself?)") from None
 
     def _http_error(self, method: str, path: str, exc: urllib.error.HTTPError) -> str:
-        if exc.code in (401, 403):
-            return (f"Label Studio at {self.url} refused the API key (HTTP {exc.code}); check the variable named by "
-                    "--api-key-env (Account & Settings → Access Token; legacy tokens must be enabled)")
+        if exc.code == 401:
+            return (f"Label Studio at {self.url} refused the API key in {self.key_env} (HTTP 401): check it (Account & "
+                    "Settings → Access Token; the server needs LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true)")
+        if exc.code == 403:
+            return (f"{method} {path}: Label Studio at {self.url} refused this for the user of the key in {self.key_env} "
+                    "(HTTP 403): a wrong key, or a user without access to this project")
         try:
             detail = exc.read().decode("utf-8", "replace")
             body = json.loads(detail)
@@ -99,11 +123,10 @@ class LabelStudio:
     def find_project(self, title: str) -> Project | None:
         matches = [p for p in self._all("/api/projects", {"title": title}) if p.get("title") == title]
         if len(matches) > 1:
-            raise ReviewError(f"{len(matches)} Label Studio projects are titled {title!r}; give --project-id")
+            ids = ", ".join(str(p.get("id")) for p in matches)
+            raise ReviewError(f"{len(matches)} Label Studio projects are titled {title!r} (ids {ids}); rename all but one "
+                              "in the web UI (Settings → General), then run again")
         return _project(matches[0]) if matches else None
-
-    def project(self, pid: int) -> Project:
-        return _project(self.request("GET", f"/api/projects/{pid}"))
 
     def create_project(self, title: str, label_config: str, description: str) -> Project:
         p = self.request("POST", "/api/projects", {"title": title, "label_config": label_config, "description": description})
@@ -124,30 +147,34 @@ class LabelStudio:
 
     def task_keys(self, pid: int, key: str = "fda_id") -> dict[str, int]:
         """``data[key]`` → task id of every task of a project (paged), to push only what is new."""
-        out: dict[str, int] = {}
-        page = 1
-        while True:
+        return {k: tid for k, (tid, _) in self.task_index(pid, key).items()}
+
+    def task_index(self, pid: int, key: str = "fda_id") -> dict[str, tuple[int, str | None]]:
+        """``data[key]`` → (task id, the ``fda_digest`` of its content when pushed) of every task of a project."""
+        out: dict[str, tuple[int, str | None]] = {}
+        page, seen = 1, 0
+        while True:  # a server may cap the page size below what is asked: count what came, not pages
             try:
                 got = self.request("GET", "/api/tasks", query={"project": pid, "page": page, "page_size": 1000,
-                                                               "fields": "all"})
+                                                               "fields": "task_only"})
             except ReviewError as exc:
                 if "HTTP 404" in str(exc) and page > 1:  # past the last page
                     break
                 raise
             tasks = got.get("tasks", []) if isinstance(got, dict) else got or []
+            seen += len(tasks)
             for t in tasks:
                 k = (t.get("data") or {}).get(key)
                 if k is not None:
-                    out.setdefault(str(k), int(t["id"]))
+                    out.setdefault(str(k), (int(t["id"]), t["data"].get("fda_digest")))
             total = got.get("total") if isinstance(got, dict) else None
-            if not tasks or (total is not None and page * 1000 >= total):
+            if not tasks or (total is not None and seen >= total):
                 break
             page += 1
         return out
 
-    def import_tasks(self, pid: int, tasks: list[dict[str, Any]]) -> int:
-        got = self.request("POST", f"/api/projects/{pid}/import", tasks, query={"return_task_ids": "true"})
-        return int((got or {}).get("task_count", len(tasks)))
+    def import_tasks(self, pid: int, tasks: list[dict[str, Any]]) -> None:
+        self.request("POST", f"/api/projects/{pid}/import", tasks)
 
     def export(self, pid: int) -> list[dict[str, Any]]:
         """Every task with every annotation (cancelled ones included, marked)."""
@@ -158,7 +185,8 @@ class LabelStudio:
 
     def annotate(self, task_id: int, result: list[dict[str, Any]], lead_time: float | None = None,
                  was_cancelled: bool = False) -> dict[str, Any]:
-        """Submit an annotation as this key's user (what the editor's Submit does)."""
+        """Submit an annotation as this key's user — what the editor's Submit does (the tests' annotators, and
+        scripts that bring in annotations made elsewhere)."""
         body: dict[str, Any] = {"result": result, "was_cancelled": was_cancelled}
         if lead_time is not None:
             body["lead_time"] = lead_time

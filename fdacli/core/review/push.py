@@ -67,6 +67,7 @@ class Clip:
 class PushResult:
     pushed: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # already there, but pushed from other content (draft, versions)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (id, reason)
     encoded: int = 0
     project: Project | None = None
@@ -94,11 +95,15 @@ def push(ls: LabelStudio, project: Project, kind: str, clips: list[Clip], media:
          on_clip: Callable[[str, str], None] | None = None) -> PushResult:
     """Export and import the clips the project lacks, ``chunk`` tasks per request."""
     res = PushResult(project=project)
-    have = ls.task_keys(project.id)
+    have = ls.task_index(project.id)
     todo = []
-    for c in clips:
+    ids: set[str] = set()
+    for c in [c for c in clips if not (c.id in ids or ids.add(c.id))]:  # one task per clip, the first given
         if c.id in have:
             res.already.append(c.id)
+            old = have[c.id][1]
+            if old is not None and old != digest(c.task(c.url or "")):
+                res.changed.append(c.id)  # a new draft, or versions that changed since: the task is not replaced
             if on_clip:
                 on_clip(c.id, "already there")
         else:
@@ -110,7 +115,7 @@ def push(ls: LabelStudio, project: Project, kind: str, clips: list[Clip], media:
             if why:
                 res.failed.append((c.id, why))
             else:
-                tasks.append(c.task(c.url or media.url(c.id)))
+                tasks.append(stamped(c.task(c.url or media.url(c.id))))
                 ids.append(c.id)
             if on_clip:
                 on_clip(c.id, why or "ok")
@@ -120,6 +125,21 @@ def push(ls: LabelStudio, project: Project, kind: str, clips: list[Clip], media:
     if res.pushed:  # predictions are shown only when their model version is the project's (settable once some exist)
         ls.update_project(project.id, model_version=labeling.MODEL_VERSION[kind])
     return res
+
+
+def digest(task: dict[str, Any]) -> str:
+    """What a task shows, as a short hash (its media URL aside): a rerun tells a clip whose draft or versions
+    changed since it was pushed from one that is the same."""
+    import hashlib
+
+    data = {k: v for k, v in (task.get("data") or {}).items() if k not in ("video", "fda_digest")}
+    body = json.dumps([data, task.get("predictions")], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def stamped(task: dict[str, Any]) -> dict[str, Any]:
+    task["data"]["fda_digest"] = digest(task)
+    return task
 
 
 def _export(c: Clip, media: Media | None, res: PushResult) -> str | None:
@@ -142,7 +162,7 @@ def write_files(folder: Path, kind: str, clips: list[Clip], media: Media | None,
         if why:
             res.failed.append((c.id, why))
         else:
-            tasks.append(c.task(c.url or media.url(c.id)))
+            tasks.append(stamped(c.task(c.url or media.url(c.id))))
             res.pushed.append(c.id)
         if on_clip:
             on_clip(c.id, why or "ok")
@@ -169,16 +189,16 @@ def read_export(path: Path) -> list[dict[str, Any]]:
 
 
 def merge_tasks(exports: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Tasks of several projects (one per annotator, so that nobody sees another's version) as one list: the
-    annotations of one clip (``fda_id``) together, under its first task."""
-    if len(exports) == 1:
-        return exports[0]
+    """Tasks of one or several projects (one per annotator, so that nobody sees another's version) as one list: the
+    annotations of one clip (``fda_id``, as text) together, under its first task — also when one project holds a
+    clip twice (tasks imported twice by hand)."""
     merged: dict[str, dict[str, Any]] = {}
     for tasks in exports:
         for t in tasks:
-            key = (t.get("data") or {}).get("fda_id")
+            key = (t.get("data") or {}).get("fda_id") if isinstance(t, dict) else None
             if key is None:
                 continue
+            key = str(key)
             if key in merged:
                 merged[key]["annotations"] = [*merged[key].get("annotations", []), *(t.get("annotations") or [])]
             else:

@@ -16,6 +16,7 @@ from fdacli.core.review.drafts import split_draft
 from fdacli.core.review.versions import has_inference
 
 NO_TIMELINE = "No measured timeline for this clip (run `fda actions` and push with --actions)."
+NOT_IN_ACTIONS = "This clip is not in the actions file given with --actions: no measured timeline."
 
 
 def media_url(prefix: str, relpath: str) -> str:
@@ -38,6 +39,7 @@ def annotate_task(pre: dict[str, Any], video_url: str, source: str, timeline: st
         "data": {
             "video": video_url, "fda_id": pre["id"], "fda_stage": labeling.ANNOTATE, "fda_video": source,
             "timeline": panel, "draft_model": pre.get("model"), "draft_prompt": pre.get("prompt_version"),
+            "suggested_drop": drop,
             **{f"draft_{p}": parts[p] for p in labeling.PARTS},
         },
         "predictions": [{"model_version": labeling.MODEL_VERSION[labeling.ANNOTATE], "result": labeling.result(parts, drop)}],
@@ -62,8 +64,9 @@ def consolidate_task(rec: dict[str, Any], video_url: str) -> dict[str, Any]:
     }
 
 
-def _fmt(x: Any) -> str:
-    return "–" if x is None else f"{x:.2f}"
+def fmt(x: Any) -> str:
+    """An agreement as the tables show it."""
+    return "–" if not isinstance(x, (int, float)) else f"{x:.2f}"
 
 
 def versions_html(rec: dict[str, Any]) -> str:
@@ -71,19 +74,20 @@ def versions_html(rec: dict[str, Any]) -> str:
     Everything annotators wrote is escaped: it is shown, never run."""
     vs, agr = rec["versions"], rec.get("agreement") or {}
     e = html.escape
-    head = "".join(f"<th>{chr(65 + k)} · {e(v['annotator'])}"
-                   f"{' · medoid' if rec['medoid'].get('facial_changes') == k else ''}</th>" for k, v in enumerate(vs))
+    head = "".join(f"<th>{chr(65 + k)} · {e(str(v['annotator']))}"
+                   f"{' · <i>the draft unchanged</i>' if v.get('draft_unchanged') else ''}</th>" for k, v in enumerate(vs))
     rows = []
-    for p in labeling.PARTS:
-        cells = "".join(f"<td style='vertical-align:top;white-space:pre-wrap'>{e(v[p])}</td>" for v in vs)
-        rows.append(f"<tr><th style='text-align:left'>{e(p.replace('_', ' '))}<br/><small>agreement {_fmt(agr.get(p))}"
+    for p in labeling.PARTS:  # ★ marks the medoid of each part: the text pre-filled below
+        cells = "".join(f"<td style='vertical-align:top;white-space:pre-wrap'>{'★ ' if rec['medoid'].get(p) == k else ''}"
+                        f"{e(v[p])}</td>" for k, v in enumerate(vs))
+        rows.append(f"<tr><th style='text-align:left'>{e(p.replace('_', ' '))}<br/><small>agreement {fmt(agr.get(p))}"
                     f"</small></th>{cells}</tr>")
     drops = "".join(f"<td>{e(', '.join(v['drop']) or 'keep')}</td>" for v in vs)
     rows.append(f"<tr><th style='text-align:left'>drop</th>{drops}</tr>")
-    diffs = "".join(f"<li><b>{chr(65 + p['a'])} vs {chr(65 + p['b'])}</b> (facial changes {_fmt(p.get('facial_changes'))}): "
+    diffs = "".join(f"<li><b>{chr(65 + p['a'])} vs {chr(65 + p['b'])}</b> (facial changes {fmt(p.get('facial_changes'))}): "
                     f"{e(p.get('differences') or '')}</li>" for p in rec.get("pairs") or [])
     judge = e(str(rec.get("judge") or ""))
-    return (f"<div><p>Overall agreement {_fmt(agr.get('overall'))} (facial changes by TEM, judge {judge}; "
-            f"other parts by ROUGE-L).</p><table border='1' style='border-collapse:collapse;width:100%'>"
+    return (f"<div><p>Overall agreement {fmt(agr.get('overall'))} (facial changes by TEM, judge {judge}; "
+            f"other parts by ROUGE-L). ★ the most central version of each part, pre-filled below.</p><table border='1' style='border-collapse:collapse;width:100%'>"
             f"<tr><th></th>{head}</tr>{''.join(rows)}</table>"
             f"<p>Where the facial changes differ (A/B as in the columns):</p><ul>{diffs}</ul></div>")

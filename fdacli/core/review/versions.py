@@ -57,30 +57,36 @@ def annotator_name(ann: dict[str, Any], users: dict[int, str]) -> str:
     who = ann.get("completed_by")
     if isinstance(who, dict):  # some exports inline the user
         return str(who.get("email") or who.get("username") or f"user {who.get('id')}")
+    if who is None:  # imported annotations may have no author: each stays its own version
+        return f"annotation {ann.get('id')}"
     try:
         return users.get(int(who), f"user {who}")
     except (TypeError, ValueError):
-        return "unknown"
+        return f"user {who}"
 
 
 def versions_of(task: dict[str, Any], users: dict[int, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(versions, cancelled) of one exported task, earliest first; one version per annotator (their last)."""
     draft = draft_of(task)
+    suggested = sorted((task.get("data") or {}).get("suggested_drop") or [])
     kept: dict[str, dict[str, Any]] = {}
     cancelled = []
-    for ann in sorted(task.get("annotations") or [], key=lambda a: (str(a.get("created_at") or ""), a.get("id") or 0)):
+    anns = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
+    for ann in sorted(anns, key=lambda a: (str(a.get("created_at") or ""), str(a.get("id") or ""))):
         who = annotator_name(ann, users)
         if ann.get("was_cancelled"):
             cancelled.append({"annotator": who, "annotation": ann.get("id")})
             continue
         parts, drop = labeling.read_result(ann.get("result"))
+        changed = {p: not same_text(parts[p], draft[p]) for p in labeling.PARTS}
         kept[who] = {
             "annotator": who, "annotation": ann.get("id"), "created_at": ann.get("created_at"),
             "updated_at": ann.get("updated_at"), "lead_time": seconds(ann.get("lead_time")), **parts, "drop": drop,
-            "changed": {p: not same_text(parts[p], draft[p]) for p in labeling.PARTS},
+            "changed": changed, "draft_unchanged": not any(changed.values()),
+            "drop_as_suggested": bool(suggested) and sorted(drop) == suggested,
             "brackets_ok": all(brackets_balanced(parts[p]) for p in labeling.PARTS),
         }
-    return sorted(kept.values(), key=lambda v: (str(v["created_at"] or ""), v["annotation"] or 0)), cancelled
+    return sorted(kept.values(), key=lambda v: (str(v["created_at"] or ""), str(v["annotation"] or ""))), cancelled
 
 
 def seconds(x: Any) -> float | None:
@@ -93,7 +99,8 @@ def seconds(x: Any) -> float | None:
 def records(tasks: list[dict[str, Any]], users: dict[int, str], wanted: int, compare: Comparers,
             project: int | None) -> list[dict[str, Any]]:
     """The versions record of every annotate task, agreement computed for all clips in one pass per part."""
-    per_task = [(t, *versions_of(t, users)) for t in tasks if (t.get("data") or {}).get("fda_id") is not None]
+    per_task = [(t, *versions_of(t, users)) for t in tasks if isinstance(t, dict)
+                and isinstance(t.get("data"), dict) and t["data"].get("fda_id") is not None]
     results: dict[str, list[Pairwise]] = {}
     for part in labeling.PARTS:
         groups = [[v[part] for v in vs] for _, vs, _ in per_task]

@@ -19,6 +19,12 @@ Group = list[str]
 Result = tuple[list[list[float | None]], dict[tuple[int, int], str], str | None]  # matrix, notes, error
 
 
+def _plain(a: str, b: str) -> float:
+    """ROUGE-L F1 of two texts; two empty ones agree fully, one empty one not at all."""
+    a, b = a.strip(), b.strip()
+    return 1.0 if not a and not b else round(rouge_l_f1(a, b), 4)
+
+
 def _blank(n: int) -> list[list[float | None]]:
     return [[1.0 if i == j else None for j in range(n)] for i in range(n)]
 
@@ -29,8 +35,7 @@ def rouge_agreement(groups: list[Group]) -> list[Result]:
     for texts in groups:
         m = _blank(len(texts))
         for i, j in combinations(range(len(texts)), 2):
-            a, b = texts[i].strip(), texts[j].strip()
-            m[i][j] = m[j][i] = 1.0 if not a and not b else round(rouge_l_f1(a, b), 4)
+            m[i][j] = m[j][i] = _plain(texts[i], texts[j])
         out.append((m, {}, None))
     return out
 
@@ -67,8 +72,7 @@ def _group(judge: Any, texts: Group, events: list[Any], found: dict, gi: int) ->
             errors.append(f"events: {bad}")
             continue
         if not ei and not ej:
-            a, b = texts[i].strip(), texts[j].strip()
-            m[i][j] = m[j][i] = 1.0 if not a and not b else round(rouge_l_f1(a, b), 4)
+            m[i][j] = m[j][i] = _plain(texts[i], texts[j])
             continue
         if not ei or not ej:
             m[i][j] = m[j][i] = 0.0
