@@ -29,6 +29,7 @@ class TrackerConfig:
     clear_iou: float = 0.3
     min_identity_sim: float = 0.25  # a fresh feature less similar than this to its track's EMA is another person
     max_patch_change: float = 25.0  # mean |Δ| of a face's 16×16 colour patch beyond which its identity is re-checked
+    looks: int = 8  # patches per track that identity features vouched for; a face like one of them is not in doubt
 
 
 @dataclass

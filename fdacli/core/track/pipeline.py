@@ -76,7 +76,7 @@ class FaceTrackingModule:
                 tracker.new_shot()
                 starts.append(shot.index)
             embed = lambda ids, fr=frame, fs=faces: self.embedder.embed(fr, [fs[i] for i in ids])  # noqa: E731
-            tracker.step(idx, faces, embed, refresh=shot.change >= suspicious, patches=face_patches(frame, faces))
+            tracker.step(idx, faces, embed, patches=face_patches(frame, faces), changed=shot.change >= suspicious)
 
         found = tracker.finished_tracks()
         tracks = [t for t in found if is_face_track(t.scores, t.landmarks, t.boxes, o.faceness)]
@@ -115,6 +115,7 @@ class FaceTrackingModule:
             "shots": shots,
             "faces": tracker.detections,
             "embedded_faces": tracker.embedded,
+            "embedded_why": dict(sorted(tracker.reasons.items())),
             "rejected_tracks": len(found) - len(tracks),
             "tracks": out_tracks,
             "identities": [
