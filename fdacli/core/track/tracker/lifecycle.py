@@ -143,14 +143,14 @@ class Tracker:
                 self.reasons[reason] += len(todo)
 
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
-        scheduled = cfg.embed_every <= 1 or self._step % cfg.embed_every == 0
-        if refresh or scheduled:
-            ensure(list(range(len(faces))), "refresh" if scheduled else "asked")
-            owner: dict[int, int] = {}
+        owner: dict[int, int] = {}
+        if refresh:
+            ensure(list(range(len(faces))), "asked")
         else:
             owner, doubt = self._clear_owners(boxes, patches, changed)
             ensure(doubt, "look changed")
             ensure([j for j in range(len(faces)) if j not in owner], "not clearly owned")
+            ensure(self._due(faces, owner), "refresh")
 
         # Clearly owned detections go to their owner first; everything else is matched on appearance.
         matches = [(ti, dj) for dj, ti in owner.items()]
@@ -222,6 +222,31 @@ class Tracker:
         self.dead.extend(t for t in self.tracks if t.state == DELETED)
         self.tracks = [t for t in self.tracks if t.state != DELETED]
         self._step += 1
+
+    def _due(self, faces: list[Face], owner: dict[int, int]) -> list[int]:
+        """Faces whose scheduled feature is due on this frame: every ``embed_every``-th frame, and for faces
+        smaller than ``small_face`` pixels only every ``small_embed_every``-th (or while their track has fewer
+        than two features: its similarity statistic needs two).
+
+        Scheduled features keep each track's EMA and similarity statistics fresh and bound how long a slow
+        change of person could go unnoticed.  Faces that small are background people: SFace features of them
+        are unreliable (it aligns to 112 px) and they cannot be the main character; they are tracked, counted
+        and checked by their look on every frame like any face, but refreshed less often (docs/benchmarks.md).
+        """
+        cfg = self.cfg
+        if cfg.embed_every <= 1:
+            return list(range(len(faces)))
+        if self._step % cfg.embed_every:
+            return []
+        small_due = cfg.small_embed_every <= 1 or self._step % cfg.small_embed_every == 0
+
+        def due(j: int) -> bool:
+            box = faces[j].box
+            if small_due or min(box[2] - box[0], box[3] - box[1]) >= cfg.small_face:
+                return True
+            return j in owner and len(self.tracks[owner[j]].features) < 2
+
+        return [j for j in range(len(faces)) if due(j)]
 
     def _split(self, ti: int, frame: int, face: Face, feat: np.ndarray | None, patch: np.ndarray | None) -> Track:
         """End track ``ti`` before its probation frame; that frame and this detection start a new track."""
