@@ -13,6 +13,9 @@ Per clip and detector, in one run on this machine:
   * decode-only: decord decoding the 16-fps frames at the analysis size (what tracking itself decodes);
   * track: the whole per-video pipeline (decode, detect, shots, identity features, track, link, select);
   * ratio = track / decode-only; real-time factor = video seconds / track seconds;
+  * CPU seconds (all threads) of the track run and cpu ratio = track CPU / decode-only CPU: the work done,
+    which other programs on a shared machine disturb far less than wall time (on 2 idle cores, wall time is
+    about half the CPU time when the stages overlap well);
   * detections and identity features per analysed frame, and why the features were computed;
   * with --rss, peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers);
   * cut / no-cut = track time of the edited clip / of the three-person clip.
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -82,20 +86,27 @@ def make_clips(tmp: Path, seconds: float, which: str) -> dict[str, Path]:
     return clips
 
 
-def decode_only(path: Path, max_side: int) -> float:
-    """Seconds to decode the 16-fps frames at the size tracking decodes them: the floor of any tracking."""
+def cpu_s() -> float:
+    """CPU seconds of this process so far, every thread included."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def decode_only(path: Path, max_side: int) -> tuple[float, float]:
+    """(wall, CPU) seconds to decode the 16-fps frames at the size tracking decodes them: the floor of any
+    tracking."""
     info = probe(path)
     idx = resample_indices(info, 16.0)
-    t = time.perf_counter()
+    c, t = cpu_s(), time.perf_counter()
     for _ in iter_frames(path, idx, size=analysis_size(info, max_side)):
         pass
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu_s() - c
 
 
-def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, dict]:
-    t = time.perf_counter()
+def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, float, dict]:
+    c, t = cpu_s(), time.perf_counter()
     rec = module(VideoItem(id=path.stem, video=str(path)))
-    return time.perf_counter() - t, rec
+    return time.perf_counter() - t, cpu_s() - c, rec
 
 
 def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
@@ -111,19 +122,21 @@ def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-def measure(module: FaceTrackingModule, path: Path, max_side: int, repeat: int) -> tuple[list[float], list[float], dict]:
-    """Decode-only and track seconds, alternating, after a warm-up; the last record."""
+def measure(module: FaceTrackingModule, path: Path, max_side: int, repeat: int) -> tuple[list[tuple], list[tuple], dict]:
+    """(wall, CPU) of decode-only and of track runs, alternating, after a warm-up; the last record."""
     decode_only(path, max_side)  # warm the page cache
     track_once(module, path)  # warm-up: first inference allocates
     decs, runs = [], []
     for _ in range(repeat):
         decs.append(decode_only(path, max_side))
         runs.append(track_once(module, path))
-    return decs, [r[0] for r in runs], runs[-1][1]
+    return decs, [r[:2] for r in runs], runs[-1][2]
 
 
-def row_of(name: str, det: str, ee: int, video_s: float, decs: list[float], tracks: list[float], rec: dict) -> dict:
+def row_of(name: str, det: str, ee: int, video_s: float, dec_runs: list[tuple], track_runs: list[tuple], rec: dict) -> dict:
     """One table row: medians and ranges of the ratios, and the per-frame counts of the last record."""
+    decs, tracks = [d[0] for d in dec_runs], [t[0] for t in track_runs]
+    cpu_ratio = statistics.median(t[1] / max(d[1], 1e-9) for t, d in zip(track_runs, dec_runs))
     ratios = sorted(t / d for t, d in zip(tracks, decs))
     rts = sorted(video_s / t for t in tracks)
     n = max(1, len(rec["sampled_frames"]))
@@ -132,6 +145,7 @@ def row_of(name: str, det: str, ee: int, video_s: float, decs: list[float], trac
         "decode_s": round(statistics.median(decs), 3), "track_s": round(statistics.median(tracks), 3),
         "ratio": round(statistics.median(ratios), 2), "ratio_range": [round(ratios[0], 2), round(ratios[-1], 2)],
         "realtime_x": round(statistics.median(rts), 2), "realtime_range": [round(rts[0], 2), round(rts[-1], 2)],
+        "track_cpu_s": round(statistics.median(t[1] for t in track_runs), 3), "cpu_ratio": round(cpu_ratio, 2),
         "frames": n, "det_per_frame": round(rec["faces"] / n, 3), "feat_per_frame": round(rec["embedded_faces"] / n, 3),
         "features_why": rec.get("embedded_why", {}), "shots": len(rec["shots"]), "tracks": len(rec["tracks"]),
         "people": len(rec["identities"]), "main": len(rec["main_track_ids"]),
@@ -142,6 +156,7 @@ def print_row(row: dict) -> None:
     rr, xr = row["ratio_range"], row["realtime_range"]
     print(f"{row['clip']:26} {row['detector']:6} {row['decode_s']:>8.3f} {row['track_s']:>8.3f} "
           f"{row['ratio']:>6.2f} ({rr[0]:.2f}-{rr[1]:.2f}) {row['realtime_x']:>6.2f} ({xr[0]:.1f}-{xr[1]:.1f}) "
+          f"{row['track_cpu_s']:>7.2f} {row['cpu_ratio']:>6.2f} "
           f"{row['det_per_frame']:>6.2f} {row['feat_per_frame']:>6.3f} {row.get('peak_mb', '-'):>6} "
           f"{row['shots']:>5} {row['tracks']:>6} {row['people']:>6} {row['main']:>4}  {row['features_why']}", flush=True)
 
@@ -163,7 +178,7 @@ def main() -> None:
     max_side = TrackOptions().max_side
     print(f"fdacli from {TREE}")
     print(f"{'clip':26} {'det':6} {'decode s':>8} {'track s':>8} {'ratio (range)':>19} {'x realtime':>17} "
-          f"{'det/fr':>6} {'feat/fr':>6} {'peakMB':>6} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}  features: why")
+          f"{'CPU s':>7} {'cpu x':>6} {'det/fr':>6} {'feat/fr':>6} {'peakMB':>6} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}  features: why")
     rows = []
     for name, path in clips.items():
         video_s = probe(path).duration

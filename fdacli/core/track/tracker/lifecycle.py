@@ -9,21 +9,31 @@ and deleted on a miss; confirmed tracks die after ``max_age`` missed frames.
 Appearance on demand.  Identity features are the expensive part (SFace: ~24 ms per face on two
 CPU cores, more than the detector).  They are what resolves ambiguity, so with ``embed_every`` > 1
 a detection gets a feature only when it needs one: on every ``embed_every``-th frame (refreshing the
-EMA and the similarity statistics), or when it is not *clearly owned* — exactly one live, just-seen
-track overlaps it (IoU above ``clear_iou``), that track overlaps no other detection, is not on
-probation, and the face looks as it did (its patch changed by at most ``max_patch_change``).
-Crossings, newcomers and re-appearances therefore always go through full appearance matching;
-``embed_every=1`` embeds every detection, which is StrongSORT as published.
+EMA and the similarity statistics; faces under ``small_face`` pixels only every ``small_embed_every``-th),
+or when it is not *clearly owned* — exactly one live track overlaps it (IoU above ``clear_iou``), that
+track overlaps no other detection, is not on probation, and the face looks like itself (below).
+Crossings, newcomers and re-appearances near another track therefore always go through full appearance
+matching; ``embed_every=1`` embeds every detection, which is StrongSORT as published.
+
+Looking like itself.  Each face has a 16×16 colour patch; each track keeps its last patch and a small bank
+of ``looks`` patches from frames whose identity a feature vouched for.  A face looks like itself when its
+patch is within ``max_patch_change`` of the track's last patch or of a vouched-for look.  The bank is what
+makes a head that turns, nods and talks cheap: it keeps coming back to looks it had, and a turning head
+changes its patch on nearly every frame (issue 24: 59 % of frames embedded before the bank, 7 % after).  Two
+situations ask for a vouched-for look, since the last frame proves nothing there: a frame whose whole
+picture changed a lot (``changed``: perhaps a cut the shot detector let pass — it used to force a feature
+for every face, every such frame, which on a handheld camera is most frames) and a face back after missed
+detections (small and blurred faces flicker in and out of detection).
 
 Identity guard.  One track is one person.  Whenever a match is made with a fresh feature at hand (any
-match outside the clearly-owned shortcut: IoU matches after a jump or a gap, refresh frames, frames the
-shot detector found changed, and faces whose small colour patch changed by more than
-``max_patch_change`` since the track's last frame — a different face at the same place), a feature whose
+match outside the clearly-owned shortcut: IoU matches after a jump or a gap, refresh frames, and faces
+that do not look like themselves — a different face at the same place), a feature whose
 cosine similarity to the track's EMA is under ``min_identity_sim`` puts the track on probation: that
 frame is kept out of its features and the next frame is embedded too.  A second disagreeing feature in a
 row ends the track before the probation frame and starts a new one from it; an agreeing one clears it,
 so one blurred or turned face never splits a track.  A split track is rejoined by identity linking
-(core/track/identities.py); a fused one would feed another person's face downstream.
+(core/track/identities.py); a fused one would feed another person's face downstream.  Only agreeing
+features add looks to the bank, so another person's look is never vouched for on this track.
 ``new_shot()`` ends every live track: motion state never crosses a shot boundary.
 """
 
