@@ -97,8 +97,9 @@ class Track:
     def looks_like_itself(self, patch: np.ndarray, max_change: float, verified_only: bool) -> bool:
         """Is ``patch`` within ``max_change`` of this face's last look, or of a look a feature vouched for?
 
-        ``verified_only`` (the whole picture changed a lot: perhaps a cut the shot detector let pass) asks
-        for a vouched-for look: the last frame's look proves nothing once the picture around it changed."""
+        ``verified_only`` (the whole picture changed a lot — perhaps a cut the shot detector let pass — or
+        the face was missed on the frames before) asks for a vouched-for look: the last frame's look proves
+        nothing then."""
         if not verified_only and self.patch is not None and patch_distance(patch, self.patch) <= max_change:
             return True
         return any(patch_distance(patch, x) <= max_change for x in self.looks)
@@ -154,8 +155,8 @@ class Tracker:
 
         boxes = np.stack([f.box for f in faces]) if faces else np.zeros((0, 4), np.float32)
         owner: dict[int, int] = {}
-        if refresh:
-            ensure(list(range(len(faces))), "asked")
+        if refresh or cfg.embed_every <= 1:  # every face through full appearance matching (StrongSORT as published)
+            ensure(list(range(len(faces))), "asked" if refresh else "refresh")
         else:
             owner, doubt = self._clear_owners(boxes, patches, changed)
             ensure(doubt, "look changed")
@@ -244,8 +245,6 @@ class Tracker:
         and checked by their look on every frame like any face, but refreshed less often (docs/benchmarks.md).
         """
         cfg = self.cfg
-        if cfg.embed_every <= 1:
-            return list(range(len(faces)))
         if self._step % cfg.embed_every:
             return []
         small_due = cfg.small_embed_every <= 1 or self._step % cfg.small_embed_every == 0
@@ -293,11 +292,12 @@ class Tracker:
         A detection is clearly owned when exactly one live track of any state overlaps it and that
         track overlaps no other detection.  A lost track nearby (a face re-appearing) makes it ambiguous.
         A track missed on the frames before (small, blurred or turned faces flicker in and out of
-        detection) owns its face again only if the face looks as a feature last vouched for.  Tentative tracks may own: after every
-        cut all faces start tentative tracks, and embedding each of them until confirmed cost an edited
-        clip 1.3x the time of an uncut one (bench/track.py).  An owned face whose patch is unlike both its
-        last look and every look a feature vouched for (``Track.looks_like_itself``) is in doubt: the
-        identity feature decides, so a different face at the same place is still caught on its first frame.
+        detection) owns its face again only if the face looks as a feature vouched for.  Tentative tracks
+        may own: after every cut all faces start tentative tracks, and embedding each of them until
+        confirmed cost an edited clip 1.3x the time of an uncut one (bench/track.py).  An owned face whose
+        patch is unlike both its last look and every look a feature vouched for
+        (``Track.looks_like_itself``) is in doubt: the identity feature decides, so a different face at the
+        same place is still caught on its first frame.
         """
         if not self.tracks or len(boxes) == 0:
             return {}, []
