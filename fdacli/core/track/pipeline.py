@@ -181,20 +181,6 @@ class FaceTrackingModule:
             rec["viz"] = str(path)
 
 
-DECODE_CHUNK_BYTES = 24 << 20
-
-
-def decode_chunk(width: int, height: int) -> int:
-    """Frames to ask the decoder for at a time: about 24 MB of frames, 32 to 128 of them.
-
-    decord keeps working while its reader waits for the next request: on the MPEG-4 clips of the benchmark,
-    decoding 320 frames in chunks of 32 behind a tracker cost 2.4 s of CPU against 0.6 s in chunks of 96 (the
-    same frames; on H.264 the waste was smaller).  On two cores that CPU is taken from detection.  Fewer, larger
-    requests waste less; the bytes bound keeps the frames held (a chunk and the one decoded ahead) flat
-    whatever the video's length."""
-    return max(32, min(128, DECODE_CHUNK_BYTES // max(1, width * height * 3)))
-
-
 def face_patches(frame: np.ndarray, faces: list) -> np.ndarray | None:
     """A 16×16 colour patch per face: what the tracker compares to notice a different face at the same
     place between identity features (same face, consecutive frames: mean |Δ| ≤ 15 on the test media, the
@@ -212,6 +198,20 @@ def face_patches(frame: np.ndarray, faces: list) -> np.ndarray | None:
             p = cv2.resize(crop, (16, 16), interpolation=cv2.INTER_AREA)
             out[k] = p if p.ndim == 3 else p[..., None]
     return out
+
+
+DECODE_CHUNK_BYTES = 24 << 20
+
+
+def decode_chunk(width: int, height: int) -> int:
+    """Frames to ask the decoder for at a time: about 24 MB of frames, 32 to 128 of them.
+
+    decord keeps working while its reader waits for the next request: on the MPEG-4 clips of the benchmark,
+    decoding 320 frames in chunks of 32 behind a tracker cost 2.4 s of CPU against 0.6 s in chunks of 96 (the
+    same frames; on H.264 the waste was smaller).  On two cores that CPU is taken from detection.  Fewer, larger
+    requests waste less; the bytes bound keeps the frames held (a chunk and the one decoded ahead) flat
+    whatever the video's length."""
+    return max(32, min(128, DECODE_CHUNK_BYTES // max(1, width * height * 3)))
 
 
 def _identities(tracks: list, labels: list[int], frame_area: float) -> list[dict]:
