@@ -5,7 +5,13 @@ frames where the face is found, extra = detections beyond the one face.  Compose
 photos on known straight paths, 640x360): recall and precision against the known face positions.
 Speed: milliseconds per analysed frame at the default analysis size, median of the run.
 
+Where detection time goes on busy footage (--where): YuNet on the broadcast clip of bench/track.py (a
+speaker, an audience of small faces, handheld, 720p) at analysis sizes from 512 down to 320 px and with 1 or
+2 OpenCV threads: ms per frame, faces found per frame, and how many of them are under the tracker's
+`small_face` (background people).
+
     python bench/detectors.py
+    python bench/detectors.py --where
 """
 
 from __future__ import annotations
@@ -50,7 +56,39 @@ def ground_truth(people, info, idx, size):
     return out
 
 
+def where_detection_time_goes(sizes=(512, 448, 384, 320), repeat: int = 3) -> None:
+    """YuNet's cost on busy footage by input size and OpenCV threads, with what each size still finds."""
+    import cv2
+
+    import footage
+    from fdacli.core.track.config import TrackerConfig
+
+    tmp = Path(tempfile.mkdtemp(prefix="fda-det-"))
+    path = footage.write(tmp / "busy.mp4", footage.speaker_and_audience(10.0))
+    small = TrackerConfig().small_face
+    print(f"{'max side':>8} {'size':>9} {'threads':>7} {'ms/frame':>9} {'faces/frame':>11} {'under small_face':>16}")
+    for side in sizes:
+        info, idx, size, frames = frames_of(path, side)
+        frames = frames[::2]
+        det = make_detector("yunet")
+        for threads in (1, 2):
+            cv2.setNumThreads(threads)
+            det.detect(frames[0])
+            best, faces = float("inf"), []
+            for _ in range(repeat):  # the best of the repeats: the least disturbed by other load
+                t = time.perf_counter()
+                faces = [det.detect(f) for f in frames]
+                best = min(best, (time.perf_counter() - t) / len(frames) * 1000)
+            n = sum(len(f) for f in faces)
+            tiny = sum(1 for fs in faces for f in fs if min(f.box[2] - f.box[0], f.box[3] - f.box[1]) < small * side / 512)
+            print(f"{side:>8} {size[0]:>4}x{size[1]:<4} {threads:>7} {best:>9.1f} {n / len(frames):>11.2f} {tiny / len(frames):>16.2f}", flush=True)
+    cv2.setNumThreads(-1)
+
+
 def main() -> None:
+    if "--where" in sys.argv:
+        where_detection_time_goes()
+        return
     tmp = Path(tempfile.mkdtemp(prefix="fda-det-"))
     scenes = {"two-crossing": media.TWO_CROSSING, "three-people": media.THREE_PEOPLE}
     print(f"{'clip':14} {'detector':8} {'recall':>7} {'precision':>9} {'extra':>6} {'ms/frame':>9}")

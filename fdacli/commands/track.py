@@ -31,6 +31,9 @@ def track(
     max_side: int = typer.Option(O.max_side, help="Decode for analysis with the long side at most this many pixels (0 = source size)."),
     key_frames: int = typer.Option(O.key_frames, "--key-frames", "-k", help="Number of key frames (16 in training)."),
     embed_every: int = typer.Option(T.embed_every, help="Identity features on every Nth frame plus whenever association is ambiguous; 1 = every face, every frame (StrongSORT as published)."),
+    looks: int = typer.Option(T.looks, help="Looks (small face patches) per track that identity features vouched for; a face that looks like one of them needs no new feature. 0 = compare with the last frame only."),
+    small_face: int = typer.Option(T.small_face, help="Faces smaller than this (pixels at analysis size) are background people: tracked and counted, refreshed only every --small-embed-every frames."),
+    small_embed_every: int = typer.Option(T.small_embed_every, help="Scheduled identity features of faces under --small-face on every Nth frame."),
     max_cos_dist: float = typer.Option(T.max_cos_dist, help="Appearance gate: largest cosine distance to a track's EMA feature."),
     max_iou_dist: float = typer.Option(T.max_iou_dist, help="IoU matching gate for tentative and just-missed tracks."),
     max_age: int = typer.Option(T.max_age, help="Frames a confirmed track survives without a detection."),
@@ -78,6 +81,7 @@ def track(
     cfg = T(
         max_cos_dist=max_cos_dist, max_iou_dist=max_iou_dist, max_age=max_age, n_init=n_init, ema_alpha=ema_alpha,
         lambda_=lambda_, gating_threshold=gating_threshold, embed_every=embed_every, min_identity_sim=min_identity_sim,
+        looks=looks, small_face=small_face, small_embed_every=small_embed_every,
     )
     # Share the cores among worker processes, and among the processes accelerate put on this machine.
     from fdacli.core.run import dist

@@ -26,9 +26,12 @@ class TrackerConfig:
     std_weight_position: float = 1 / 20
     std_weight_velocity: float = 1 / 160
     embed_every: int = 16
+    small_face: int = 32  # faces smaller than this (pixels at analysis size) are refreshed every small_embed_every frames
+    small_embed_every: int = 64
     clear_iou: float = 0.3
     min_identity_sim: float = 0.25  # a fresh feature less similar than this to its track's EMA is another person
     max_patch_change: float = 25.0  # mean |Δ| of a face's 16×16 colour patch beyond which its identity is re-checked
+    looks: int = 8  # patches per track that identity features vouched for; a face like one of them is not in doubt
 
 
 @dataclass
