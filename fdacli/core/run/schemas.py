@@ -80,7 +80,7 @@ class TracksRecord(_Model):
     video: str
     status: Literal["ok"] = "ok"
     key_frames: list[int]
-    key_frame_boxes: list[Box | None]
+    key_frame_boxes: list[Box | None] = Field(default_factory=list)
     fps: Finite | None = Field(default=None, gt=0)
     num_frames: int | None = Field(default=None, ge=0)
     width: int | None = Field(default=None, gt=0)
@@ -157,7 +157,7 @@ def check_tracks(rec: Record, where: str) -> None:
     if "key_frames" not in rec:
         raise RecordError(f"{where} not an `fda track` record (it looks like {looks_like(rec)}); give the output of fda track")
     _validate(TracksRecord, rec, where, "`fda track` record")
-    if len(rec["key_frame_boxes"]) not in (0, len(rec["key_frames"])):
+    if len(rec.get("key_frame_boxes") or []) not in (0, len(rec["key_frames"])):
         raise RecordError(f"{where} 'key_frame_boxes' must have one entry per key frame")
 
 
