@@ -276,6 +276,9 @@ def test_a_project_with_another_config_is_refused_unless_asked(server, clips):
     p = push(server, clips, "other config", "--update-config")
     assert p.returncode == 0, p.stderr
     assert labeling.same_config(ls.find_project("other config").label_config, labeling.annotate_config())
+    p = push(server, clips, "other config", "--annotators", "5")  # the same config, other people per clip
+    assert p.returncode == 2 and "asks for 3 annotation(s) per clip, not 5" in p.stderr
+    assert ls.find_project("other config").maximum_annotations == 3
 
 
 @pytest.mark.slow

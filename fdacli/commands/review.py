@@ -27,7 +27,8 @@ KeyEnv = Annotated[str, typer.Option(
                       "Access Token); the key itself is never an option, and never printed or written.")]
 Project = Annotated[Optional[str], typer.Option("--project", "-p", help="Label Studio project title.")]
 UpdateConfig = Annotated[bool, typer.Option(
-    "--update-config", help="Replace the labeling config of an existing project whose config differs (refused otherwise).")]
+    "--update-config", help="Replace the labeling config (and the annotations per clip) of an existing project whose "
+                            "settings differ (refused otherwise).")]
 ToFiles = Annotated[Optional[Path], typer.Option(
     "--to-files", help="Without the API: write label_config.xml and tasks.json into DIR, for a project made and imported by hand.")]
 Chunk = Annotated[int, typer.Option("--chunk", help="Tasks per import request.")]

@@ -87,6 +87,10 @@ def ensure_project(ls: LabelStudio, title: str, kind: str, annotations: int, upd
                               "pass --update-config to replace it, or choose another --project")
         project = ls.update_project(project.id, label_config=config)
     if project.maximum_annotations != annotations:  # ignored at creation by some versions: set it after
+        if not created and not update_config:  # an existing project's clips would silently want more, or fewer, people
+            raise ReviewError(f"project {title!r} (id {project.id}) asks for {project.maximum_annotations} annotation(s) "
+                              f"per clip, not {annotations}: pass --update-config to change it, or give "
+                              f"--annotators {project.maximum_annotations}")
         project = ls.update_project(project.id, maximum_annotations=annotations)
     return project, created
 
