@@ -122,17 +122,7 @@ class _Sources:
 
     def _carphone(self) -> list[np.ndarray]:
         if "carphone" not in self._cache:
-            import cv2
-
-            cap = cv2.VideoCapture(str(media.carphone()))
-            frames = []
-            while True:
-                ok, f = cap.read()
-                if not ok:
-                    break
-                frames.append(f)
-            cap.release()
-            self._cache["carphone"] = frames
+            self._cache["carphone"] = media.read_video(media.carphone())[0]
         return self._cache["carphone"]  # type: ignore[return-value]
 
 

@@ -93,12 +93,12 @@ class Footage:
     zoom: float = 1.0
 
 
-def footage_frames(shot: Footage, fps: float, size: tuple[int, int]) -> list[np.ndarray]:
-    """The frames of a real-video shot at the clip's frame rate and size (nearest source frame in time)."""
+def read_video(path: str | Path) -> tuple[list[np.ndarray], float]:
+    """Every frame of a short test video (BGR) and its frame rate, read sequentially."""
     import cv2
 
-    cap = cv2.VideoCapture(str(shot.video))
-    src_fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
     frames = []
     while True:
         ok, frame = cap.read()
@@ -106,6 +106,14 @@ def footage_frames(shot: Footage, fps: float, size: tuple[int, int]) -> list[np.
             break
         frames.append(frame)
     cap.release()
+    return frames, fps
+
+
+def footage_frames(shot: Footage, fps: float, size: tuple[int, int]) -> list[np.ndarray]:
+    """The frames of a real-video shot at the clip's frame rate and size (nearest source frame in time)."""
+    import cv2
+
+    frames, src_fps = read_video(shot.video)
     w, h = size
     out = []
     for i in range(max(1, int(round((shot.end - shot.start) * fps)))):
@@ -284,15 +292,7 @@ def faster(src: str | Path, path: str | Path, every: int = 2) -> Path:
     the same things in less time."""
     import cv2
 
-    cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
+    frames, fps = read_video(src)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     h, w = frames[0].shape[:2]

@@ -5,26 +5,12 @@ measure, frames the landmark model cannot fit, the rest pose per shot, captions 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import media
-
-
-def fda(*args, check=None):
-    p = subprocess.run([sys.executable, "-m", "fdacli.cli", *map(str, args)], capture_output=True, text=True, timeout=600,
-                       env={**os.environ, "COLUMNS": "150"})
-    if check is not None:
-        assert p.returncode == check, p.stderr[-3000:]
-    return p
-
-
-def records(path: Path) -> dict[str, dict]:
-    return {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
+from runfda import fda, records
 
 
 @pytest.fixture(scope="module")
