@@ -18,7 +18,9 @@ Per clip and detector, in one run on this machine:
     about half the CPU time when the stages overlap well);
   * detections and identity features per analysed frame, and why the features were computed;
   * with --rss, peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers);
-  * cut / no-cut = track time of the edited clip / of the three-person clip.
+  * cut / no-cut = track time of the edited clip / of the three-person clip;
+  * with --memory, peak RSS of a fresh process tracking the same footage at 1 and at 8 minutes (the turning
+    portrait, 320x240, looped): memory must not grow with a video's length (issue 22; target: within 20 %).
 Each timing is the median of --repeat runs after one warm-up run, with the range over the runs; decode-only
 and track runs alternate so that both see the same load on these noisy machines.  Counts do not depend on
 the load: read them, and the ratios, not the seconds.
@@ -26,6 +28,7 @@ the load: read them, and the ratios, not the seconds.
     python bench/track.py                         # yunet, every clip
     python bench/track.py --clips busy --repeat 5
     python bench/track.py --tree /tmp/old-fdacli  # the same clips tracked by another checkout (before/after)
+    python bench/track.py --clips none --memory   # only peak memory at 1 and 8 minutes
 """
 
 from __future__ import annotations
@@ -84,6 +87,42 @@ def make_clips(tmp: Path, seconds: float, which: str) -> dict[str, Path]:
             clips[f"720p-{name}"] = footage.write(tmp / f"{name}.mp4", scenes(seconds))
         clips["240p-turning-head"] = footage.write(tmp / "turning.mp4", footage.turning_head(6 * seconds), size=(320, 240))
     return clips
+
+
+def looped(src: Path, path: Path, times: int) -> Path:
+    """``src`` played ``times`` times over, as one clip: the same footage, longer."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    fps, frames = cap.get(cv2.CAP_PROP_FPS), []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(f)
+    cap.release()
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frames[0].shape[1], frames[0].shape[0]))
+    for _ in range(times):
+        for f in frames:
+            out.write(f)
+    out.release()
+    return path
+
+
+def memory_in_length(tmp: Path, detector: str, embed_every: int) -> dict:
+    """Peak RSS tracking one minute and eight minutes of the same footage, each in a fresh process."""
+    one = footage.write(tmp / "minute.mp4", footage.turning_head(60.0), size=(320, 240))
+    eight = looped(one, tmp / "eight.mp4", 8)
+    peaks = {}
+    for name, path in (("1 min", one), ("8 min", eight)):
+        t = time.perf_counter()
+        peaks[name] = round(peak_rss_mb(path, detector, embed_every))
+        print(f"{'240p-turning-head ' + name:26} {detector:6} peak RSS {peaks[name]:>5} MB  (tracked in {time.perf_counter() - t:.0f} s)",
+              flush=True)
+    ratio = peaks["8 min"] / peaks["1 min"]
+    print(f"peak memory 8 min / 1 min ({detector}): {ratio:.2f}  (target <= 1.20)")
+    return {"clip": "240p-turning-head", "detector": detector, "peak_mb_1min": peaks["1 min"],
+            "peak_mb_8min": peaks["8 min"], "memory_ratio": round(ratio, 3)}
 
 
 def cpu_s() -> float:
@@ -165,10 +204,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--detectors", nargs="+", default=["yunet"])
     ap.add_argument("--embed-every", nargs="+", type=int, default=[TrackerConfig().embed_every])
-    ap.add_argument("--clips", choices=["easy", "busy", "all"], default="all")
+    ap.add_argument("--clips", choices=["easy", "busy", "all", "none"], default="all")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=10.0, help="length of the 720p clips (the portrait: 6x)")
     ap.add_argument("--rss", action="store_true", help="also measure peak memory in a fresh process per clip")
+    ap.add_argument("--memory", action="store_true", help="also peak memory at 1 and 8 minutes of the same footage")
     ap.add_argument("--tree", type=Path, help="measure the fdacli of this checkout instead (same clips, same bench)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
@@ -197,6 +237,8 @@ def main() -> None:
             t = {r["clip"]: r["track_s"] for r in rows if r["detector"] == det and r["embed_every"] == ee}
             if "720p-3p-4shots" in t and "720p-3people" in t:
                 print(f"cut / no-cut ({det}, embed every {ee}): {t['720p-3p-4shots'] / t['720p-3people']:.2f}")
+    if args.memory:
+        rows += [memory_in_length(tmp, det, args.embed_every[0]) for det in args.detectors]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -220,11 +220,10 @@ DECODE_CHUNK_BYTES = 24 << 20
 def decode_chunk(width: int, height: int) -> int:
     """Frames to ask the decoder for at a time: about 24 MB of frames, 32 to 128 of them.
 
-    decord keeps working while its reader waits for the next request: on the MPEG-4 clips of the benchmark,
-    decoding 320 frames in chunks of 32 behind a tracker cost 2.4 s of CPU against 0.6 s in chunks of 96 (the
-    same frames; on H.264 the waste was smaller).  On two cores that CPU is taken from detection.  Fewer, larger
-    requests waste less; the bytes bound keeps the frames held (a chunk and the one decoded ahead) flat
-    whatever the video's length."""
+    The decoder works one request ahead of the tracker (media/video.py), so two requests are all the frames
+    ever held, whatever the video's length.  Fewer, larger requests cost less thread hand-over; the bytes
+    bound keeps a 4K analysis size from holding gigabytes.  (With decord, whose reader kept decoding while it
+    waited, small requests also wasted CPU: 2.4 s against 0.6 s for the same 320 frames.)"""
     return max(32, min(128, DECODE_CHUNK_BYTES // max(1, width * height * 3)))
 
 
