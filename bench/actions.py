@@ -5,10 +5,14 @@ public-domain photographs) and on carphone (real, 176x144), in one run on this m
   * track: the whole `fda track` pipeline for the clip (the baseline);
   * actions: `fda actions` on that tracks record (decoding the main face's frames again, 68 landmarks,
     signals, head pose, events);
-  * ratio = (track + actions) / track  (target: <= 1.3, i.e. actions add at most 30 %);
+  * two-pass = (track + actions) / track;
+  * fused = `fda track --actions` (one decoding: every face tracking detects is fitted on tracking's own
+    frames while it runs, the main people's fits are kept) / track  (issue 22 target: <= 1.3, moonshot 1.15);
+  * fitted = faces fitted by the fused pass per main-face frame (the price of not knowing who is main until
+    tracking ends); same = the fused pass wrote the very records the two passes wrote;
   * landmarks + signals per face in ms (the part that is not decoding).
 Each timing is the median of --repeat runs after one warm-up; track and actions runs alternate so both
-see the same load.
+see the same load.  The 720p clips of bench/track.py's busy set are measured too.
 
     python bench/actions.py [--repeat 3]
 """
@@ -26,10 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+import footage  # noqa: E402
 import media  # noqa: E402
 from media import ONE_PERSON, THREE_PEOPLE, compose  # noqa: E402
 
-from fdacli.core.actions.measure import ActionMeter, items_from_tracks, main_face  # noqa: E402
+from fdacli.core.actions.measure import ActionMeter, SeenFaces, items_from_tracks, main_face  # noqa: E402
 from fdacli.core.actions.signals import frame_signals  # noqa: E402
 from fdacli.core.media.video import read_frames  # noqa: E402
 from fdacli.core.run.inputs import VideoItem  # noqa: E402
@@ -46,25 +51,40 @@ def per_face_ms(meter: ActionMeter, rec: dict, n: int = 40) -> float:
     return 1000 * (time.perf_counter() - t) / max(1, len(face))
 
 
+def fused(tracker: FaceTrackingModule, meter: ActionMeter, item: VideoItem) -> tuple[dict, dict, SeenFaces]:
+    """`fda track --actions`: tracking with every face fitted on its frames, then the main people's records."""
+    seen = SeenFaces(meter)
+    rec = tracker(item, on_faces=seen)
+    return rec, meter(items_from_tracks([rec])[0], seen=seen), seen
+
+
+def _same(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k != "seconds"} == {k: v for k, v in b.items() if k != "seconds"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=10.0)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="fda-bench-actions-"))
     clips = {
-        "1 person, 720p": compose(tmp / "one.mp4", ONE_PERSON, seconds=10, fps=30, size=(1280, 720)),
-        "3 people, 720p": compose(tmp / "three.mp4", THREE_PEOPLE, seconds=10, fps=30, size=(1280, 720)),
+        "1 person, 720p": compose(tmp / "one.mp4", ONE_PERSON, seconds=args.seconds, fps=30, size=(1280, 720)),
+        "3 people, 720p": compose(tmp / "three.mp4", THREE_PEOPLE, seconds=args.seconds, fps=30, size=(1280, 720)),
+        **{f"{name}, 720p": footage.write(tmp / f"{name}.mp4", scenes(args.seconds)) for name, scenes in footage.BUSY.items()},
+        "edited (cutaway)": media.talking_with_cutaway(tmp / "cutaway.mp4"),
         "carphone (real)": media.carphone(),
     }
     tracker = FaceTrackingModule(TrackOptions())
     meter = ActionMeter()
-    print(f"{'clip':18} {'track s':>8} {'actions s':>10} {'(track+actions)/track':>22} {'faces':>6} {'ms/face':>8} {'events':>7}")
+    print(f"{'clip':24} {'track s':>8} {'actions s':>10} {'fused s':>8} {'two-pass':>9} {'fused':>6} {'fitted':>7} "
+          f"{'same':>5} {'faces':>6} {'ms/face':>8} {'events':>7}")
     for name, path in clips.items():
         item = VideoItem(path.stem, str(path))
         rec = tracker(item)
-        action_item = items_from_tracks([rec])[0]
-        meter(action_item)  # warm-up
-        t_track, t_act = [], []
+        meter(items_from_tracks([rec])[0])  # warm-up
+        fused(tracker, meter, item)
+        t_track, t_act, t_fused = [], [], []
         for _ in range(args.repeat):
             t = time.perf_counter()
             rec = tracker(item)
@@ -72,9 +92,16 @@ def main() -> None:
             t = time.perf_counter()
             out = meter(items_from_tracks([rec])[0])
             t_act.append(time.perf_counter() - t)
-        tr, ac = statistics.median(t_track), statistics.median(t_act)
-        print(f"{name:18} {tr:8.3f} {ac:10.3f} {(tr + ac) / tr:22.2f} {len(out['frames']):6d} {per_face_ms(meter, rec):8.2f} "
-              f"{len(out['events']):7d}")
+            t = time.perf_counter()
+            rec2, out2, seen = fused(tracker, meter, item)
+            t_fused.append(time.perf_counter() - t)
+        same = _same(rec, rec2) and _same(out, out2)
+        main_frames = sum(len(p["frames"]) for p in [out, *out.get("others", [])]) or 1
+        tr, ac, fu = statistics.median(t_track), statistics.median(t_act), statistics.median(t_fused)
+        two = statistics.median((a + b) / a for a, b in zip(t_track, t_act))
+        one = statistics.median(f / a for a, f in zip(t_track, t_fused))
+        print(f"{name:24} {tr:8.3f} {ac:10.3f} {fu:8.3f} {two:9.2f} {one:6.2f} {seen.fitted / main_frames:7.2f} "
+              f"{'yes' if same else 'NO':>5} {len(out['frames']):6d} {per_face_ms(meter, rec):8.2f} {len(out['events']):7d}", flush=True)
 
 
 if __name__ == "__main__":

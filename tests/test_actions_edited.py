@@ -187,3 +187,44 @@ def test_a_caption_is_grounded_against_the_person_it_is_about(edited, tmp_path):
                                           "end": 2.6, "magnitude": 0.1, "signal": "smile"}]}]}
     assert ground("He smiles broadly.", two, other)["supported"] == 1
     assert ground("He smiles broadly.", two)["contradicted"] == 1  # the talking man did not smile
+
+
+def _without_seconds(recs: dict[str, dict]) -> dict[str, dict]:
+    return {k: {f: v for f, v in r.items() if f != "seconds"} for k, r in recs.items()}
+
+
+def test_one_pass_writes_what_the_two_passes_wrote(edited, tmp_path):
+    """`fda track --actions` measures on tracking's own decoding (issue 22, item 4): the same tracks and actions
+    records as `fda track` then `fda actions`, on the edited clips and on the real carphone clip."""
+    d, tracks, acts = edited
+    car = media.carphone()
+    fda("track", car, "-o", tmp_path / "car_tracks.jsonl", "-q", check=0)
+    fda("actions", tmp_path / "car_tracks.jsonl", "-o", tmp_path / "car_actions.jsonl", "-q", check=0)
+    tracks, acts = {**tracks, **records(tmp_path / "car_tracks.jsonl")}, {**acts, **records(tmp_path / "car_actions.jsonl")}
+
+    one_t, one_a = tmp_path / "tracks.jsonl", tmp_path / "actions.jsonl"
+    p = fda("track", d / "cutaway.mp4", d / "angles.mp4", car, "-o", one_t, "--actions", one_a, check=0)
+    assert "fda track → " in p.stderr and "fda actions → " in p.stderr  # both summaries
+    assert _without_seconds(records(one_t)) == _without_seconds(tracks)
+    assert _without_seconds(records(one_a)) == _without_seconds(acts)
+    assert len(acts["cutaway"]["events"]) >= 10 and acts["cutaway"]["others"]  # not two empty records alike
+
+    # killed between its two writes: the tracks record is there, the actions record is not; the rerun redoes that
+    # clip and writes only what is missing
+    lines = one_a.read_text().splitlines()
+    one_a.write_text("\n".join(lines[:-1]) + "\n")
+    lost = json.loads(lines[-1])["id"]
+    p = fda("track", d / "cutaway.mp4", d / "angles.mp4", car, "-o", one_t, "--actions", one_a, check=0)
+    assert "2 video(s) already done, 1 to go" in p.stderr
+    assert len(one_t.read_text().splitlines()) == 3 and _without_seconds(records(one_t)) == _without_seconds(tracks)
+    assert _without_seconds(records(one_a))[lost] == _without_seconds(acts)[lost]
+    # the actions file is `fda actions`' own kind: it resumes it (nothing left to do) and the other way round
+    p = fda("actions", one_t, "-o", one_a, check=0)
+    assert "3 clip(s) already done, 0 to go" in p.stderr
+
+
+def test_one_pass_refuses_to_write_both_to_one_file(edited, tmp_path):
+    d, _, _ = edited
+    p = fda("track", d / "angles.mp4", "-o", tmp_path / "t.jsonl", "--actions", tmp_path / "t.jsonl", check=2)
+    assert "error:" in p.stderr and "Traceback" not in p.stderr
+    assert "name the same file" in p.stderr and list(tmp_path.iterdir()) == []  # nothing claimed, nothing left

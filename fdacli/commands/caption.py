@@ -207,36 +207,40 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
 
 
 class MeasureNow:
-    """The timeline captioner on clips nobody measured: each clip tracked (unless a tracks record has it), its
-    facial actions measured, then captioned.  The command composes the three stages (a stage never imports
-    another); the tracking and landmark models are built on first need, once."""
+    """The timeline captioner on clips nobody measured: each clip tracked and measured in one decoding (`fda
+    track --actions`'s composition) unless a tracks record has it, then captioned.  The command composes the
+    stages (a stage never imports another); the tracking and landmark models are built on first need, once."""
 
     def __init__(self, tracks: dict[str, dict], roots: list[Path], detector: str) -> None:
         self.tracks, self.roots, self.detector = tracks, roots, detector
-        self._tracker = self._meter = None
+        self._both = self._meter = None
 
     def __call__(self, item) -> dict:
-        from fdacli.core.actions.measure import ActionItem, ActionMeter
         from fdacli.core.caption.captioning import TimelineCaptioner
-        from fdacli.core.run.inputs import resolve_video
         from fdacli.core.run.records import error_record
 
         try:
-            rec = self.tracks.get(item.id) or self._track(item)
-            if self._meter is None:
-                self._meter = ActionMeter()
-            measured = self._meter(ActionItem(item.id, resolve_video(rec.get("video") or item.video, self.roots), rec))
+            measured = self._measure(item)
         except Exception as exc:  # noqa: BLE001 - a clip that cannot be tracked or measured is this clip's error record
             return error_record(item.id, f"could not track and measure it: {str(exc).splitlines()[0] if str(exc) else exc}",
                                 video=item.video, model="timeline", backend="timeline")
         return TimelineCaptioner({item.id: measured})(item)
 
-    def _track(self, item) -> dict:
-        if self._tracker is None:
-            from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+    def _measure(self, item) -> dict:
+        from fdacli.core.actions.measure import ActionItem, ActionMeter
+        from fdacli.core.run.inputs import resolve_video
 
-            self._tracker = FaceTrackingModule(TrackOptions(detector=self.detector))
-        return self._tracker(item)
+        rec = self.tracks.get(item.id)
+        if rec is None:  # tracked and measured on the same frames
+            if self._both is None:
+                from fdacli.commands.track import TrackAndMeasure
+                from fdacli.core.track.pipeline import TrackOptions
+
+                self._both = TrackAndMeasure(TrackOptions(detector=self.detector))
+            return self._both(item)["parts"][1]
+        if self._meter is None:
+            self._meter = self._both.meter if self._both else ActionMeter()
+        return self._meter(ActionItem(item.id, resolve_video(rec.get("video") or item.video, self.roots), rec))
 
 
 def _local(model: Path, opts, base_llm, precision: str, attn: str):

@@ -50,6 +50,7 @@ def track(
     crop_margin: float = typer.Option(O.crop_margin, help="Margin around the face box, as a fraction of its size."),
     crop_size: int = typer.Option(O.crop_size, help="Crop side in pixels."),
     viz: Optional[Path] = typer.Option(None, "--viz", help="Write one contact-sheet PNG per video under DIR/."),
+    actions_out: Optional[Path] = typer.Option(None, "--actions", help="Also measure every main person's facial actions on tracking's own decoding and write `fda actions` records to this JSONL (one pass over each video; the [actions] extra)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes on this machine."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start the output over instead of resuming."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Run again the videos that failed in an earlier run."),
@@ -69,6 +70,8 @@ def track(
         fail(f"unknown detector {detector!r}; choose one of: {', '.join(DETECTORS)}")
     if detector.lower() == "mtcnn":
         require("mtcnn", "fda track --detector mtcnn")
+    if actions_out is not None:
+        require("actions", "fda track --actions")
     if not videos and manifest is None:
         fail("give video files, folders or a --manifest")
     try:
@@ -99,12 +102,26 @@ def track(
         for folder in (crops, viz):
             if folder is not None:
                 outputs.check(folder, folder=True)
+        inputs = [*(videos or []), *([manifest] if manifest else [])]
+        if actions_out is not None:  # refused before the tracks output is claimed
+            if actions_out.resolve() == output.resolve():
+                fail(f"--actions and -o name the same file ({output}): tracks and actions records go to two files")
+            outputs.check(actions_out, [*inputs, output])
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="track",
-                           inputs=[*(videos or []), *([manifest] if manifest else [])], settings=_settings(opts))
+                           inputs=inputs, settings=_settings(opts))
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))
-    done = run_records(plan, partial(FaceTrackingModule, opts), {it.id for it in items}, output, workers=workers,
-                       verb="tracking", noun="video", cannot_start="the tracker", quiet=quiet)
+    beside = None
+    if actions_out is not None:
+        try:
+            beside = (_actions_plan(items, actions_out, [*inputs, output], overwrite, retry_errors), actions_out)
+        except (RecordError, outputs.OutputError) as exc:
+            plan.writer.close()  # the tracks output is let go before saying why
+            fail(str(exc))
+    factory = partial(FaceTrackingModule, opts) if actions_out is None else partial(TrackAndMeasure, opts)
+    done = run_records(plan, factory, {it.id for it in items}, output, workers=workers, verb="tracking", noun="video",
+                       cannot_start="the tracker" if actions_out is None else "the tracker or the landmark model",
+                       quiet=quiet, beside=beside)
     if done is None:
         return
     # the summary and the exit code cover the whole output: a rerun after failures still reports them
@@ -114,8 +131,44 @@ def track(
             say(f"{len(plan.new_ids)} video(s) tracked now, {plan.skipped} done before; the table covers the "
                 f"{len(records)} video(s) asked for" + _others(output, len(records)))
         _summary(records, output)
-    if any(r.get("status") == "error" for r in records):
+    measured = runner.records_for(actions_out, {it.id for it in items}) if actions_out is not None else []
+    if show and actions_out is not None:
+        from fdacli.commands.actions import _summary as actions_summary
+
+        actions_summary(measured, actions_out)
+    if any(r.get("status") == "error" for r in [*records, *measured]):
         raise typer.Exit(1)
+
+
+class TrackAndMeasure:
+    """`fda track --actions`: each video tracked, and its main people measured on the frames tracking decodes —
+    the two stages composed here, neither knowing the other (the tracker shows a face hook every detection as its
+    record will hold it; the meter keeps the fits of the faces that turn out to be main)."""
+
+    def __init__(self, opts) -> None:
+        from fdacli.core.actions.measure import ActionMeter
+        from fdacli.core.track.pipeline import FaceTrackingModule
+
+        self.tracker, self.meter = FaceTrackingModule(opts), ActionMeter()
+
+    def __call__(self, item) -> dict:
+        from fdacli.core.actions.measure import ActionItem, SeenFaces
+
+        seen = SeenFaces(self.meter)
+        rec = self.tracker(item, on_faces=seen)
+        measured = self.meter(ActionItem(item.id, item.video, rec), seen=seen)
+        status = "ok" if rec["status"] == measured["status"] == "ok" else "error"
+        return {"id": rec["id"], "status": status, "parts": [rec, measured]}
+
+
+def _actions_plan(items: list, path: Path, inputs: list, overwrite: bool, retry_errors: bool):
+    """The actions output planned as `fda actions` plans its own (same command, same settings: either resumes
+    the other's file)."""
+    from fdacli.core.actions.events import VERSION
+    from fdacli.core.run import runner
+
+    return runner.plan(items, path, overwrite=overwrite, retry_errors=retry_errors, command="actions", inputs=inputs,
+                       settings={"version": VERSION})
 
 
 def _summary(records: list[dict], output: Path) -> None:

@@ -119,13 +119,15 @@ class ActionMeter:
         self.landmarker = lm.Landmarker()
         self.threads = max(1, threads)
 
-    def __call__(self, item: ActionItem) -> Record:
+    def __call__(self, item: ActionItem, seen: "SeenFaces | None" = None) -> Record:
+        """The clip's actions record (an error record for a clip that cannot be measured).  ``seen``: the fits
+        made while `fda track --actions` decoded the clip, so nothing is decoded again."""
         t0 = time.perf_counter()
         rec = item.tracks
         try:
             if rec.get("status", "ok") != "ok":
                 raise VideoError(f"the tracks record failed: {rec.get('error')}")
-            out = self.measure(item.video, rec)
+            out = self.measure(item.video, rec) if seen is None else self.measure_seen(item.video, rec, seen)
         except (VideoError, OSError, ValueError) as exc:
             return error_record(item.id, str(exc) if isinstance(exc, VideoError) else exc, video=item.video,
                                 seconds=round(time.perf_counter() - t0, 3))
@@ -133,15 +135,21 @@ class ActionMeter:
         return out
 
     def measure(self, video: str, rec: Record) -> Record:
-        missing = [k for k in ("fps", "width", "height") if not rec.get(k)]
-        if missing:
-            raise ValueError(f"the tracks record lacks {', '.join(missing)}: track the clip again with `fda track`")
-        faces = {who: main_face(rec, who) for who in main_identities(rec)}
-        faces = {who: face for who, face in faces.items() if face}
+        faces = _main_faces(rec)
+        return self.assemble(video, rec, faces, self._fit(video, rec, faces) if faces else {})
+
+    def measure_seen(self, video: str, rec: Record, seen: "SeenFaces") -> Record:
+        """What ``measure`` gives, from fits made during tracking's own decoding (the same frames, the same boxes
+        as the tracks record holds them: the same numbers, one decoding fewer)."""
+        faces = _main_faces(rec)
+        return self.assemble(video, rec, faces, {who: [(f, *seen.fit_of(f, box, five)) for f, box, _, five in face]
+                                                 for who, face in faces.items()})
+
+    def assemble(self, video: str, rec: Record, faces: dict[Any, list[Face]], fits: dict[Any, list[tuple]]) -> Record:
+        """The actions record from each main person's fits: their measurements, the subject and why."""
         fps = float(rec["fps"])
         start = float(rec.get("start") or 0.0)
         duration = (float(rec["end"]) if rec.get("end") is not None else (rec.get("num_frames") or 0) / fps) - start
-        fits = self._fit(video, rec, faces) if faces else {}
         people = [self._person(who, fits[who], rec) for who in faces]
         subject, why = choose_subject(people)
         base = {"id": rec["id"], "video": video, "status": "ok", "error": None, "version": ev.VERSION, "fps": fps,
@@ -173,9 +181,7 @@ class ActionMeter:
                 wanted.setdefault(f, []).append((who, box, score, five))
 
         def one(f: int, img: np.ndarray) -> list[tuple]:
-            return [(who, f, *self._fit_face(img, [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy], score,
-                                             [[x * sx, y * sy] for x, y in five] if five else None))
-                    for who, box, score, five in wanted[f]]
+            return [(who, f, *self.fit_face(img, *in_analysis(box, five, sx, sy), score)) for who, box, score, five in wanted[f]]
 
         fits: dict[Any, list[tuple]] = {who: [] for who in faces}
         # fits run in a small thread pool beside the decoding thread (they overlap with decoding, and with each
@@ -188,8 +194,8 @@ class ActionMeter:
                         fits[who].append(tuple(fit))
         return fits
 
-    def _fit_face(self, img: np.ndarray, box: list[float], score: float | None, five: list | None
-                  ) -> tuple[dict[str, float], float, str | None]:
+    def fit_face(self, img: np.ndarray, box: list[float], five: list | None, score: float | None
+                 ) -> tuple[dict[str, float], float, str | None]:
         """(signals, quality, None) of one face in one analysed frame, or (no signals, 0, the reason) when its fit
         cannot be trusted: a face the tracker already saw too small or turned away is not fitted at all."""
         why = trust.before_fit(box, five)
@@ -200,7 +206,7 @@ class ActionMeter:
             why = trust.after_fit(error, sig)
             if why is None:
                 return sig, quality(box, score, error), None
-        return {name: float("nan") for name in SIGNALS}, 0.0, why
+        return dict(UNMEASURED), 0.0, why
 
     def _person(self, who: int | None, fits: list[tuple], rec: Record) -> Record:
         """One person's measurement: signals (None where a frame was left out), rest per shot, events, and the
@@ -224,6 +230,61 @@ class ActionMeter:
             "neutral": {k: round(v, 4) for k, v in neutral.items()}, "rest": series.rest,
             "events": [e.as_dict() for e in found], "summary": ev.summary(found),
         }
+
+
+UNMEASURED = {name: float("nan") for name in SIGNALS}
+
+
+def in_analysis(box: list[float], five: list | None, sx: float, sy: float) -> tuple[list[float], list | None]:
+    """A face as the tracks record holds it (source pixels) in the analysed frame's pixels — the one conversion
+    both ways of measuring use, so that they fit the same numbers."""
+    return [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy], [[x * sx, y * sy] for x, y in five] if five else None
+
+
+def _main_faces(rec: Record) -> dict[Any, list[Face]]:
+    """Every main person's face per frame (people without a frame left out), after checking the record has what
+    measuring needs."""
+    missing = [k for k in ("fps", "width", "height") if not rec.get(k)]
+    if missing:
+        raise ValueError(f"the tracks record lacks {', '.join(missing)}: track the clip again with `fda track`")
+    faces = {who: main_face(rec, who) for who in main_identities(rec)}
+    return {who: face for who, face in faces.items() if face}
+
+
+class SeenFaces:
+    """The fits of every face `fda track --actions` detects, made while tracking decodes the clip, for
+    ``ActionMeter.measure_seen`` once tracking has said who the main people are.
+
+    Tracking calls it from its detection threads with the faces as the tracks record will hold them.  What is
+    kept per face is its signals as one small array, its quality and why it was left out — a few hundred bytes,
+    like the record's own box and points; faces the tracker's view already rules out (too small, turned away)
+    keep nothing and get their reason again when asked."""
+
+    def __init__(self, meter: ActionMeter) -> None:
+        self.meter = meter
+        self._fits: dict[tuple, tuple[np.ndarray, float, str | None]] = {}
+        self._scale: tuple[float, float] | None = None  # analysed frame pixels per source pixel
+        self.fitted = 0  # faces fitted (for the benchmark: the price of fitting before knowing who is main)
+
+    def __call__(self, index: int, frame: np.ndarray, faces: list[tuple], source_size: tuple[int, int]) -> None:
+        sx, sy = self._scale = frame.shape[1] / source_size[0], frame.shape[0] / source_size[1]
+        for box, score, five in faces:
+            near = in_analysis(box, five, sx, sy)
+            if trust.before_fit(*near) is None:
+                sig, q, why = self.meter.fit_face(frame, *near, score)
+                self.fitted += 1
+                self._fits[(index, tuple(box))] = (np.array([sig[k] for k in SIGNALS]), q, why)
+
+    def fit_of(self, frame: int, box: list[float], five: list | None) -> tuple[dict[str, float], float, str | None]:
+        """(signals, quality, reason) of the face at ``box`` on ``frame``."""
+        got = self._fits.get((frame, tuple(box)))
+        if got is not None:
+            values, q, why = got
+            return dict(zip(SIGNALS, (float(v) for v in values))), q, why
+        why = trust.before_fit(*in_analysis(box, five, *self._scale)) if self._scale else None
+        if why is None:
+            raise ValueError(f"no fit was made for the face at frame {frame} during tracking")
+        return dict(UNMEASURED), 0.0, why
 
 
 def series_of(rec: Record) -> Series:

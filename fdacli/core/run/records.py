@@ -231,6 +231,28 @@ class ResumableWriter:
         self.close()
 
 
+class PairedWriter:
+    """Two outputs from one worker (``fda track --actions``: tracks and actions records from one decoding).
+
+    A record ``{"id", "status", "parts": [first, second]}`` goes part by part, a record without parts (a worker
+    that failed before it made any) to both.  Each output keeps its own resume: a part whose id is done there
+    is not written again, so a run killed between the two writes redoes the clip and writes only what is
+    missing.  Both parts are serialised before either is written: a part that cannot be is not left half done."""
+
+    def __init__(self, first: ResumableWriter, second: ResumableWriter) -> None:
+        self.writers = (first, second)
+
+    def write(self, record: Record) -> bool:
+        parts = record.get("parts") or [record, record]
+        for part in parts:
+            dumps(part)
+        return any([w.write(part) for w, part in zip(self.writers, parts)])
+
+    def close(self) -> None:
+        for w in self.writers:
+            w.close()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` so that readers see the old or the new content, never a mix.  A failed write (a
     full disk) leaves no temporary file behind, so a rerun on a still-full disk adds none either."""

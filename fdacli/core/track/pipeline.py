@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,6 +31,9 @@ from fdacli.core.track.shots import shot_spans, with_shots
 from fdacli.core.track.tracker import Tracker
 
 
+FaceHook = Callable[[int, np.ndarray, list, tuple], None]
+
+
 class FaceTrackingModule:
     """Holds the loaded models (once per process) and turns VideoItems into records."""
 
@@ -47,10 +50,16 @@ class FaceTrackingModule:
         if opts.threads > 0:
             _limit_threads(opts.threads)
 
-    def __call__(self, item: VideoItem) -> Record:
+    def __call__(self, item: VideoItem, on_faces: FaceHook | None = None) -> Record:
+        """The video's tracks record (an error record for a video that cannot be tracked).
+
+        ``on_faces(index, frame, faces, source_size)``, when given, sees every analysed frame's detections as the
+        record will hold them — ``(box, score, five points)`` in source pixels — with the frame at the analysis
+        size, on the detection threads: what another stage measures on tracking's own decoding (`fda track
+        --actions`) without this one knowing what it is."""
         t0 = time.perf_counter()
         try:
-            rec = self._track(item)
+            rec = self._track(item, on_faces)
         except VideoError as exc:
             return error_record(item.id, str(exc), video=item.video, seconds=round(time.perf_counter() - t0, 3))
         except Exception as exc:  # a bug or a library failure on one video must not end the batch
@@ -58,7 +67,7 @@ class FaceTrackingModule:
         rec["seconds"] = round(time.perf_counter() - t0, 3)
         return rec
 
-    def _track(self, item: VideoItem) -> Record:
+    def _track(self, item: VideoItem, on_faces: FaceHook | None = None) -> Record:
         o = self.opts
         info = probe(item.video)
         sampled = resample_indices(info, o.fps, item.start, item.end)
@@ -72,7 +81,11 @@ class FaceTrackingModule:
         starts: list[int] = []  # positions in `sampled` where a shot begins
         changes: list[float] = []  # content change from the previous analysed frame, within a shot
         suspicious = o.shots.suspicious * o.shots.threshold
-        frames = self._detections(iter_frames(item.video, sampled, size=(aw, ah), chunk=decode_chunk(aw, ah), decoding=decoding))
+        sx, sy = info.width / aw, info.height / ah
+        seen = None if on_faces is None else (
+            lambda idx, frame, faces: on_faces(idx, frame, [_as_recorded(f, sx, sy) for f in faces], (info.width, info.height)))
+        frames = self._detections(iter_frames(item.video, sampled, size=(aw, ah), chunk=decode_chunk(aw, ah), decoding=decoding),
+                                  seen)
         for idx, frame, faces, shot in with_shots(frames, o.shots):
             if shot.boundary:
                 tracker.new_shot()
@@ -90,7 +103,6 @@ class FaceTrackingModule:
         people = _identities(tracks, labels, frame_area)
         main_people = select_main([p["stats"] for p in people])
         shots = shot_spans(sampled, starts)
-        sx, sy = info.width / aw, info.height / ah
         # Renumbered 1..K in order of appearance: internal ids have gaps left by discarded tentative tracks.
         out_tracks = [
             _track_json(k, t, s, labels[k - 1] + 1, main_people[labels[k - 1]], _shot_of(t.frames[0], shots), sx, sy)
@@ -141,22 +153,24 @@ class FaceTrackingModule:
             self._write_images(item, rec)
         return rec
 
-    def _detections(self, frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray, list]]:
+    def _detections(self, frames: Iterator[tuple[int, np.ndarray]], seen: Callable | None = None
+                    ) -> Iterator[tuple[int, np.ndarray, list]]:
         """(index, frame, faces) in frame order, detecting a few frames ahead on worker threads.
 
         Detection does not depend on the tracker, so it runs ahead while the tracker (and the identity
         features it asks for) works on the current frame; OpenCV and torch release the GIL.  Measured
-        10-20% faster on two cores than detecting inline (docs/benchmarks.md).
+        10-20% faster on two cores than detecting inline (docs/benchmarks.md).  ``seen`` (the caller's
+        face hook) runs on the same threads, after detection.
         """
         n = max(1, self.opts.detect_threads)
         if n == 1:
             for idx, frame in frames:
-                yield idx, frame, self.detector.detect(frame)
+                yield idx, frame, self._detect_here(idx, frame, seen)
             return
         pending: deque = deque()
         with ThreadPoolExecutor(max_workers=n) as pool:
             for idx, frame in frames:
-                pending.append((idx, frame, pool.submit(self._detect_here, frame)))
+                pending.append((idx, frame, pool.submit(self._detect_here, idx, frame, seen)))
                 if len(pending) > 2 * n:
                     i, f, fut = pending.popleft()
                     yield i, f, fut.result()
@@ -164,12 +178,15 @@ class FaceTrackingModule:
                 i, f, fut = pending.popleft()
                 yield i, f, fut.result()
 
-    def _detect_here(self, frame: np.ndarray) -> list:
+    def _detect_here(self, idx: int, frame: np.ndarray, seen: Callable | None) -> list:
         det = self._free.get()  # a detector no other thread is using (they are not thread-safe)
         try:
-            return det.detect(frame)
+            faces = det.detect(frame)
         finally:
             self._free.put(det)
+        if seen is not None:
+            seen(idx, frame, faces)
+        return faces
 
     def _write_images(self, item: VideoItem, rec: Record) -> None:
         from fdacli.core.media import crops
@@ -247,19 +264,37 @@ def _shot_of(frame: int, shots: list[list[int]]) -> int:
 
 
 def _track_json(track_id: int, t, stats, identity: int, is_main: bool, shot: int, sx: float, sy: float) -> Record:
-    scale = np.array([sx, sy, sx, sy], np.float32)
     return {
         "track_id": track_id,
         "identity": identity,
         "shot": shot,
         "is_main": is_main,
         "frames": list(t.frames),
-        "boxes": [[round(float(v), 1) for v in b * scale] for b in t.boxes],
-        "scores": [round(float(s), 4) for s in t.scores],
-        "landmarks": [[[round(float(x * sx), 1), round(float(y * sy), 1)] for x, y in lm] for lm in t.landmarks],
+        "boxes": [_box_out(b, sx, sy) for b in t.boxes],
+        "scores": [_score_out(s) for s in t.scores],
+        "landmarks": [_points_out(lm, sx, sy) for lm in t.landmarks],
         "area": round(stats.area, 5),
         "similarity": round(stats.similarity, 5),
     }
+
+
+def _box_out(b: np.ndarray, sx: float, sy: float) -> list[float]:
+    """A box in analysis pixels as the record holds it: source pixels, 0.1 px."""
+    return [round(float(v), 1) for v in b * np.array([sx, sy, sx, sy], np.float32)]
+
+
+def _score_out(s: float) -> float:
+    return round(float(s), 4)
+
+
+def _points_out(lm: np.ndarray, sx: float, sy: float) -> list[list[float]]:
+    return [[round(float(x * sx), 1), round(float(y * sy), 1)] for x, y in lm]
+
+
+def _as_recorded(face, sx: float, sy: float) -> tuple[list[float], float, list[list[float]]]:
+    """A detection as the tracks record will hold it (what a face hook is shown, so that what it measures on the
+    frame matches what a later stage reading the record would measure)."""
+    return _box_out(face.box, sx, sy), _score_out(face.score), _points_out(face.landmarks, sx, sy)
 
 
 def _main_box_at(main_tracks: list[Record], frame: int) -> list[float] | None:
