@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(TREE))
 
 import footage  # noqa: E402
-from media import ONE_PERSON, THREE_PEOPLE, Person, Shot, compose, compose_shots  # noqa: E402
+from media import ONE_PERSON, THREE_PEOPLE, Person, Shot, compose, compose_shots, read_video  # noqa: E402
 
 from fdacli.core.media.video import analysis_size, iter_frames, probe, resample_indices  # noqa: E402
 from fdacli.core.run.inputs import VideoItem  # noqa: E402
@@ -93,14 +93,7 @@ def looped(src: Path, path: Path, times: int) -> Path:
     """``src`` played ``times`` times over, as one clip: the same footage, longer."""
     import cv2
 
-    cap = cv2.VideoCapture(str(src))
-    fps, frames = cap.get(cv2.CAP_PROP_FPS), []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(f)
-    cap.release()
+    frames, fps = read_video(src)
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (frames[0].shape[1], frames[0].shape[0]))
     for _ in range(times):
         for f in frames:
@@ -109,20 +102,25 @@ def looped(src: Path, path: Path, times: int) -> Path:
     return path
 
 
-def memory_in_length(tmp: Path, detector: str, embed_every: int) -> dict:
-    """Peak RSS tracking one minute and eight minutes of the same footage, each in a fresh process."""
+def memory_in_length(tmp: Path, detector: str, embed_every: int) -> list[dict]:
+    """Peak RSS tracking one minute and eight minutes of the same footage, each in a fresh process; and the same
+    for tracking with the actions measured in its decoding (`fda track --actions`)."""
     one = footage.write(tmp / "minute.mp4", footage.turning_head(60.0), size=(320, 240))
     eight = looped(one, tmp / "eight.mp4", 8)
-    peaks = {}
-    for name, path in (("1 min", one), ("8 min", eight)):
-        t = time.perf_counter()
-        peaks[name] = round(peak_rss_mb(path, detector, embed_every))
-        print(f"{'240p-turning-head ' + name:26} {detector:6} peak RSS {peaks[name]:>5} MB  (tracked in {time.perf_counter() - t:.0f} s)",
-              flush=True)
-    ratio = peaks["8 min"] / peaks["1 min"]
-    print(f"peak memory 8 min / 1 min ({detector}): {ratio:.2f}  (target <= 1.20)")
-    return {"clip": "240p-turning-head", "detector": detector, "peak_mb_1min": peaks["1 min"],
-            "peak_mb_8min": peaks["8 min"], "memory_ratio": round(ratio, 3)}
+    rows = []
+    for actions in (False, True):
+        what = "track --actions" if actions else "track"
+        peaks = {}
+        for name, path in (("1 min", one), ("8 min", eight)):
+            t = time.perf_counter()
+            peaks[name] = round(peak_rss_mb(path, detector, embed_every, actions))
+            print(f"{'240p-turning-head ' + name:26} {detector:6} {what:16} peak RSS {peaks[name]:>5} MB  "
+                  f"(in {time.perf_counter() - t:.0f} s)", flush=True)
+        ratio = peaks["8 min"] / peaks["1 min"]
+        print(f"peak memory 8 min / 1 min ({detector}, {what}): {ratio:.2f}  (target <= 1.20)")
+        rows.append({"clip": "240p-turning-head", "detector": detector, "run": what, "peak_mb_1min": peaks["1 min"],
+                     "peak_mb_8min": peaks["8 min"], "memory_ratio": round(ratio, 3)})
+    return rows
 
 
 def cpu_s() -> float:
@@ -148,14 +146,18 @@ def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, float, di
     return time.perf_counter() - t, cpu_s() - c, rec
 
 
-def peak_rss_mb(path: Path, detector: str, embed_every: int) -> float:
+def peak_rss_mb(path: Path, detector: str, embed_every: int, actions: bool = False) -> float:
+    """Peak RSS of a fresh process tracking ``path`` (with ``actions``: and measuring it in the same decoding, as
+    `fda track --actions` does)."""
     code = (
         "import sys;sys.path.insert(0,%r);"
         "from fdacli.core.track.pipeline import FaceTrackingModule,TrackOptions;"
         "from fdacli.core.run.inputs import VideoItem;o=TrackOptions(detector=%r);o.tracker.embed_every=%d;"
-        "FaceTrackingModule(o)(VideoItem('x',%r));"
+        "item=VideoItem('x',%r);m=FaceTrackingModule(o);"
+        + ("from fdacli.core.actions.measure import ActionMeter,SeenFaces,ActionItem;a=ActionMeter();s=SeenFaces(a);"
+           "r=m(item,on_faces=s);a(ActionItem('x',item.video,r),seen=s);" if actions else "m(item);")
         # VmHWM, not ru_maxrss: on Linux ru_maxrss carries the forked parent's peak across exec.
-        "print([int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+        + "print([int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     ) % (str(TREE), detector, embed_every, str(path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return float(out.strip().splitlines()[-1])
@@ -238,7 +240,7 @@ def main() -> None:
             if "720p-3p-4shots" in t and "720p-3people" in t:
                 print(f"cut / no-cut ({det}, embed every {ee}): {t['720p-3p-4shots'] / t['720p-3people']:.2f}")
     if args.memory:
-        rows += [memory_in_length(tmp, det, args.embed_every[0]) for det in args.detectors]
+        rows += [row for det in args.detectors for row in memory_in_length(tmp, det, args.embed_every[0])]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
