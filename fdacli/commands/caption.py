@@ -220,6 +220,7 @@ class MeasureNow:
         from fdacli.core.caption.captioning import TimelineCaptioner
         from fdacli.core.run.inputs import resolve_video
         from fdacli.core.run.records import error_record
+        from fdacli.core.run.schemas import CAPTIONS
 
         try:
             rec = self.tracks.get(item.id) or self._track(item)
@@ -228,7 +229,7 @@ class MeasureNow:
             measured = self._meter(ActionItem(item.id, resolve_video(rec.get("video") or item.video, self.roots), rec))
         except Exception as exc:  # noqa: BLE001 - a clip that cannot be tracked or measured is this clip's error record
             return error_record(item.id, f"could not track and measure it: {str(exc).splitlines()[0] if str(exc) else exc}",
-                                video=item.video, model="timeline", backend="timeline")
+                                video=item.video, model="timeline", backend="timeline", version=CAPTIONS)
         return TimelineCaptioner({item.id: measured})(item)
 
     def _track(self, item) -> dict:
