@@ -218,12 +218,13 @@ class MeasureNow:
     def __call__(self, item) -> dict:
         from fdacli.core.caption.captioning import TimelineCaptioner
         from fdacli.core.run.records import error_record
+        from fdacli.core.run.schemas import CAPTIONS
 
         try:
             measured = self._measure(item)
         except Exception as exc:  # noqa: BLE001 - a clip that cannot be tracked or measured is this clip's error record
             return error_record(item.id, f"could not track and measure it: {str(exc).splitlines()[0] if str(exc) else exc}",
-                                video=item.video, model="timeline", backend="timeline")
+                                video=item.video, model="timeline", backend="timeline", version=CAPTIONS)
         return TimelineCaptioner({item.id: measured})(item)
 
     def _measure(self, item) -> dict:

@@ -113,7 +113,8 @@ def push(
     from fdacli.core.review import labeling
     from fdacli.core.review.inputs import annotate_clips
     from fdacli.core.review.push import LOCAL_FILES
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import read_drafts
 
     require("review", "fda review push")
     if annotators < 1 or chunk < 1:
@@ -123,7 +124,7 @@ def push(
     ls = _server(url, key_env) if to_files is None else None
     m = _media(media, document_root, media_url, box)
     try:
-        pre = [r for _, r in read_jsonl(drafts, require=("id",))]
+        pre = [r for _, r in read_drafts(drafts)]
         trk = _by_id(tracks, tracks=True)
         act = _actions(actions) if actions is not None else None
         scr = _by_id(screen, ok_only=False) if screen is not None else None

@@ -74,6 +74,7 @@ def score(
     from fdacli.core.run.records import RecordError, atomic_write_pair
     from fdacli.core.llm.replies import JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, add_grounding, ground_only, load_captions, score_model
+    from fdacli.core.run.schemas import SCORES, check_scores
 
     preds, refs = split_refs(preds, refs, grounding is not None)
     if refs is None and report is not None:
@@ -93,6 +94,9 @@ def score(
         actions = _load_actions(grounding) if grounding is not None else None
     except RecordError as exc:
         fail(str(exc))
+    if not quiet:
+        for caps in [*([ref_caps] if ref_caps is not None else []), *pred_caps]:
+            _twice(caps)
     for path, caps in zip(preds, pred_caps):
         if ref_caps is not None:
             _check_overlap(path, caps, refs, ref_caps)
@@ -142,7 +146,8 @@ def score(
         fail(f"judge cache error: {exc}")
     stats = client.stats if client is not None else None
     result = {
-        "tool": f"fdacli {__version__}", "refs": str(refs) if refs is not None else None, "metrics": list(chosen),
+        "version": SCORES, "tool": f"fdacli {__version__}", "refs": str(refs) if refs is not None else None,
+        "metrics": list(chosen),
         "grounding": {"actions": str(grounding), "version": _actions_version(actions)} if actions is not None else None,
         "lcs_norm": lcs_norm,
         "rouge_l": "F1 (beta=1), rouge-score tokenisation; rouge_l_coco: pycocoevalcap's beta=1.2 on PTB tokens",
@@ -153,7 +158,11 @@ def score(
     written = result if explain else {**result, "models": {
         name: {**m, "samples": [{k: v for k, v in s.items() if k != "explain"} for s in m["samples"]]}
         for name, m in models.items()}}
-    files = {output: json.dumps(written, indent=1, ensure_ascii=False).encode("utf-8")}
+    try:  # what any reader of scores.json may rely on (core/run/schemas.py), before anything is written
+        check_scores(written, str(output))
+        files = {output: json.dumps(written, indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")}
+    except (RecordError, ValueError) as exc:
+        fail(f"the scores break their contract, nothing written (a bug of fda score: please report it): {exc}")
     if report:
         from fdacli.core.score.report import report_files
 
@@ -167,6 +176,15 @@ def score(
         _print(result, output)
     if any(m["counts"]["failed"] for m in models.values()):
         raise typer.Exit(1)
+
+
+def _twice(caps, shown: int = 5) -> None:
+    """Ids given twice in a captions file: the first of each is read; the others are named with both places."""
+    for t in caps.twice[:shown]:
+        console.print(f"[yellow]warning:[/] {escape(str(t))}", highlight=False)
+    if len(caps.twice) > shown:
+        console.print(f"[yellow]warning:[/] {escape(caps.path)}: {len(caps.twice) - shown} more id(s) again; the first of "
+                      "each is kept", highlight=False)
 
 
 def _fmt(v) -> str:

@@ -16,6 +16,7 @@ from fdacli.core.media.clips import ClipSpec, clip_pixels, spec_from_record
 from fdacli.core.run.inputs import VideoItem
 from fdacli.core.model.instructions import INSTRUCTIONS, choose_instruction
 from fdacli.core.run.records import Record, error_record
+from fdacli.core.run.schemas import CAPTIONS
 from fdacli.core.media.video import VideoError
 
 
@@ -99,7 +100,8 @@ class LocalCaptioner:
                 ids, _ = prompting.encode(self.tok, prompting.user_turn(text), train=False)
                 ready.append((item, text, frames, faces, ids))
             except (VideoError, ValueError, OSError) as exc:
-                out[item.id] = error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=self.name)
+                out[item.id] = error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video,
+                                            model=self.name, version=CAPTIONS)
         if ready:
             batch = Batch(torch.stack([torch.from_numpy(r[2]) for r in ready]),
                           None if ready[0][3] is None else torch.stack([torch.from_numpy(r[3]) for r in ready]),
@@ -115,7 +117,8 @@ class LocalCaptioner:
             texts = self.tok.batch_decode(seqs, skip_special_tokens=True)
             secs = round((time.perf_counter() - t0) / len(items), 3)
             for (item, text, *_), cap in zip(ready, texts):
-                out[item.id] = {"id": item.id, "video": item.video, "caption": cap.strip(), "model": self.name, "status": "ok",
+                out[item.id] = {"id": item.id, "version": CAPTIONS, "video": item.video, "caption": cap.strip(),
+                                "model": self.name, "status": "ok",
                                 "error": None, "prompt": text, "seconds": secs}
         return [out[item.id] for item, _ in items]
 
@@ -144,8 +147,10 @@ class EndpointCaptioner:
         except StopRun:
             raise  # credentials refused or the endpoint failing every call: the command stops
         except (VideoError, LLMError, ValueError, OSError) as exc:
-            return error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=model)
-        return {"id": item.id, "video": item.video, "caption": reply.strip(), "model": model, "status": "ok", "error": None,
+            return error_record(item.id, str(exc).splitlines()[0] if str(exc) else exc, video=item.video, model=model,
+                                version=CAPTIONS)
+        return {"id": item.id, "version": CAPTIONS, "video": item.video, "caption": reply.strip(), "model": model,
+                "status": "ok", "error": None,
                 "prompt": text, "images": len(images), "seconds": round(time.perf_counter() - t0, 3)}
 
 
@@ -167,7 +172,7 @@ class TimelineCaptioner:
         from fdacli.core.text import timeline
 
         rec = self.actions.get(item.id)
-        mark = {"model": "timeline", "backend": "timeline", "note": TIMELINE_NOTE}
+        mark = {"model": "timeline", "backend": "timeline", "note": TIMELINE_NOTE, "version": CAPTIONS}
         if rec is None:
             return error_record(item.id, "no actions record for this clip: run `fda actions` on its tracks", video=item.video, **mark)
         if rec.get("status", "ok") != "ok":
@@ -177,6 +182,6 @@ class TimelineCaptioner:
                                 "a caption would claim a stillness nobody saw", video=item.video, **mark)
         duration = rec.get("duration") or max([*rec.get("times", []), *(e["end"] for e in rec.get("events", []))], default=0.0)
         text = timeline.caption(rec.get("events", []), duration)
-        return {"id": item.id, "video": item.video, "caption": text, "model": f"timeline ({rec.get('version')})",
+        return {"id": item.id, "version": CAPTIONS, "video": item.video, "caption": text, "model": f"timeline ({rec.get('version')})",
                 "backend": "timeline", "status": "ok", "error": None, "prompt": timeline.CAPTION_VERSION,
                 "events": len(rec.get("events", [])), "person": rec.get("identity"), "note": TIMELINE_NOTE}

@@ -10,8 +10,7 @@ from typing import Any
 from fdacli.core.dataset import instructions as ins
 from fdacli.core.dataset.statistics import Stats, source_of
 from fdacli.core.model.instructions import choose_instruction
-from fdacli.core.run.records import read_jsonl
-from fdacli.core.run.schemas import read_tracks
+from fdacli.core.run.schemas import read_annotations, read_tracks
 
 
 @dataclass
@@ -32,19 +31,26 @@ class BuildResult:
 
 
 def build(annotations: list[Path], tracks: Path | None, opts: BuildOptions) -> BuildResult:
-    """Raises ``RecordError`` for malformed input files (with ``file:line``)."""
+    """Raises ``RecordError`` for malformed input files (with ``file:line``): every annotation is checked by the
+    annotations contract (core/run/schemas.py).  One id twice keeps the first record, within a file and across
+    files; each later one is left out, naming the first."""
     track_info = {rec["id"]: rec for _, rec in read_tracks(tracks) if rec.get("status") == "ok"} if tracks else {}
-    out, seen = BuildResult(), set()
+    out, seen = BuildResult(), {}
     for path in annotations:
-        for lineno, rec in read_jsonl(path, require=("id",)):
+        twice: list = []
+        for lineno, rec in read_annotations(path, twice):
             where, rid = f"{path}:{lineno}", rec["id"]
-            sample, why = _sample(rec, track_info.get(rid), opts) if rid not in seen else (None, "duplicate id (first kept)")
+            if rid in seen:
+                out.skipped.append((where, rid, f"duplicate id (the first, {seen[rid]}, kept)"))
+                continue
+            seen[rid] = where
+            sample, why = _sample(rec, track_info.get(rid), opts)
             if sample is None:
                 out.skipped.append((where, rid, why))
                 continue
-            seen.add(rid)
             out.stats.add(source_of(sample["video"]), sample["conversations"][1]["value"], _duration(rec, track_info.get(rid)))
             out.train.append(sample)
+        out.skipped += [(t.where, t.id, f"duplicate id (the first, {t.first}, kept)") for t in twice]
     if opts.test_size:
         test = ins.test_ids([s["id"] for s in out.train], opts.seed, opts.test_size)
         out.test = [s for s in out.train if s["id"] in test]

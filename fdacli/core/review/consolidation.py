@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fdacli.core.review import labeling
+from fdacli.core.run.schemas import ANNOTATIONS
 from fdacli.core.review.versions import seconds, annotator_name, brackets_balanced, has_inference, same_text
 
 RECORD_KIND = "fda-review-annotation"
@@ -36,7 +37,7 @@ def annotation(task: dict[str, Any], users: dict[int, str]) -> dict[str, Any] | 
         if not drop and not parts[p].strip() and p != "summary":
             flags.append(f"{p}: empty in a clip that is kept")
     rec: dict[str, Any] = {
-        "id": str(data["fda_id"]), "record": RECORD_KIND, "video": data.get("fda_video"),
+        "id": str(data["fda_id"]), "record": RECORD_KIND, "version": ANNOTATIONS, "video": data.get("fda_video"),
         "status": "dropped" if drop else "ok", "error": None, **parts, "drop": drop,
         "review": {
             "reviewer": annotator_name(ann, users), "reviewed_at": ann.get("updated_at") or ann.get("created_at"),

@@ -7,12 +7,11 @@ reported rather than silently renamed, because a silent rename would break resum
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.run.records import RecordError, read_jsonl
+from fdacli.core.run.records import RecordError
 
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv", ".3gp", ".ts", ".mts"}
@@ -71,19 +70,16 @@ def resolve_video(video: str, roots: list[Path], listed_in: Path | None = None) 
 
 
 def read_manifest(path: str | Path) -> list[VideoItem]:
-    """Items from a manifest JSONL (``fda sample`` output); relative videos resolve against its folder."""
+    """Items from a manifest JSONL (``fda sample`` output, or written by hand), each record checked by the manifest
+    contract (core/run/schemas.py); relative videos resolve against its folder."""
+    from fdacli.core.run.schemas import read_manifest as records
+
     path = Path(path)
     items = []
-    for lineno, rec in read_jsonl(path, require=("id", "video")):
+    for _, rec in records(path):
         video = resolve_video(rec["video"], [], listed_in=path)
-        start, end = rec.get("start"), rec.get("end")
-        for name, val in (("start", start), ("end", end)):
-            if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
-                raise RecordError(f"{path}:{lineno}: field {name!r} must be a finite number of seconds")
-        if start is not None and end is not None and end <= start:
-            raise RecordError(f"{path}:{lineno}: 'end' ({end}) must be after 'start' ({start})")
-        extra = {k: v for k, v in rec.items() if k not in ("id", "video", "start", "end", "status", "error")}
-        items.append(VideoItem(id=rec["id"], video=video, start=start, end=end, extra=extra))
+        extra = {k: v for k, v in rec.items() if k not in ("id", "version", "video", "start", "end", "status", "error")}
+        items.append(VideoItem(id=rec["id"], video=video, start=rec.get("start"), end=rec.get("end"), extra=extra))
     return items
 
 

@@ -52,9 +52,32 @@ def read_jsonl(path: str | Path, require: Iterable[str] = ("id",)) -> Iterator[t
             except RecursionError:
                 raise RecordError(f"{path}:{lineno}: JSON nested too deeply") from None
             except json.JSONDecodeError as exc:
+                if lineno == 1 and (whole := _one_object(path)) is not None:
+                    raise RecordError(f"{path}: one JSON object, not records (one per line, or a JSON list)"
+                                      f"{_what_object(whole)}") from None
                 raise RecordError(f"{path}:{lineno}: not valid JSON at column {exc.colno}: {_json_msg(exc)}") from None
             _check(rec, path, lineno, tuple(require))
             yield lineno, rec
+
+
+def is_json_list(path: str | Path) -> bool:
+    """Whether ``read_jsonl`` reads the file as one JSON list (its records numbered as items, not lines)."""
+    return _first_char(Path(path)) == "["
+
+
+def _one_object(path: Path) -> Any:
+    """The file as one JSON object (a pretty-printed document given where records are read), or None."""
+    try:
+        whole = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError, OSError):
+        return None
+    return whole if isinstance(whole, dict) else None
+
+
+def _what_object(doc: dict[str, Any]) -> str:
+    if "models" in doc and "tool" in doc:
+        return ": it is a scores.json from `fda score`"
+    return ""
 
 
 def _pair(path: Path) -> list[str]:
@@ -113,10 +136,12 @@ def _check(rec: Any, path: Path, n: int, require: tuple[str, ...], where: str = 
     loc = f"{path}:{n}:" if not where else f"{path}: {where} {n}:"
     if not isinstance(rec, dict):
         raise RecordError(f"{loc} expected a JSON object, got {type(rec).__name__}")
+    if "id" not in rec and "models" in rec and "tool" in rec:
+        raise RecordError(f"{loc} not a record: it is a scores.json from `fda score`")
     for key in require:
         if key not in rec or rec[key] in (None, ""):
             raise RecordError(f"{loc} missing required field {key!r}")
-    if "id" in rec and not isinstance(rec["id"], (str, int)):
+    if "id" in rec and (not isinstance(rec["id"], (str, int)) or isinstance(rec["id"], bool)):
         raise RecordError(f"{loc} field 'id' must be a string")
     if "id" in rec:
         rec["id"] = str(rec["id"])

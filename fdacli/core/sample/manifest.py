@@ -10,6 +10,7 @@ from typing import Any
 
 from fdacli.core.media.video import VideoError
 from fdacli.core.run.inputs import safe_relpath
+from fdacli.core.run.schemas import MANIFEST
 from fdacli.core.sample import sampling
 
 
@@ -71,7 +72,7 @@ def build_manifest(sources: list[Path], movies: list[Path], manifest: Path,
 
     records = []
     for c in chosen:
-        rec = {"id": c.id, "video": rel(c.video), "dataset": c.dataset, "label": c.label, "start": c.extra.get("start"),
+        rec = {"id": c.id, "version": MANIFEST, "video": rel(c.video), "dataset": c.dataset, "label": c.label, "start": c.extra.get("start"),
                "end": c.extra.get("end"), "duration": round(c.duration, 3) if c.duration is not None else None}
         if "face_share" in c.extra:
             rec["face_share"] = c.extra["face_share"]

@@ -44,7 +44,11 @@ def read_index(path: Path) -> list[Candidate]:
             for lineno, row in enumerate(reader, start=2):
                 rows.append((f"{path}:{lineno}", {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}))
     else:
-        rows = [(f"{path}:{n}", rec) for n, rec in read_jsonl(path, require=())]
+        from fdacli.core.run.schemas import check_index_row
+
+        for n, rec in read_jsonl(path, require=()):
+            check_index_row(rec, f"{path}:{n}:")
+            rows.append((f"{path}:{n}", rec))
     out = []
     for where, rec in rows:
         video = rec.get("path") or rec.get("video")
@@ -59,7 +63,9 @@ def read_index(path: Path) -> list[Candidate]:
         try:
             dur = float(dur) if dur not in (None, "") else None
         except ValueError:
-            raise RecordError(f"{where}: 'duration' must be a number of seconds") from None
+            dur = math.nan
+        if dur is not None and not (math.isfinite(dur) and dur >= 0):  # "nan", "inf", "-1" in a CSV cell
+            raise RecordError(f"{where}: 'duration' must be a number of seconds (got {rec.get('duration')!r})")
         try:
             rel = v.resolve().relative_to(path.parent.resolve()).with_suffix("").as_posix()
         except ValueError:

@@ -17,7 +17,6 @@ from typing import Any
 
 from fdacli.core.score.metrics import METRICS, ngram
 from fdacli.core.score.metrics.tem import LcsNorm, tem_score
-from fdacli.core.run.records import RecordError, read_jsonl
 
 MAX_CAPTION_CHARS = 20000  # longer captions are cut (and counted): a runaway generation must not stall a judge
 
@@ -31,25 +30,25 @@ class Captions:
     seconds: dict[str, str] = field(default_factory=dict)  # optional second prediction (consistency)
     persons: dict[str, int] = field(default_factory=dict)  # whom a caption is about, where it says (grounding)
     duplicates: list[str] = field(default_factory=list)
+    twice: list[Any] = field(default_factory=list)  # schemas.Twice: each later record of an id, with both places
     empty: list[str] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
 def load_captions(path: str | Path) -> Captions:
-    """Read ``{"id", "caption"}`` records (JSONL or a JSON list, e.g. the FEC-Bench release).
+    """Read ``{"id", "caption"}`` records (JSONL or a JSON list, e.g. the FEC-Bench release), each checked by the
+    captions contract (core/run/schemas.py): another kind of file, a missing caption, a wrong type, NaN, a version
+    this fda does not read stop with ``file:line``.
 
-    A duplicate id keeps its first caption and is reported; a record without a usable caption is
-    reported as empty; a malformed line stops with ``file:line``.
+    A duplicate id keeps its first caption and is reported with both places; a null or empty caption (and a failed
+    `fda caption` record) is reported as empty.
     """
+    from fdacli.core.run.schemas import read_captions
+
     caps = Captions(path=str(path), captions={})
-    for lineno, rec in read_jsonl(path, require=("id",)):
+    for _, rec in read_captions(path, caps.twice):
         cap = rec.get("caption", rec.get("pred", rec.get("text")))
-        if cap is not None and not isinstance(cap, str):
-            raise RecordError(f"{path}:{lineno}: field 'caption' must be a string")
         rid = rec["id"]
-        if rid in caps.captions or rid in caps.empty:
-            caps.duplicates.append(rid)
-            continue
         if not cap or not cap.strip():
             caps.empty.append(rid)
             continue
@@ -59,13 +58,11 @@ def load_captions(path: str | Path) -> Captions:
             caps.truncated.append(rid)
         caps.captions[rid] = cap
         second = rec.get("caption2")
-        if isinstance(second, str) and second.strip():
+        if second is not None and second.strip():
             caps.seconds[rid] = " ".join(second.split())
-        person = rec.get("person")
-        if person is not None and (isinstance(person, bool) or not isinstance(person, int)):
-            raise RecordError(f"{path}:{lineno}: field 'person' must be an identity number from the tracks record")
-        if person is not None:
-            caps.persons[rid] = person
+        if rec.get("person") is not None:
+            caps.persons[rid] = rec["person"]
+    caps.duplicates = [t.id for t in caps.twice]
     return caps
 
 
