@@ -8,6 +8,7 @@ public-domain photographs) and on carphone (real, 176x144), in one run on this m
   * two-pass = (track + actions) / track;
   * fused = `fda track --actions` (one decoding: every face tracking detects is fitted on tracking's own
     frames while it runs, the main people's fits are kept) / track  (issue 22 target: <= 1.3, moonshot 1.15);
+  * the same two ratios in CPU seconds (all threads): far less disturbed by other programs on a shared machine;
   * fitted = faces fitted by the fused pass per main-face frame (the price of not knowing who is main until
     tracking ends); same = the fused pass wrote the very records the two passes wrote;
   * landmarks + signals per face in ms (the part that is not decoding).
@@ -20,6 +21,7 @@ see the same load.  The 720p clips of bench/track.py's busy set are measured too
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
@@ -51,6 +53,11 @@ def per_face_ms(meter: ActionMeter, rec: dict, n: int = 40) -> float:
     return 1000 * (time.perf_counter() - t) / max(1, len(face))
 
 
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def fused(tracker: FaceTrackingModule, meter: ActionMeter, item: VideoItem) -> tuple[dict, dict, SeenFaces]:
     """`fda track --actions`: tracking with every face fitted on its frames, then the main people's records."""
     seen = SeenFaces(meter)
@@ -77,30 +84,32 @@ def main() -> None:
     }
     tracker = FaceTrackingModule(TrackOptions())
     meter = ActionMeter()
-    print(f"{'clip':24} {'track s':>8} {'actions s':>10} {'fused s':>8} {'two-pass':>9} {'fused':>6} {'fitted':>7} "
-          f"{'same':>5} {'faces':>6} {'ms/face':>8} {'events':>7}")
+    print(f"{'clip':24} {'track s':>8} {'actions s':>10} {'fused s':>8} {'two-pass':>9} {'fused':>6} {'cpu 2-pass':>10} "
+          f"{'cpu fused':>9} {'fitted':>7} {'same':>5} {'faces':>6} {'ms/face':>8} {'events':>7}")
     for name, path in clips.items():
         item = VideoItem(path.stem, str(path))
         rec = tracker(item)
         meter(items_from_tracks([rec])[0])  # warm-up
         fused(tracker, meter, item)
-        t_track, t_act, t_fused = [], [], []
+        t_track, t_act, t_fused, c_track, c_act, c_fused = [], [], [], [], [], []
         for _ in range(args.repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_s()
             rec = tracker(item)
-            t_track.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            t_track.append(time.perf_counter() - t), c_track.append(cpu_s() - c)
+            t, c = time.perf_counter(), cpu_s()
             out = meter(items_from_tracks([rec])[0])
-            t_act.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            t_act.append(time.perf_counter() - t), c_act.append(cpu_s() - c)
+            t, c = time.perf_counter(), cpu_s()
             rec2, out2, seen = fused(tracker, meter, item)
-            t_fused.append(time.perf_counter() - t)
+            t_fused.append(time.perf_counter() - t), c_fused.append(cpu_s() - c)
         same = _same(rec, rec2) and _same(out, out2)
         main_frames = sum(len(p["frames"]) for p in [out, *out.get("others", [])]) or 1
         tr, ac, fu = statistics.median(t_track), statistics.median(t_act), statistics.median(t_fused)
         two = statistics.median((a + b) / a for a, b in zip(t_track, t_act))
         one = statistics.median(f / a for a, f in zip(t_track, t_fused))
-        print(f"{name:24} {tr:8.3f} {ac:10.3f} {fu:8.3f} {two:9.2f} {one:6.2f} {seen.fitted / main_frames:7.2f} "
+        cpu_two = statistics.median((a + b) / a for a, b in zip(c_track, c_act))
+        cpu_one = statistics.median(f / a for a, f in zip(c_track, c_fused))
+        print(f"{name:24} {tr:8.3f} {ac:10.3f} {fu:8.3f} {two:9.2f} {one:6.2f} {cpu_two:10.2f} {cpu_one:9.2f} {seen.fitted / main_frames:7.2f} "
               f"{'yes' if same else 'NO':>5} {len(out['frames']):6d} {per_face_ms(meter, rec):8.2f} {len(out['events']):7d}", flush=True)
 
 
