@@ -228,3 +228,20 @@ def test_one_pass_refuses_to_write_both_to_one_file(edited, tmp_path):
     p = fda("track", d / "angles.mp4", "-o", tmp_path / "t.jsonl", "--actions", tmp_path / "t.jsonl", check=2)
     assert "error:" in p.stderr and "Traceback" not in p.stderr
     assert "name the same file" in p.stderr and list(tmp_path.iterdir()) == []  # nothing claimed, nothing left
+
+
+def test_screen_judges_the_person_actions_named(edited, tmp_path):
+    """With actions, `fda screen` judges the face size and movement of the subject (the talking man), not of the
+    larger close-up the tracks record alone would point at — the same person the facial changes are of."""
+    from fdacli.core.screen import measures as m
+
+    d, tracks, acts = edited
+    t, talker = tracks["cutaway"], acts["cutaway"]["identity"]
+    assert m.main_identity(t) != talker  # from the tracks alone: the close-up, the largest face
+    fda("screen", d / "tracks.jsonl", "--actions", d / "actions.jsonl", "-o", tmp_path / "with.jsonl", "-q")
+    fda("screen", d / "tracks.jsonl", "-o", tmp_path / "without.jsonl", "-q")
+    with_a, without = records(tmp_path / "with.jsonl")["cutaway"], records(tmp_path / "without.jsonl")["cutaway"]
+    assert with_a["criteria"]["face_size"]["value"] == round(m.face_share(t, talker), 4)
+    assert without["criteria"]["face_size"]["value"] == round(m.face_share(t), 4)
+    assert with_a["criteria"]["face_size"]["value"] < without["criteria"]["face_size"]["value"]  # his face is smaller
+    assert with_a["criteria"]["static"]["value"]["face_motion"] == round(m.face_motion(t, talker), 4)

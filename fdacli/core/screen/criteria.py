@@ -47,9 +47,9 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def face_size(rec: m.Record, t: Thresholds) -> Criterion:
-    share = m.face_share(rec)
-    if m.main_identity(rec) is None:
+def face_size(rec: m.Record, t: Thresholds, subject: int | None = None) -> Criterion:
+    share = m.face_share(rec, subject)
+    if m.main_identity(rec, subject) is None:
         return _criterion(0.0, t.min_face_area, DROP, "no main face was tracked", FACE_TOO_SMALL)
     words = f"the main face covers {_pct(share)} of the frame (more than {_pct(t.min_face_area)} needed)"
     return _criterion(round(share, 4), t.min_face_area, PASS if share > t.min_face_area else DROP, words,
@@ -78,8 +78,8 @@ def perspective_switches(rec: m.Record, t: Thresholds) -> Criterion:
                       DROP if drop else PASS, words, SWITCHES if drop else None)
 
 
-def static(rec: m.Record, t: Thresholds) -> Criterion:
-    picture, face = rec.get("picture_change"), m.face_motion(rec)
+def static(rec: m.Record, t: Thresholds, subject: int | None = None) -> Criterion:
+    picture, face = rec.get("picture_change"), m.face_motion(rec, subject)
     threshold = {"picture_change": t.still_picture, "face_motion": t.still_face}
     if picture is None:
         return _criterion({"picture_change": None, "face_motion": None if face is None else round(face, 4)}, threshold,

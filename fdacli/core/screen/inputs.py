@@ -122,7 +122,7 @@ def compact_actions(rec: Record) -> Record:
     per-frame signals."""
     if rec.get("status", "ok") == "error":
         return {"id": rec["id"], "status": "error", "error": str(rec.get("error") or "no reason given"), "video": rec.get("video")}
-    keep = ("id", "video", "status", "version", "main_face", "mean_quality", "duration", "events", "thresholds")
+    keep = ("id", "video", "status", "version", "main_face", "identity", "mean_quality", "duration", "events", "thresholds")
     return {k: rec.get(k) for k in keep}
 
 

@@ -23,26 +23,29 @@ def clip_seconds(rec: Record) -> float:
     return (frames[-1] - frames[0] + 1) / float(rec["fps"])
 
 
-def main_identity(rec: Record) -> int | None:
-    """The person the screen judges: of the identities `fda track` marked main, the one with the largest face
-    over the clip (the one `fda actions` measures)."""
+def main_identity(rec: Record, subject: int | None = None) -> int | None:
+    """The person the screen judges: the subject `fda actions` named (``subject``: the main person measured most
+    reliably, whom grounding, hints and captions speak for) when it is one of this record's main people; from a
+    tracks record alone, the main person with the largest face over the clip."""
     mains = [i for i in rec.get("identities", []) if i.get("is_main")]
     if not mains:
         return None
+    if subject is not None and any(i["identity"] == subject for i in mains):
+        return subject
     return max(mains, key=lambda i: (i.get("area") or 0.0, -i["identity"]))["identity"]
 
 
-def main_tracks(rec: Record) -> list[Record]:
-    who = main_identity(rec)
+def main_tracks(rec: Record, subject: int | None = None) -> list[Record]:
+    who = main_identity(rec, subject)
     return [t for t in rec.get("tracks", []) if t.get("is_main") and t.get("identity") == who]
 
 
-def face_share(rec: Record) -> float:
+def face_share(rec: Record, subject: int | None = None) -> float:
     """The main face's box area as a share of the frame, the median over the frames it is on (0 without one): the
     paper's "face region occupied more than 5 percent of the frame", measured as `fda sample` measures it."""
     area = float(rec["width"]) * float(rec["height"])
     frames, shares = [], []
-    for t in main_tracks(rec):
+    for t in main_tracks(rec, subject):
         b = np.asarray(t["boxes"], np.float64).reshape(-1, 4)
         frames.extend(t["frames"])
         shares.append((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) / area)
@@ -76,12 +79,12 @@ def cuts(rec: Record) -> tuple[float, float | None]:
     return rate, (min(inner) if inner else None)
 
 
-def face_motion(rec: Record) -> float | None:
+def face_motion(rec: Record, subject: int | None = None) -> float | None:
     """How much the main face moves in the picture: the spread (standard deviation over the clip) of its five
     landmarks, root mean square over the points, in face widths; tracks are weighted by their length.  None
     without a main face.  A photograph held still measures about 0.003 (detector jitter), a talking head 0.15."""
     total, weight = 0.0, 0
-    for t in main_tracks(rec):
+    for t in main_tracks(rec, subject):
         marks = t.get("landmarks")
         pts = np.asarray(marks if marks is not None and len(marks) else [], np.float64)
         boxes = np.asarray(t["boxes"], np.float64).reshape(-1, 4)

@@ -50,11 +50,12 @@ def screen(tracks: Record, actions: Actions, t: Thresholds, shaped_by: dict[str,
                 "keep": False, "drop_reasons": []}
     act, why_not = actions.lookup(tracks["id"])
     failed = act is not None and act.get("status", "ok") != "ok"
+    subject = None if act is None or failed else act.get("identity")  # the person the clip's facial changes are of
     found = {
-        "face_size": c.face_size(tracks, t),
+        "face_size": c.face_size(tracks, t, subject),
         "people": c.people(tracks, t),
         "perspective_switches": c.perspective_switches(tracks, t),
-        "static": c.static(tracks, t),
+        "static": c.static(tracks, t, subject),
         "facial_change": c.facial_change(None if failed else act, "measurement failed" if failed else why_not, t),
         "violent_content": c.violent_content(),
     }
