@@ -106,3 +106,21 @@ def test_streaming_decodes_only_what_is_asked(tmp_path, monkeypatch):
     time.sleep(0.5)
     assert 41 <= len(grabs) <= 62  # it served them; at most the chunk after the caller's, never the 100-frame clip
     frames.close()
+
+
+def test_a_seek_that_lands_elsewhere_is_caught_and_decord_reads_the_clip(tmp_path, monkeypatch):
+    p = _h264(tmp_path / "h.mp4", seconds=12)
+    idx = list(range(137, 160, 3))
+    want = read_frames(p, idx)
+    real = video._ForwardReader.__init__
+
+    def off_by_two(self, path, start=0):  # a container whose timestamps mislead OpenCV's seek
+        real(self, path, start)
+        if self.check_at is not None:
+            self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, start + 2)
+
+    monkeypatch.setattr(video._ForwardReader, "__init__", off_by_two)
+    d = Decoding()
+    got = np.stack([f for _, f in iter_frames(p, idx, decoding=d)])
+    assert d.decoder == "decord" and "landed on another frame" in d.fallback
+    assert np.array_equal(got, want)

@@ -289,6 +289,7 @@ class _ForwardReader:
         self.path, self.cv2 = Path(path), cv2
         self.cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
         self.pos = 0  # index of the next frame grab() returns
+        self.check_at: int | None = None  # the frame a seek landed on, compared with decord's once it is read
         if not self.cap.isOpened():
             raise VideoError(f"OpenCV cannot open {self.path.name}")
         # decord (probe, read_frames) does not apply a phone's rotation flag: frames and boxes must agree
@@ -297,6 +298,8 @@ class _ForwardReader:
             self.pos = int(round(self.cap.get(cv2.CAP_PROP_POS_FRAMES)))
             if self.pos > start:  # past it: read from the beginning instead
                 self._reopen()
+            else:
+                self.check_at = self.pos
 
     def _reopen(self) -> None:
         self.cap.release()
@@ -314,10 +317,24 @@ class _ForwardReader:
             ok, bgr = self.cap.retrieve()
             if not ok or bgr is None or bgr.ndim not in (2, 3):
                 raise VideoError(f"decoding failed at frame {want} of {self.path.name}")
+            if self.check_at is not None and want >= self.check_at:
+                self._check_seek(want, bgr)
             if size and (bgr.shape[1], bgr.shape[0]) != tuple(size):  # resize first: converting fewer pixels
                 bgr = cv2.resize(bgr, tuple(size), interpolation=cv2.INTER_AREA)
             out.append(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB if bgr.ndim == 2 else cv2.COLOR_BGR2RGB))
         return np.stack(out)
+
+    def _check_seek(self, index: int, bgr: np.ndarray) -> None:
+        """The first frame after a seek, against decord's exact index: a container whose timestamps mislead
+        OpenCV's seek would shift every time after it, silently.  A mismatch hands the clip to decord."""
+        self.check_at = None
+        try:
+            want = read_frames(self.path, [index])[0]
+        except Exception:  # decord cannot read it: nothing to compare with, the frame stands
+            return
+        rgb = self.cv2.cvtColor(bgr, self.cv2.COLOR_GRAY2RGB if bgr.ndim == 2 else self.cv2.COLOR_BGR2RGB)
+        if rgb.shape != want.shape or float(np.abs(rgb.astype(np.int16) - want.astype(np.int16)).mean()) > 1.0:
+            raise VideoError(f"OpenCV's seek to frame {index} of {self.path.name} landed on another frame")
 
     def close(self) -> None:
         self.cap.release()
