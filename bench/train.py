@@ -27,7 +27,7 @@ import _model_setup as setup
 def run(train: Path, tracks: Path, llm: Path, tower: Path, frames: int, batch: int, steps: int, work: Path) -> dict:
     import torch
 
-    from fdacli.core.train.data import load_samples
+    from fdacli.core.train.samples import load_samples
     from fdacli.core.train.options import TrainOptions
     from fdacli.core.train.trainer import Trainer
     from fdacli.core.model.config import FaceTrackMMConfig

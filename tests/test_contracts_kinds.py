@@ -288,3 +288,285 @@ def test_scores_json_is_written_and_read_by_its_contract(tmp_path):
         assert str(exc.value).startswith(str(bad)) and words in str(exc.value), (name, exc.value)
     with pytest.raises(RecordError, match="it looks like a caption"):
         read_scores(preds)
+
+
+# -- annotators' versions: fda review consolidate ----------------------------------------------------------------------
+def _version(who: str, changes: str) -> dict:
+    return {"annotator": who, "annotation": 1, "created_at": "2026-01-05T10:00:00Z", "updated_at": None, "lead_time": 31.5,
+            "attributes": "A man with short hair.", "facial_changes": changes, "summary": "He seems pleased.", "drop": [],
+            "changed": {"attributes": True, "facial_changes": True, "summary": True}, "draft_unchanged": False,
+            "drop_as_suggested": False, "brackets_ok": True}
+
+
+VERSIONS = {"id": "a", "record": "fda-review-versions", "version": "versions-v1", "video": "/src/a.mp4", "status": "ok",
+            "error": None, "project": 5, "task": 7, "media": "/data/local-files/?d=clips/a.mp4", "versions_wanted": 2,
+            "draft": {"attributes": "A man.", "facial_changes": "He smiles.", "summary": ""}, "draft_model": "m",
+            "versions": [_version("a@x", "He smiles."), _version("b@x", "He smiles widely.")], "cancelled": [],
+            "agreement": {"attributes": 1.0, "facial_changes": 0.8, "summary": 1.0, "overall": 0.93}, "judge": "local",
+            "pairs": [{"a": 0, "b": 1, "attributes": 1.0, "facial_changes": 0.8, "summary": 1.0, "differences": "how wide"}],
+            "medoid": {"attributes": 0, "facial_changes": 0, "summary": 0}, "drop_votes": {}, "drop_majority": []}
+# a server nobody runs: a contract error must come before it is asked anything
+NO_SERVER = ["--url", "http://127.0.0.1:9", "--project", "x"]
+
+
+def _set(path: str, value):
+    """An edit of a nested field: ``_set("versions.1.drop", None)``; the value ``...`` removes the field."""
+    def edit(rec):
+        *parents, last = path.split(".")
+        for p in parents:
+            rec = rec[int(p)] if isinstance(rec, list) else rec[p]
+        if value is ...:
+            del rec[last]
+        elif isinstance(rec, list):
+            rec[int(last)] = value
+        else:
+            rec[last] = value
+    return edit
+
+
+VERSIONS_CORRUPTIONS = {  # each was read as something else, left out in silence, or a traceback
+    "versions as text": (_set("versions", "He smiles."), "field 'versions' must be a valid list"),
+    "versions missing": (_set("versions", ...), "field 'versions' is missing"),
+    "a version's text as a list": (_set("versions.1.facial_changes", ["He smiles."]),
+                                   "field 'versions.1.facial_changes' must be a valid string"),
+    "a medoid out of range": (_set("medoid.facial_changes", 2), "the medoid of facial_changes (2) is not one of the 2 versions"),
+    "a medoid as text": (_set("medoid.summary", "0"), "field 'medoid.summary' must be a valid integer"),
+    "agreement NaN": (_set("agreement.facial_changes", math.nan), "field 'agreement.facial_changes' must be a finite number"),
+    "agreement above 1": (_set("agreement.overall", 1.5), "field 'agreement.overall' must be less than or equal to 1"),
+    "a pair's index as text": (_set("pairs.0.a", "0"), "field 'pairs.0.a' must be a valid integer"),
+    "a pair out of range": (_set("pairs.0.b", 5), "pair 1 (0, 5) is not two of the 2 versions"),
+    "an unknown status": (_set("status", "done"), "field 'status' must be 'ok', 'incomplete' or 'empty'"),
+    "drop majority as text": (_set("drop_majority", "violent content"), "field 'drop_majority' must be a valid list"),
+    "the clip URL as a list": (_set("media", ["a.mp4"]), "field 'media' must be a valid string"),
+    "the project as text": (_set("project", "5"), "field 'project' must be a valid integer"),
+    "a future version": (_set("version", "versions-v2"), "of version 'versions-v2'; this fda reads versions-v1"),
+    "another kind's version": (_set("version", "annotations-v1"),
+                               "not a record of `fda review pull` on an annotation project (it looks like an annotation"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VERSIONS_CORRUPTIONS))
+def test_broken_versions_are_refused_by_review_consolidate_before_the_server_is_asked(tmp_path, case):
+    edit, words = VERSIONS_CORRUPTIONS[case]
+    rec = json.loads(json.dumps(VERSIONS))
+    edit(rec)
+    v = write(tmp_path / "versions.jsonl", {**VERSIONS, "id": "b"}, rec)
+    refused(fda("review", "consolidate", v, *NO_SERVER), f"{v}:2:", words)
+
+
+def test_other_files_and_one_id_twice_given_to_review_consolidate(tmp_path):
+    annotation = {"id": "a", "record": "fda-review-annotation", "version": "annotations-v1", "video": "/src/a.mp4",
+                  "status": "ok", "attributes": "A man.", "facial_changes": "He smiles.", "summary": ""}
+    cases = {
+        "tracks": ([TRACKS], "(it looks like an `fda track` record); give the versions.jsonl that fda review pull writes"),
+        "the final annotations": ([annotation], "(it looks like an annotation from `fda review pull`)"),
+        "screen records": ([SCREEN], "(it looks like an `fda screen` record)"),
+        "one id twice": ([VERSIONS, VERSIONS], "id 'a' again (first on line 1)"),
+    }
+    for name, (recs, words) in cases.items():
+        v = write(tmp_path / f"{name}.jsonl", *recs)
+        refused(fda("review", "consolidate", v, "--to-files", tmp_path / "f"), f"{v}:{len(recs)}:", words)
+        assert not (tmp_path / "f").exists(), name
+    # what pull wrote before records said their version is read as versions-v1
+    v = write(tmp_path / "v.jsonl", {k: x for k, x in VERSIONS.items() if k != "version"})
+    p = fda("review", "consolidate", v, "--to-files", tmp_path / "f")
+    assert p.returncode == 0, p.stderr
+    (task,) = json.loads((tmp_path / "f" / "tasks.json").read_text())
+    assert task["data"]["fda_id"] == "a" and task["data"]["medoid_facial_changes"] == "He smiles."
+
+
+def test_a_label_studio_export_of_the_wrong_shape_is_refused_by_review_pull(tmp_path):
+    task = {"id": 1, "data": {"fda_id": "a", "fda_stage": "annotate", "video": "u"}, "annotations": []}
+    cases = {
+        "data as text": ({**task, "data": "a.mp4"}, "field 'data' must be a valid dictionary"),
+        "annotations as text": ({**task, "annotations": "none"}, "field 'annotations' must be a valid list"),
+        "a task as a list": ([task], "expected a task (a JSON object), got list"),
+    }
+    for name, (bad, words) in cases.items():
+        e = write(tmp_path / "export.json", text=json.dumps([task, bad]))
+        refused(fda("review", "pull", "--export", e, "-o", tmp_path / "v.jsonl"), f"{e}: item 2:", words)
+        assert not (tmp_path / "v.jsonl").exists(), name
+    # a NaN lead time in an export is no time, not a traceback when the versions are written
+    ann = {"id": 3, "completed_by": 1, "was_cancelled": False, "lead_time": "NaN", "created_at": "2026-01-05T10:00:00Z",
+           "result": [{"from_name": "facial_changes", "type": "textarea", "value": {"text": ["He smiles."]}}]}
+    e = write(tmp_path / "export.json", text=json.dumps([{**task, "annotations": [ann]}]))
+    p = fda("review", "pull", "--export", e, "-o", tmp_path / "v.jsonl", "--annotators", "1")
+    assert p.returncode == 0, p.stderr
+    (rec,) = [json.loads(x) for x in (tmp_path / "v.jsonl").read_text().splitlines()]
+    assert rec["version"] == "versions-v1" and rec["versions"][0]["lead_time"] is None
+
+
+# -- screen records: fda review push --screen, and fda screen resuming onto its output --------------------------------------
+SCREEN = {"id": "a", "video": "a.mp4", "version": "screen-v1", "status": "ok", "error": None, "keep": False,
+          "drop_reasons": ["static scene"], "settings": {"min_face_area": 0.05, "max_people": 5, "actions": False},
+          "criteria": {"face_size": {"value": 0.12, "threshold": 0.05, "verdict": "pass", "reason": "12 % of the frame"},
+                       "static": {"value": {"picture_change": 0.01, "face_motion": 0.002},
+                                  "threshold": {"picture_change": 0.1, "face_motion": 0.01}, "verdict": "drop",
+                                  "reason": "nothing moves", "drop_reason": "static scene"}}}
+DRAFT = {"id": "a", "video": "a.mp4", "status": "ok", "text": "A man. He smiles.", "model": "m", "prompt_version": "v1"}
+
+SCREEN_CORRUPTIONS = {  # each preselected letters as drop reasons, kept a dropped clip, or passed in silence
+    "drop reasons as text": (_set("drop_reasons", "static scene"), "field 'drop_reasons' must be a valid list"),
+    "keep as text": (_set("keep", "no"), "field 'keep' must be a valid boolean"),
+    "kept and dropped": (_set("keep", True), "'keep' is true for a clip that is dropped or failed"),
+    "dropped for no reason": (_set("drop_reasons", []), "a dropped clip must name its drop_reasons"),
+    "an unknown status": (_set("status", "skipped"), "field 'status' must be 'ok' or 'error'"),
+    "an unknown verdict": (_set("criteria.static.verdict", "maybe"), "field 'criteria.static.verdict' must be 'pass'"),
+    "a NaN value": (_set("criteria.face_size.value", math.nan), "field 'criteria.face_size.value' must hold finite numbers"),
+    "an infinite threshold": (_set("settings.min_face_area", math.inf), "field 'settings.min_face_area' must be a finite number"),
+    "criteria missing": (_set("criteria", ...), "a screened clip (status ok) must have its criteria"),
+    "no version": (_set("version", ...), "field 'version' is missing"),
+    "a future version": (_set("version", "screen-v2"), "an `fda screen` record of version 'screen-v2'; this fda reads screen-v1"),
+}
+
+
+def _push(tmp_path: Path, screen: Path, *more):
+    tracks = write(tmp_path / "tracks.jsonl", TRACKS)
+    drafts = write(tmp_path / "drafts.jsonl", DRAFT)
+    return fda("review", "push", drafts, "--tracks", tracks, "--screen", screen, "--media", tmp_path / "media",
+               "--media-url", "http://127.0.0.1:9/media/", *more)
+
+
+@pytest.mark.parametrize("case", sorted(SCREEN_CORRUPTIONS))
+def test_a_broken_screen_record_is_refused_by_review_push_before_the_server_is_asked(tmp_path, case):
+    edit, words = SCREEN_CORRUPTIONS[case]
+    rec = json.loads(json.dumps(SCREEN))
+    edit(rec)
+    s = write(tmp_path / "screen.jsonl", {**SCREEN, "id": "b", "keep": True, "drop_reasons": []}, rec)
+    refused(_push(tmp_path, s, *NO_SERVER), f"{s}:2:", words)
+    assert not (tmp_path / "media").exists()
+
+
+def test_other_files_and_one_id_twice_given_as_screen_records(tmp_path):
+    cases = {
+        "tracks": ([TRACKS], "not an `fda screen` record (it looks like an `fda track` record); give the output of fda screen"),
+        "actions": ([ACTIONS], "not an `fda screen` record (it looks like an `fda actions` record)"),
+        "drafts": ([DRAFT], "not an `fda screen` record (it looks like a pre-annotation from `fda preannotate`)"),
+        "one id twice": ([SCREEN, SCREEN], "id 'a' again (first on line 1)"),
+    }
+    for name, (recs, words) in cases.items():
+        s = write(tmp_path / f"{name}.jsonl", *recs)
+        refused(_push(tmp_path, s, "--to-files", tmp_path / "f"), f"{s}:{len(recs)}:", words)
+        assert not (tmp_path / "f").exists(), name
+    # a failed screen record is read: the panel says why the clip was not screened
+    failed = {"id": "a", "video": "a.mp4", "version": "screen-v1", "status": "error", "error": "tracking failed: no faces",
+              "keep": False, "drop_reasons": [], "settings": SCREEN["settings"]}
+    p = _push(tmp_path, write(tmp_path / "failed.jsonl", failed), "--to-files", tmp_path / "f")
+    assert p.returncode != 2 and "Traceback" not in p.stderr, p.stderr
+
+
+def _screenable(rid: str) -> dict:
+    """A tracks record with what `fda screen` measures: one main face over three sampled frames."""
+    box = [100.0, 80.0, 260.0, 240.0]
+    return {**json.loads(json.dumps(TRACKS)), "id": rid, "width": 640, "height": 360, "sampled_frames": [0, 5, 10], "shots": [[0, 99]],
+            "picture_change": 1.5, "identities": [{"identity": 1, "is_main": True, "area": 0.3}],
+            "tracks": [{"track_id": 1, "identity": 1, "is_main": True, "frames": [0, 5, 10], "boxes": [box] * 3}]}
+
+
+def test_fda_screen_checks_the_verdicts_it_resumes_onto(tmp_path):
+    tracks = write(tmp_path / "tracks.jsonl", _screenable("a"), _screenable("b"))
+    out = tmp_path / "screen.jsonl"
+    assert fda("screen", tracks, "-o", out, "-q").returncode == 0
+    recs = [json.loads(x) for x in out.read_text().splitlines()]
+    recs[1]["keep"] = "yes"  # read back for --keep, the kept clips would have included it
+    write(out, *recs)
+    refused(fda("screen", tracks, "-o", out, "--keep", tmp_path / "keep.jsonl"), f"{out}:2:", "field 'keep' must be a valid boolean")
+    assert not (tmp_path / "keep.jsonl").exists()
+
+
+# -- tracks as fda screen reads them (its own fast pass, beside the tracks contract) ------------------------------------------
+TRACKS_IN_SCREEN = {  # each was screened as something else, or a traceback when --keep wrote the kept clips
+    "video as a list": (_set("video", ["a.mp4"]), "field 'video' must be a valid string"),
+    "no key frames": (_set("key_frames", ...), "field 'key_frames' is missing"),
+    "a negative key frame": (_set("key_frames.0", -3), "field 'key_frames.0' must be greater than or equal to 0"),
+    "a main identity as text": (_set("identities.0.is_main", "false"), "field 'identities.0.is_main' must be a valid boolean"),
+    "an identity's area as text": (_set("identities.0.area", "large"), "field 'identities.0.area' must be a valid number"),
+    "a track's identity as text": (_set("tracks.0.identity", "1"), "field 'tracks.0.identity' must be a valid integer"),
+    "fps NaN": (_set("fps", math.nan), "field 'fps' must be a finite number"),
+    "picture change Infinity": (_set("picture_change", math.inf), "field 'picture_change' must be a finite number"),
+    "an unknown status": (_set("status", "done"), "field 'status'"),
+    "a tracks version": (_set("version", "tracks-v2"), "an `fda track` record of version 'tracks-v2'"),
+    "another kind's version": (_set("version", "actions-v2"), "not an `fda track` record (it looks like an `fda actions` record)"),
+    "no shots": (_set("shots", ...), "field 'shots' is missing: the screen measures it"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRACKS_IN_SCREEN))
+def test_a_broken_tracks_record_is_refused_by_fda_screen(tmp_path, case):
+    edit, words = TRACKS_IN_SCREEN[case]
+    rec = _screenable("b")
+    edit(rec)
+    tracks = write(tmp_path / "tracks.jsonl", _screenable("a"), rec)
+    out = tmp_path / "screen.jsonl"
+    refused(fda("screen", tracks, "-o", out, "--keep", tmp_path / "keep.jsonl"), f"{tracks}:2:", words)
+    assert not out.exists() and not (tmp_path / "keep.jsonl").exists()
+
+
+# -- training records and tracks: fda finetune (refused before torch or a model is loaded) ------------------------------------
+TRAIN = {"id": "a", "version": "training-v1", "video": "a.mp4", "instruction_index": 0, "key_frames": [0, 5],
+         "key_frame_boxes": [[1.0, 2.0, 30.0, 40.0], None],
+         "conversations": [{"from": "human", "value": "<video>\nDescribe the face."}, {"from": "gpt", "value": "He smiles."}]}
+OFFLINE = {"HF_HUB_OFFLINE": "1"}  # before the fix some of these went on to load a model
+
+TRAINING_CORRUPTIONS = {  # each trained on something else, or a traceback once the model was loaded
+    "conversations as text": (_set("conversations", "He smiles."), "field 'conversations' must be a valid list"),
+    "conversations missing": (_set("conversations", ...), "field 'conversations' is missing"),
+    "a turn's text as a list": (_set("conversations.1.value", ["He smiles."]), "field 'conversations.1.value' must be a valid string"),
+    "a turn from nobody": (_set("conversations.1.from", "robot"), "field 'conversations.1.from' must be 'human', 'gpt'"),
+    "video as a list": (_set("video", ["a.mp4"]), "field 'video' must be a valid string"),
+    "key frames as text": (_set("key_frames", "0,5"), "field 'key_frames' must be a valid list"),
+    "a key frame as a fraction": (_set("key_frames.1", 5.5), "field 'key_frames.1' must be a valid integer"),
+    "a NaN box": (_set("key_frame_boxes.0.2", math.nan), "field 'key_frame_boxes.0.2' must be a finite number"),
+    "boxes not one per key frame": (_set("key_frame_boxes", [[1.0, 2.0, 30.0, 40.0]]), "one entry per key frame"),
+    "fps Infinity": (_set("fps", math.inf), "field 'fps' must be a finite number"),
+    "a future version": (_set("version", "training-v2"), "a training record of version 'training-v2'; this fda reads training-v1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRAINING_CORRUPTIONS))
+def test_a_broken_training_record_is_refused_by_finetune(tmp_path, case):
+    edit, words = TRAINING_CORRUPTIONS[case]
+    rec = json.loads(json.dumps(TRAIN))
+    edit(rec)
+    train = write(tmp_path / "train.jsonl", {**TRAIN, "id": "b"}, rec)
+    refused(fda("finetune", train, "-o", tmp_path / "out", env=OFFLINE), f"{train}:2:", words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_other_files_one_id_twice_and_broken_tracks_given_to_finetune(tmp_path):
+    annotation = {"id": "a", "record": "fda-review-annotation", "version": "annotations-v1", "video": "a.mp4",
+                  "status": "ok", "attributes": "A man.", "facial_changes": "He smiles.", "summary": ""}
+    hand = {"id": "h", "video": "h.mp4", "conversations": TRAIN["conversations"]}  # VideoLLaMA2's format by hand
+    cases = {
+        "tracks": ([TRACKS], "not a training record (it looks like an `fda track` record); give the output of fda build-instructions"),
+        "annotations": ([annotation], "not a training record (it looks like an annotation from `fda review pull`)"),
+        "one id twice": ([TRAIN, TRAIN], "id 'a' again (first on line 1)"),
+    }
+    for name, (recs, words) in cases.items():
+        t = write(tmp_path / f"{name}.jsonl", *recs)
+        refused(fda("finetune", t, "-o", tmp_path / "out", env=OFFLINE), f"{t}:{len(recs)}:", words)
+    train = write(tmp_path / "train.jsonl", hand)
+    tracks_cases = {
+        "actions given as tracks": ([ACTIONS], "not an `fda track` record (it looks like an `fda actions` record)"),
+        "key frames as text": ([{**TRACKS, "id": "h", "key_frames": "0,5"}], "field 'key_frames' must be a valid list"),
+        "one id twice": ([TRACKS, TRACKS], "id 'a' again (first on line 1)"),
+    }
+    for name, (recs, words) in tracks_cases.items():
+        t = write(tmp_path / f"tracks {name}.jsonl", *recs)
+        refused(fda("finetune", train, "--tracks", t, "-o", tmp_path / "out", env=OFFLINE), f"{t}:{len(recs)}:", words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_training_records_say_their_version_and_are_read_by_their_contract(tmp_path):
+    """What build-instructions writes is what finetune reads: each sample with its clip, checked by the contract."""
+    from fdacli.core.train.samples import load_samples
+
+    ann = write(tmp_path / "ann.jsonl", {"id": "a", "video": "a.mp4", "caption": "He smiles."},
+                {"id": "b", "video": "b.mp4", "caption": "He frowns."})
+    tracks = write(tmp_path / "tracks.jsonl", TRACKS, {**TRACKS, "id": "b", "video": "b.mp4", "key_frames": [3, 9]})
+    train = tmp_path / "train.jsonl"
+    assert fda("build-instructions", ann, "--tracks", tracks, "-o", train).returncode == 0
+    recs = [json.loads(x) for x in train.read_text().splitlines()]
+    assert {r["version"] for r in recs} == {"training-v1"}
+    samples = {s.id: s for s in load_samples(train, None, [])}
+    assert samples["b"].spec.key_frames == (3, 9) and samples["a"].spec.key_frame_boxes == ([1, 2, 3, 4], None)

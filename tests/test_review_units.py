@@ -184,8 +184,9 @@ def test_a_clip_most_annotators_drop_is_dropped_whatever_their_reasons():
 
 
 def test_exports_of_unexpected_shape_are_read_not_crashed_on():
-    from fdacli.core.review.inputs import check_versions_record
     from fdacli.core.review.push import merge_tasks
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import check_versions
 
     t = _task([(1, {"attributes": "A man.", "facial_changes": "He smiles.", "summary": ""}, [], False)])
     t["annotations"] += [None, {"id": 9, "completed_by": None, "was_cancelled": False, "created_at": "2026-12-04T10:00:09Z",
@@ -201,11 +202,11 @@ def test_exports_of_unexpected_shape_are_read_not_crashed_on():
     assert len(twice[1]["annotations"]) == 2 * len(t["annotations"])
     (rec,) = records([t], {1: "a@x"}, 3, comparers(), None)
     for bad, words in (({"medoid": {**rec["medoid"], "facial_changes": 7}}, "medoid of facial_changes"),
-                       ({"agreement": {**rec["agreement"], "summary": "high"}}, "agreement of summary"),
-                       ({"versions": [{**rec["versions"][0], "drop": None}]}, "drop reasons")):
-        with pytest.raises(ValueError, match=words):
-            check_versions_record({**rec, **bad}, "v.jsonl:1")
-    check_versions_record(rec, "v.jsonl:1")
+                       ({"agreement": {**rec["agreement"], "summary": "high"}}, "field 'agreement.summary'"),
+                       ({"versions": [{**rec["versions"][0], "drop": None}]}, "field 'versions.0.drop'")):
+        with pytest.raises(RecordError, match=words):
+            check_versions({**rec, **bad}, "v.jsonl:1:")
+    check_versions(rec, "v.jsonl:1:")  # what pull writes, its exports' odd shapes included, is what consolidate reads
 
 
 def test_the_client_refuses_redirects_bad_addresses_and_names_the_key_variable(tmp_path):

@@ -63,9 +63,7 @@ def finetune(
     if gpus is not None and not launch.under_launcher() and not dry_run:
         _relaunch(gpus, accelerate_config)
     from fdacli.core.run.records import RecordError
-    from fdacli.core.train.checkpoints import check_resume
-    from fdacli.core.train.data import load_samples
-    from fdacli.core.train.plan import plan
+    from fdacli.core.train.samples import load_samples  # no torch: a bad file stops before anything heavy loads
 
     if not train.is_file():
         fail(f"training file not found: {train}")
@@ -88,6 +86,9 @@ def finetune(
         samples = load_samples(train, tracks, list(video_root))
     except RecordError as exc:
         fail(str(exc))
+    from fdacli.core.train.checkpoints import check_resume
+    from fdacli.core.train.plan import plan
+
     world = gpus or _world_size()
     if dry_run:
         try:

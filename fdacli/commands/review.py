@@ -65,15 +65,9 @@ def _media(media: Path | None, document_root: Path | None, media_url: str | None
         fail(str(exc))
 
 
-def _by_id(path: Path, ok_only: bool = True, tracks: bool = False) -> dict[str, dict[str, Any]]:
-    from fdacli.core.run.records import read_jsonl
-    from fdacli.core.run.schemas import read_tracks
-
-    out: dict[str, dict[str, Any]] = {}
-    for _, rec in (read_tracks(path) if tracks else read_jsonl(path)):
-        if not ok_only or rec.get("status", "ok") == "ok":
-            out.setdefault(rec["id"], rec)
-    return out
+def _by_id(path: Path, read, ok_only: bool = True) -> dict[str, dict[str, Any]]:
+    """The records of a file by id, read (and checked) by ``read`` of core/run/schemas.py."""
+    return {rec["id"]: rec for _, rec in read(path) if not ok_only or rec.get("status", "ok") == "ok"}
 
 
 def _actions(path: Path) -> dict[str, dict[str, Any]]:
@@ -114,22 +108,22 @@ def push(
     from fdacli.core.review.inputs import annotate_clips
     from fdacli.core.review.push import LOCAL_FILES
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_drafts
+    from fdacli.core.run.schemas import read_drafts, read_screen, read_tracks
 
     require("review", "fda review push")
     if annotators < 1 or chunk < 1:
         fail("--annotators and --chunk must be at least 1")
     if to_files is None and not project:
         fail("give --project TITLE (or --to-files DIR to write the config and tasks without the API)")
-    ls = _server(url, key_env) if to_files is None else None
-    m = _media(media, document_root, media_url, box)
-    try:
+    try:  # every input checked by its contract (core/run/schemas.py) before the server is asked anything
         pre = [r for _, r in read_drafts(drafts)]
-        trk = _by_id(tracks, tracks=True)
+        trk = _by_id(tracks, read_tracks)
         act = _actions(actions) if actions is not None else None
-        scr = _by_id(screen, ok_only=False) if screen is not None else None
+        scr = _by_id(screen, read_screen, ok_only=False) if screen is not None else None
     except RecordError as exc:
         fail(str(exc))
+    ls = _server(url, key_env) if to_files is None else None
+    m = _media(media, document_root, media_url, box)
     sel = annotate_clips(pre, trk, tracks.parent, act, scr)
     storage = [(str(m.folder), "fda review clips")] if m.prefix.startswith(LOCAL_FILES) else []
     if storage and to_files is None:
@@ -357,22 +351,20 @@ def consolidate(
     """Put each clip's versions before a final reviewer: side by side with their agreement and where they differ,
     the medoid pre-filled, the majority's drop reasons preselected; pull the project for annotations.jsonl."""
     from fdacli.core.review import labeling
-    from fdacli.core.review.inputs import check_versions_record, consolidate_clips
+    from fdacli.core.review.inputs import consolidate_clips
     from fdacli.core.review.labelstudio import ReviewError
-    from fdacli.core.run.records import RecordError, read_jsonl
+    from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import read_versions
 
     if to_files is None and not project:
         fail("give --project TITLE for the final review (or --to-files DIR)")
     if chunk < 1:
         fail("--chunk must be at least 1")
-    ls = _server(url, key_env) if to_files is None else None
-    try:
-        recs = []
-        for lineno, rec in read_jsonl(versions, require=("id",)):
-            check_versions_record(rec, f"{versions}:{lineno}")
-            recs.append(rec)
-    except (RecordError, ValueError) as exc:
+    try:  # every record checked by its contract (core/run/schemas.py) before the server is asked anything
+        recs = [rec for _, rec in read_versions(versions)]
+    except RecordError as exc:
         fail(str(exc))
+    ls = _server(url, key_env) if to_files is None else None
     sel = consolidate_clips(recs, include_incomplete)
     storage = []
     if ls is not None:  # the reviewer watches the clips the annotators watched, from the same folders

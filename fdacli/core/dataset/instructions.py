@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from fdacli.core.model.instructions import INSTRUCTIONS, stable_unit
+from fdacli.core.run.schemas import TRAINING
 
 _BRACKETS = re.compile(r"[ \t]*\[[^\[\]]*\]")  # innermost spans; spaces before them, never newlines
 _SPACE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
@@ -63,6 +64,7 @@ def test_ids(ids: list[str], seed: int, test_size: float) -> set[str]:
 def conversation(rid: str, video: str, caption: str, k: int) -> dict[str, Any]:
     return {
         "id": rid,
+        "version": TRAINING,
         "video": video,
         "conversations": [{"from": "human", "value": "<video>\n" + INSTRUCTIONS[k]}, {"from": "gpt", "value": caption}],
         "instruction_index": k,

@@ -1,5 +1,6 @@
 """What a push reads — drafts, tracks, the measured timeline, screening verdicts, annotators' versions — turned
-into the clips to push, with a reason for every clip that is not pushed.
+into the clips to push, with a reason for every clip that is not pushed.  Every record comes here checked by its
+contract (core/run/schemas.py).
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.review import labeling
 from fdacli.core.review.clips import ClipWindow, boxes_from_tracks
 from fdacli.core.review.push import Clip
 from fdacli.core.review.tasks import NOT_IN_ACTIONS, annotate_task, consolidate_task
@@ -40,7 +40,7 @@ def screen_note(rec: dict[str, Any] | None) -> tuple[list[str], str | None]:
         return [], None
     if rec.get("status", "ok") != "ok":
         return [], f"not screened: {rec.get('error') or 'fda screen failed on this clip'}"
-    reasons = [str(r) for r in rec.get("drop_reasons") or []]
+    reasons = list(rec["drop_reasons"])
     if not reasons:
         return [], "kept by every measured criterion"
     return reasons, "suggests dropping: " + "; ".join(reasons)
@@ -88,25 +88,3 @@ def consolidate_clips(versions: list[dict[str, Any]], include_incomplete: bool) 
         else:
             sel.clips.append(Clip(rec["id"], None, lambda url, r=rec: consolidate_task(r, url), url=rec["media"]))
     return sel
-
-
-def check_versions_record(rec: dict[str, Any], where: str) -> None:
-    """A versions record as `fda review pull` writes it, or a ValueError naming what is wrong."""
-    if rec.get("record") != "fda-review-versions":
-        raise ValueError(f"{where}: not a record of `fda review pull` on an annotation project "
-                         f"(record kind {rec.get('record')!r}, expected 'fda-review-versions')")
-    for key, kind in (("versions", list), ("medoid", dict), ("agreement", dict)):
-        if not isinstance(rec.get(key), kind):
-            raise ValueError(f"{where}: field {key!r} must be a {kind.__name__}")
-    for k, v in enumerate(rec["versions"]):
-        if not isinstance(v, dict) or any(not isinstance(v.get(p), str) for p in labeling.PARTS):
-            raise ValueError(f"{where}: version {k} must hold the texts {', '.join(labeling.PARTS)}")
-        if not isinstance(v.get("annotator"), str) or not isinstance(v.get("drop"), list):
-            raise ValueError(f"{where}: version {k} must name its annotator and list its drop reasons")
-    n = len(rec["versions"])
-    for part, i in rec["medoid"].items():
-        if i is not None and not (isinstance(i, int) and 0 <= i < n):
-            raise ValueError(f"{where}: the medoid of {part} ({i!r}) is not one of the {n} versions")
-    for part, a in rec["agreement"].items():
-        if a is not None and (not isinstance(a, (int, float)) or isinstance(a, bool) or not 0 <= a <= 1):
-            raise ValueError(f"{where}: the agreement of {part} must be a number in [0, 1] or null, got {a!r}")

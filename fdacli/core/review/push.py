@@ -179,6 +179,7 @@ def write_files(folder: Path, kind: str, clips: list[Clip], media: Media | None,
 def read_export(path: Path) -> list[dict[str, Any]]:
     """A JSON export downloaded from Label Studio (Export → JSON), as the API returns it."""
     from fdacli.core.run.records import RecordError
+    from fdacli.core.run.schemas import check_export_task
 
     if not path.is_file():
         raise RecordError(f"{path}: no such file")
@@ -186,9 +187,11 @@ def read_export(path: Path) -> list[dict[str, Any]]:
         tasks = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise RecordError(f"{path}: not a Label Studio JSON export ({' '.join(str(exc).split())[:120]})") from None
-    if not isinstance(tasks, list) or any(not isinstance(t, dict) or "data" not in t for t in tasks):
+    if not isinstance(tasks, list) or (tasks and not any(isinstance(t, dict) and "data" in t for t in tasks)):
         raise RecordError(f"{path}: not a Label Studio JSON export (expected a list of tasks with 'data'; "
                           "export the project as JSON, not JSON_MIN or CSV)")
+    for n, task in enumerate(tasks, start=1):  # the export's shape, by its contract (core/run/schemas.py)
+        check_export_task(task, f"{path}: item {n}:")
     return tasks
 
 

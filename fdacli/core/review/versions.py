@@ -8,12 +8,14 @@ is ``incomplete``; cancelled (skipped) annotations are listed, never counted.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from fdacli.core.review import labeling
 from fdacli.core.review.agreement import Comparer, Pairwise, majority, mean_pairwise, medoid
+from fdacli.core.run.schemas import VERSIONS
 
 RECORD_KIND = "fda-review-versions"
 _SPACE = re.compile(r"\s+")
@@ -91,9 +93,10 @@ def versions_of(task: dict[str, Any], users: dict[int, str]) -> tuple[list[dict[
 
 def seconds(x: Any) -> float | None:
     try:
-        return round(float(x), 1)
+        s = round(float(x), 1)
     except (TypeError, ValueError):
         return None
+    return s if math.isfinite(s) else None  # "NaN" in an export is no time (and JSON has no NaN)
 
 
 def records(tasks: list[dict[str, Any]], users: dict[int, str], wanted: int, compare: Comparers,
@@ -126,7 +129,7 @@ def _record(task: dict[str, Any], vs: list[dict[str, Any]], cancelled: list[dict
     status = "ok" if len(vs) >= wanted else ("empty" if not vs else "incomplete")
     errors = {p: pw[p].error for p in labeling.PARTS if pw[p].error}
     return {
-        "id": str(data["fda_id"]), "record": RECORD_KIND, "video": data.get("fda_video"), "status": status,
+        "id": str(data["fda_id"]), "record": RECORD_KIND, "version": VERSIONS, "video": data.get("fda_video"), "status": status,
         "error": None if status == "ok" else f"{len(vs)} of {wanted} versions",
         "project": project, "task": task.get("id"), "media": data.get("video"),
         "versions_wanted": wanted, "draft": draft_of(task), "draft_model": data.get("draft_model"),

@@ -7,34 +7,41 @@ default.  Records keep every field they have (``extra="allow"``): a contract nam
 Declared here, each kind with its version:
   * `fda actions` records (``actions-v1``, ``actions-v2``), read by grounding (score), hints (preannotate), the timeline
     captioner (caption), review and screen;
-  * `fda track` records, read by actions, preannotate, caption, review and build-instructions (`fda screen` checks
-    them with its own numpy pass, core/screen/inputs.py, fast enough for 10,000 clips);
+  * `fda track` records (no version yet: a ``tracks-vN`` is a later fda's), read by actions, preannotate, caption,
+    review, build-instructions, finetune and screen (which adds its numpy pass over the main face's per-frame boxes
+    and landmarks, core/screen/inputs.py, fast enough for 10,000 clips);
   * manifest records (``manifest-v1``: `fda sample`'s output or written by hand), read by track and caption;
   * captions (``captions-v1``: predictions — `fda caption`'s output or any model's — and references such as the
     FEC-Bench release), read by score;
   * annotations (``annotations-v1``: `fda review pull`'s output, FEC-Bench-style captions, the three parts by hand),
     read by build-instructions;
   * drafts (`fda preannotate`'s output), read by review push;
+  * annotators' versions (``versions-v1``: `fda review pull` on the annotators' project), read by review consolidate;
+  * screen records (``screen-v1``: `fda screen`'s output), read by review push and by screen resuming onto its output;
+  * training records (``training-v1``: `fda build-instructions`' output, or VideoLLaMA2 conversations by hand), read
+    by finetune;
   * dataset index rows (JSONL: path, label[, dataset, duration, id]), read by sample;
-  * scores.json (``scores-v1``), checked as `fda score` writes it and wherever it is read.
+  * scores.json (``scores-v1``), checked as `fda score` writes it and wherever it is read;
+  * the tasks of a Label Studio JSON export (their shape), read by review pull --export.
 A record states its version in ``version``; one that states none is read as the version this fda writes (files
 made by hand), and a version of this tool's naming (``manifest-v2``, ``actions-v1`` in a manifest) that this fda
 does not read is refused.  Other values of ``version`` (a model's, a dataset's) in files people make are data.
 
-One id twice: in a file fda wrote (tracks, actions, drafts) and in a manifest (which names each clip once) it is
-refused with both lines; files of text people make (annotations, predictions, references) keep the first and
-report the rest with their lines (docs/reliability.md).
+One id twice: in a file fda wrote (tracks, actions, drafts, versions, screen and training records) and in a
+manifest (which names each clip once) it is refused with both lines; files of text people make (annotations,
+predictions, references) keep the first and report the rest with their lines (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
 from fdacli.core.run.records import Record, RecordError, is_json_list, read_jsonl
 from fdacli.core.text import timeline
@@ -43,6 +50,8 @@ from fdacli.core.text import timeline
 # would pass a text that later code then trips over).  With allow_inf_nan=False on every model, NaN and ±Infinity
 # are refused too.
 Finite = Annotated[float, Strict()]
+Frame = Annotated[int, Strict(), Field(ge=0)]  # a frame number of the video
+Share = Annotated[float, Strict(), Field(ge=0, le=1)]
 
 
 class _Model(BaseModel):
@@ -93,6 +102,16 @@ class TrackSummary(_Model):
     frames: list[StrictInt]
 
 
+class Identity(_Model):
+    """A person of a tracked clip: the tracks that are theirs, and whether they are a main character."""
+
+    identity: StrictInt
+    is_main: StrictBool
+    area: Finite | None = Field(default=None, ge=0)
+    similarity: Finite | None = None
+    track_ids: list[StrictInt] | None = None
+
+
 class TracksRecord(_Model):
     """An `fda track` record that tracked its clip: what later stages read of it — the key frames and the main
     face's box at each (every reader), and, where present, the clip's size, length, tracks and the video's
@@ -101,7 +120,7 @@ class TracksRecord(_Model):
     id: str
     video: str
     status: Literal["ok"] = "ok"
-    key_frames: list[StrictInt]
+    key_frames: list[Frame]
     key_frame_boxes: list[Box | None] = Field(default_factory=list)
     fps: Finite | None = Field(default=None, gt=0)
     num_frames: StrictInt | None = Field(default=None, ge=0)
@@ -111,7 +130,10 @@ class TracksRecord(_Model):
     end: Finite | None = Field(default=None, ge=0)
     main_track_ids: list[StrictInt] | None = None
     tracks: list[TrackSummary] | None = None
+    identities: list[Identity] | None = None
+    sampled_frames: list[StrictInt] | None = None
     shots: list[tuple[StrictInt, StrictInt]] | None = None
+    picture_change: Finite | None = Field(default=None, ge=0)
     video_fingerprint: str | None = None
 
 
@@ -127,7 +149,11 @@ MANIFEST_READS = ("manifest-v1",)
 CAPTIONS_READS = ("captions-v1",)
 ANNOTATIONS_READS = ("annotations-v1",)
 SCORES_READS = ("scores-v1",)
+VERSIONS_READS = ("versions-v1",)
+SCREEN_READS = ("screen-v1",)
+TRAINING_READS = ("training-v1",)
 MANIFEST, CAPTIONS, ANNOTATIONS, SCORES = MANIFEST_READS[-1], CAPTIONS_READS[-1], ANNOTATIONS_READS[-1], SCORES_READS[-1]
+VERSIONS, SCREEN, TRAINING = VERSIONS_READS[-1], SCREEN_READS[-1], TRAINING_READS[-1]
 
 
 class ManifestRecord(_Model):
@@ -194,6 +220,177 @@ class Draft(_Model):
     prompt_version: StrictStr | None = None
 
 
+class AnnotatorVersion(_Model):
+    """One annotator's correction of a draft, as `fda review pull` reads it from the annotators' project."""
+
+    annotator: StrictStr
+    attributes: StrictStr
+    facial_changes: StrictStr
+    summary: StrictStr
+    drop: list[StrictStr]
+    annotation: StrictInt | StrictStr | None = None
+    created_at: StrictStr | None = None
+    updated_at: StrictStr | None = None
+    lead_time: Finite | None = None
+    changed: dict[str, StrictBool] | None = None
+    draft_unchanged: StrictBool = False
+    drop_as_suggested: StrictBool = False
+    brackets_ok: StrictBool = True
+
+
+class VersionPair(_Model):
+    """The agreement of two versions (indices into ``versions``), part by part, and where they differ."""
+
+    a: StrictInt
+    b: StrictInt
+    attributes: Share | None = None
+    facial_changes: Share | None = None
+    summary: Share | None = None
+    differences: StrictStr | None = None
+
+
+class VersionsRecord(_Model):
+    """A clip's versions from `fda review pull` on the annotators' project: what review consolidate puts before the
+    reviewer — every version, their agreement part by part (a share, or null where not measured), the medoid version
+    of each part (an index into ``versions``), the majority's drop reasons and where the clip's video is served."""
+
+    id: str
+    record: Literal["fda-review-versions"]
+    version: Literal[VERSIONS_READS] = VERSIONS  # type: ignore[valid-type]
+    status: Literal["ok", "incomplete", "empty"]
+    error: StrictStr | None = None
+    video: StrictStr | None = None
+    media: StrictStr | None = None
+    project: StrictInt | None = None
+    task: StrictInt | StrictStr | None = None
+    versions_wanted: StrictInt | None = Field(default=None, ge=1)
+    draft: dict[str, StrictStr] | None = None
+    draft_model: StrictStr | None = None
+    versions: list[AnnotatorVersion]
+    cancelled: list[dict[str, Any]] = Field(default_factory=list)
+    agreement: dict[str, Share | None]
+    agreement_errors: dict[str, StrictStr] | None = None
+    judge: StrictStr | None = None
+    pairs: list[VersionPair] = Field(default_factory=list)
+    medoid: dict[str, StrictInt | None]
+    drop_votes: dict[str, StrictInt] = Field(default_factory=dict)
+    drop_majority: list[StrictStr] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _indices(self) -> VersionsRecord:
+        n = len(self.versions)
+        for part, i in self.medoid.items():
+            if i is not None and not 0 <= i < n:
+                raise ValueError(f"the medoid of {part} ({i}) is not one of the {n} versions")
+        for k, pair in enumerate(self.pairs, start=1):
+            if not (0 <= pair.a < n and 0 <= pair.b < n) or pair.a == pair.b:
+                raise ValueError(f"pair {k} ({pair.a}, {pair.b}) is not two of the {n} versions")
+        return self
+
+
+SCREEN_VERDICTS = ("pass", "drop", "not measured", "left to annotators")  # core/screen/criteria.py names them
+
+
+def _finite_json(value: Any, depth: int = 0) -> Any:
+    """A measured value or threshold: a number, text, a flag, null, or lists and objects of them, every number
+    finite (the values vary by criterion; what they may hold does not)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must hold finite numbers, not {value}")
+    if isinstance(value, (list, dict)) and depth < 4:
+        for v in value.values() if isinstance(value, dict) else value:
+            _finite_json(v, depth + 1)
+    elif not isinstance(value, (str, int, float, bool, type(None))):
+        raise ValueError("must be numbers, text, or lists and objects of them")
+    return value
+
+
+Measured = Annotated[Any, AfterValidator(_finite_json)]
+
+
+class Criterion(_Model):
+    """One criterion's verdict on a clip, with its measured value, threshold and reason."""
+
+    value: Measured = None
+    threshold: Measured = None
+    verdict: Literal[SCREEN_VERDICTS]  # type: ignore[valid-type]
+    reason: StrictStr
+    drop_reason: StrictStr | None = None
+
+
+class ScreenRecord(_Model):
+    """An `fda screen` record: whether the clip is kept, the reasons it is dropped (what review push preselects),
+    and every criterion with its value; a failed one (``status: error``) is neither kept nor dropped."""
+
+    id: str
+    video: StrictStr | None = None
+    version: Literal[SCREEN_READS]  # type: ignore[valid-type]
+    status: Literal["ok", "error"]
+    error: StrictStr | None = None
+    keep: StrictBool
+    drop_reasons: list[StrictStr]
+    criteria: dict[str, Criterion] | None = None
+    settings: dict[str, Finite | StrictBool] | None = None
+
+    @model_validator(mode="after")
+    def _verdict(self) -> ScreenRecord:
+        if self.status == "ok" and self.criteria is None:
+            raise ValueError("a screened clip (status ok) must have its criteria")
+        if self.keep and (self.status != "ok" or self.drop_reasons):
+            raise ValueError("'keep' is true for a clip that is dropped or failed")
+        if self.status == "ok" and not self.keep and not self.drop_reasons:
+            raise ValueError("a dropped clip must name its drop_reasons")
+        return self
+
+
+class Turn(_Model):
+    """A turn of a conversation: VideoLLaMA2's ``{"from", "value"}`` (or a chat message's ``{"role", "content"}``)."""
+
+    from_: Literal["human", "gpt", "user", "assistant", "system"] | None = Field(default=None, alias="from")
+    value: StrictStr | None = None
+    role: Literal["user", "assistant", "system"] | None = None
+    content: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _one_turn(self) -> Turn:
+        if (self.from_ or self.role) is None:
+            raise ValueError("a turn needs 'from' (human or gpt)")
+        if self.value is None and self.content is None:
+            raise ValueError("a turn needs its text under 'value'")
+        return self
+
+
+class TrainingRecord(_Model):
+    """A training sample: `fda build-instructions`' output (VideoLLaMA2's conversation format), or written by hand as
+    ``{id, video, conversations}``; key frames and the main face's box at each where `fda track` found them."""
+
+    id: str
+    video: StrictStr
+    conversations: list[Turn] = Field(min_length=1)
+    instruction_index: StrictInt | None = None
+    key_frames: list[Frame] | None = None
+    key_frame_boxes: list[Box | None] | None = None
+    main_track_ids: list[StrictInt] | None = None
+    fps: Finite | None = Field(default=None, gt=0)
+    video_fingerprint: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _boxes(self) -> TrainingRecord:
+        if self.key_frame_boxes and len(self.key_frame_boxes) != len(self.key_frames or []):
+            raise ValueError("'key_frame_boxes' must have one entry per key frame")
+        return self
+
+
+class ExportTask(_Model):
+    """A task of a Label Studio JSON export (`fda review pull --export`): its data and its annotations.  What an
+    annotation holds is read defensively (exports vary by version and by tool); that the task and its data are
+    objects, and its annotations a list, is the export's shape."""
+
+    id: StrictInt | StrictStr | None = None
+    data: dict[str, Any]
+    annotations: list[Any] | None = None
+    predictions: list[Any] | None = None
+
+
 class ModelScores(_Model):
     path: StrictStr
     summary: dict[str, Finite | StrictStr | None]
@@ -226,11 +423,11 @@ KINDS = {
     "scores": "a scores.json from `fda score`",
 }
 _RECORD_KEY = {"fda-review-annotation": "annotations", "fda-review-versions": "versions"}  # review's own kind stamp
-_VERSIONED = re.compile(r"(actions|screen|manifest|captions|annotations|scores)-v\d+")
+_VERSIONED = re.compile(r"(actions|tracks|screen|manifest|captions|annotations|scores|versions|training)-v\d+")
 # fields that name the command that wrote a record: "not an actions record: it looks like ..."
 _LOOKS_LIKE = (
     ("caption", "captions"), ("key_frames", "tracks"), ("tracks", "tracks"), ("events", "actions"), ("signals", "actions"),
-    ("criteria", "screen"), ("conversations", "training"), ("prompt_version", "drafts"), ("models", "scores"),
+    ("criteria", "screen"), ("drop_reasons", "screen"), ("conversations", "training"), ("prompt_version", "drafts"), ("models", "scores"),
     ("dataset", "manifest"),
 )
 
@@ -263,7 +460,8 @@ def _door(rec: Record, where: str, family: str, reads: tuple[str, ...], what: st
         return
     fam = _family(rec)
     if (fam is not None and fam != family) or not is_kind:
-        raise RecordError(f"{where} not {what} (it looks like {looks_like(rec)}); {hint}")
+        looks = KINDS[fam] if fam is not None and fam != family else looks_like(rec)  # a version names its kind
+        raise RecordError(f"{where} not {what} (it looks like {looks}); {hint}")
     if v is not None and v not in reads and (fam == family or (strict and isinstance(v, str))):
         raise RecordError(f"{where} {what} of version {v!r}; this fda reads {' and '.join(reads)}: {redo}")
 
@@ -386,6 +584,41 @@ def read_drafts(path: str | Path) -> Iterator[tuple[int, Record]]:
         yield lineno, rec
 
 
+def read_versions(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """``(line, record)`` of annotators' versions (`fda review pull` on the annotators' project), every record
+    checked; one id twice is refused with both lines."""
+    for lineno, rec, where in _unique(Path(path)):
+        check_versions(rec, where)
+        yield lineno, rec
+
+
+def read_screen(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """``(line, record)`` of `fda screen`'s output, every record checked; one id twice is refused with both lines."""
+    for lineno, rec, where in _unique(Path(path)):
+        check_screen(rec, where)
+        yield lineno, rec
+
+
+def read_training(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """``(line, record)`` of training data, every record checked; one id twice is refused with both lines (a sample
+    given twice would be trained on twice)."""
+    for lineno, rec, where in _unique(Path(path)):
+        check_training(rec, where)
+        yield lineno, rec
+
+
+def where_of(path: str | Path) -> Callable[[int], str]:
+    """How records of ``path`` are named in errors: ``file:line:``, or ``file: item N:`` in a JSON list (for readers
+    with checks of their own beside the contract)."""
+    name, listed = str(path), []
+
+    def where(n: int) -> str:
+        if not listed:  # asked once, when a record is named (the reader has found the file by then)
+            listed.append(is_json_list(path))
+        return f"{name}: item {n}:" if listed[0] else f"{name}:{n}:"
+    return where
+
+
 def read_scores(path: str | Path) -> dict[str, Any]:
     """A scores.json, checked: its kind, its version, finite summaries.  Errors name the file and the field."""
     import json
@@ -434,10 +667,17 @@ def check_scores(doc: Any, path: str) -> None:
 
 
 def check_tracks(rec: Record, where: str) -> None:
+    """`fda track` writes no version yet: a record of another kind's version is refused for its kind, and one of a
+    tracks version (a later fda's) for its version."""
+    if (fam := _family(rec)) is not None:
+        if fam != "tracks":
+            raise RecordError(f"{where} not an `fda track` record (it looks like {KINDS[fam]}); give the output of fda track")
+        raise RecordError(f"{where} an `fda track` record of version {rec['version']!r}; this fda reads tracks records "
+                          "without a version: track the clips again with this fda")
     if rec.get("status", "ok") == "error":
         _validate(FailedRecord, rec, where, "failed `fda track` record")
         return
-    if "key_frames" not in rec:
+    if "key_frames" not in rec and kind_of(rec) != "tracks":
         raise RecordError(f"{where} not an `fda track` record (it looks like {looks_like(rec)}); give the output of fda track")
     _validate(TracksRecord, rec, where, "`fda track` record")
     if len(rec.get("key_frame_boxes") or []) not in (0, len(rec["key_frames"])):
@@ -518,6 +758,41 @@ def check_draft(rec: Record, where: str) -> None:
     if "text" not in rec and kind_of(rec) not in (None, "drafts"):
         raise RecordError(f"{where} not a pre-annotation (it looks like {looks_like(rec)}); give the output of fda preannotate")
     _validate(Draft, rec, where, "pre-annotation")
+
+
+def check_versions(rec: Record, where: str) -> None:
+    """What review consolidate puts before the reviewer: a clip's versions with their agreement and medoids."""
+    _door(rec, where, "versions", VERSIONS_READS, "a record of `fda review pull` on an annotation project",
+          "give the versions.jsonl that fda review pull writes from the annotators' project",
+          "pull the annotators' project again with this fda", is_kind=rec.get("record") == "fda-review-versions",
+          strict=True)
+    _validate(VersionsRecord, rec, where, "versions record")
+
+
+def check_screen(rec: Record, where: str) -> None:
+    """A clip's verdict from `fda screen` (review push preselects its drop reasons)."""
+    _door(rec, where, "screen", SCREEN_READS, "an `fda screen` record", "give the output of fda screen",
+          "screen the clips again with this fda (a quick pass)",
+          is_kind=_family(rec) == "screen" or "criteria" in rec or "drop_reasons" in rec, strict=True)
+    _validate(ScreenRecord, rec, where, "`fda screen` record")
+
+
+def check_training(rec: Record, where: str) -> None:
+    """A training sample; what is left to check of its conversation (one <video> tag, the human turn first) is the
+    prompt format's, checked by its reader."""
+    if "conversations" not in rec and kind_of(rec) not in (None, "training"):
+        raise RecordError(f"{where} not a training record (it looks like {looks_like(rec)}); give the output of "
+                          "fda build-instructions ({id, video, conversations} per line)")
+    _door(rec, where, "training", TRAINING_READS, "a training record", "give the output of fda build-instructions",
+          "build the instructions again with this fda", is_kind=True)
+    _validate(TrainingRecord, rec, where, "training record")
+
+
+def check_export_task(task: Any, where: str) -> None:
+    """One item of a Label Studio JSON export."""
+    if not isinstance(task, dict):
+        raise RecordError(f"{where} expected a task (a JSON object), got {type(task).__name__}")
+    _validate(ExportTask, task, where, "task of a Label Studio JSON export")
 
 
 def actions_by_id(path: str | Path, ok_only: bool = True) -> dict[str, Record]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fdacli.core.run.schemas import SCREEN_VERDICTS
 from fdacli.core.screen import measures as m
 from fdacli.core.screen.thresholds import Thresholds
 from fdacli.core.text.timeline import MIN_QUALITY, reliable
 
-PASS, DROP, NOT_MEASURED, ANNOTATORS = "pass", "drop", "not measured", "left to annotators"
-VERDICTS = (PASS, DROP, NOT_MEASURED, ANNOTATORS)
+VERDICTS = SCREEN_VERDICTS  # declared with the screen record's contract (core/run/schemas.py)
+PASS, DROP, NOT_MEASURED, ANNOTATORS = VERDICTS
 
 FACE_TOO_SMALL = "face too small"
 TOO_MANY_PEOPLE = "too many people"

@@ -1,82 +1,44 @@
 """The two inputs of a screen, checked at the door: tracks records (`fda track`) and actions records
-(`fda actions`).
+(`fda actions`), each by its contract (core/run/schemas.py).
 
 A file of another command, a record with a missing or mistyped field, a NaN, or one id twice is refused
 with ``file:line`` and what was expected (a RecordError), before anything is written — never a traceback
-and never a silent default.  The tracks file is read as a stream; of the actions file only what the screen
-needs is kept per clip (its events, not its per-frame signals).
+and never a silent default.  The tracks file is read as a stream; beside its contract, the boxes and landmarks
+of the main character (what the screen measures; the contract leaves per-frame data to the readers that use it)
+are checked by numpy in one go per track.  Of the actions file only what the screen needs is kept per clip (its
+events, not its per-frame signals).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fdacli.core.run import schemas
-from fdacli.core.run.records import Record, RecordError, read_jsonl
-
-# fields that name the command that wrote a record, for "this is not a tracks file: it is ..."
-_KINDS = (
-    ("events", "an `fda actions` record"), ("criteria", "an `fda screen` record"),
-    ("conversations", "a `build-instructions` training record"), ("caption", "a caption (predictions or references)"),
-    ("dataset", "a manifest record from `fda sample`"),
-)
+from fdacli.core.run.records import Record, RecordError
 
 
-def _kind(rec: Record) -> str:
-    for key, words in _KINDS:
-        if key in rec:
-            return words
-    return "a record of another kind"
-
-
-def _number(value: Any, positive: bool = False) -> bool:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return ok and (value > 0 or not positive)
-
-
-def _numbers(seq: Any, size: int | None = None) -> bool:
-    return isinstance(seq, list) and (size is None or len(seq) == size) and all(_number(v) for v in seq)
-
-
-def check_tracks(rec: Record, where: str) -> None:
-    """Raise RecordError unless ``rec`` is a tracks record the screen can read (a failed one is: it is reported).
-    The main character's boxes and landmarks are left as numpy arrays (the record is read, never written back)."""
-    if rec.get("status", "ok") == "error":
-        return
-    if "tracks" not in rec or "identities" not in rec:
-        raise RecordError(f"{where} not an `fda track` record (it looks like {_kind(rec)}); TRACKS is the output of fda track")
-    for key, positive in (("fps", True), ("width", True), ("height", True)):
-        if not _number(rec.get(key), positive):
-            raise RecordError(f"{where} field {key!r} must be a positive number, got {rec.get(key)!r}")
-    if not (isinstance(rec.get("sampled_frames"), list) and all(isinstance(f, int) for f in rec["sampled_frames"])):
-        raise RecordError(f"{where} field 'sampled_frames' must be a list of frame numbers")
-    shots = rec.get("shots")
-    if not (isinstance(shots, list) and all(_numbers(s, 2) for s in shots)):
-        raise RecordError(f"{where} field 'shots' must be a list of [first, last] frame pairs")
-    if "picture_change" in rec and rec["picture_change"] is not None and not _number(rec["picture_change"]):
-        raise RecordError(f"{where} field 'picture_change' must be a number, got {rec['picture_change']!r}")
-    if not isinstance(rec["identities"], list) or not all(isinstance(i, dict) and isinstance(i.get("identity"), int)
-                                                          for i in rec["identities"]):
-        raise RecordError(f"{where} field 'identities' must be a list of objects with an integer 'identity'")
-    if not isinstance(rec["tracks"], list):
-        raise RecordError(f"{where} field 'tracks' must be a list")
+def _screenable(rec: Record, where: str) -> None:
+    """Raise RecordError unless a tracks record that passed the tracks contract (core/run/schemas.py) has what the
+    screen measures, which the contract leaves optional.  The main character's boxes and landmarks are left as numpy
+    arrays (the record is read, never written back)."""
+    for key in _MEASURED:
+        if rec.get(key) is None:
+            raise RecordError(f"{where} field {key!r} is missing: the screen measures it (track the clip again with this fda)")
     for k, t in enumerate(rec["tracks"], start=1):
         _check_track(t, f"{where} track {k}:")
 
 
-def _check_track(t: Any, where: str) -> None:
-    """Every track's identity and frames (people are counted over all of them); the boxes and landmarks of the
-    main character's tracks, the only ones measured (a crowd's other faces would triple the cost of a check)."""
-    if not isinstance(t, dict) or not isinstance(t.get("identity"), int) or not isinstance(t.get("is_main"), bool):
-        raise RecordError(f"{where} expected an object with an integer 'identity' and a true/false 'is_main'")
-    frames, boxes = t.get("frames"), t.get("boxes")
-    if not (isinstance(frames, list) and isinstance(boxes, list) and len(frames) == len(boxes)):
+_MEASURED = ("fps", "width", "height", "sampled_frames", "shots", "identities", "tracks")
+
+
+def _check_track(t: Record, where: str) -> None:
+    """The boxes and landmarks of the main character's tracks, the only ones measured (a crowd's other faces would
+    triple the cost of a check); every track's identity and frames are the contract's."""
+    boxes = t.get("boxes")
+    if not (isinstance(boxes, list) and len(boxes) == len(t["frames"])):
         raise RecordError(f"{where} 'frames' and 'boxes' must be lists of the same length")
-    if not all(type(f) is int for f in frames):
-        raise RecordError(f"{where} 'frames' must be frame numbers")
     if not t["is_main"]:
         return
     # checked once, converted once: the measures read these arrays instead of converting the lists again
@@ -107,13 +69,10 @@ def _finite_array(seq: list, ndim: int, last: int) -> Any:
 
 def read_tracks(path: Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of a tracks file, checked, in file order; one id twice is refused with both lines."""
-    seen: dict[str, int] = {}
-    for lineno, rec in read_jsonl(path, require=("id", "video")):
-        where = f"{path}:{lineno}:"
-        check_tracks(rec, where)
-        if rec["id"] in seen:
-            raise RecordError(f"{where} id {rec['id']!r} again (first on line {seen[rec['id']]}); one record per clip")
-        seen[rec["id"]] = lineno
+    where = schemas.where_of(path)
+    for lineno, rec in schemas.read_tracks(path):
+        if rec.get("status", "ok") != "error":
+            _screenable(rec, where(lineno))
         yield lineno, rec
 
 

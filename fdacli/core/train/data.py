@@ -1,4 +1,4 @@
-"""Training samples: records checked up front with file:line errors, decoded and tokenised on demand.
+"""Training samples (read and checked up front by samples.py, with file:line errors) decoded and tokenised on demand.
 
 A sample that fails to load comes back as ``BadSample``; the trainer stops on it or, with ``skip_bad``,
 counts it — it is never silently replaced by another sample.
@@ -7,24 +7,16 @@ counts it — it is never silently replaced by another sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from fdacli.core.media.clips import ClipSpec, clip_pixels, spec_from_record
+from fdacli.core.media.clips import clip_pixels
 from fdacli.core.media.video import VideoError
 from fdacli.core.model import prompting
 from fdacli.core.model.config import FaceTrackMMConfig
 from fdacli.core.model.facetrack_mm import Batch
-from fdacli.core.run.records import RecordError, read_jsonl
-
-
-@dataclass
-class Sample:
-    id: str
-    spec: ClipSpec
-    conversations: list[dict[str, Any]]
+from fdacli.core.train.samples import Sample
 
 
 @dataclass
@@ -35,26 +27,6 @@ class BadSample:
 
 class BadSampleError(RuntimeError):
     """A sample failed to load and ``skip_bad`` is off: the run stops and names it."""
-
-
-def load_samples(train: Path, tracks: Path | None, video_roots: list[Path]) -> list[Sample]:
-    """Training records (fda build-instructions output), checked up front with ``file:line`` errors."""
-    track_recs = {r["id"]: r for _, r in read_jsonl(tracks, require=("id",))} if tracks else None
-    roots = video_roots + [train.parent] + ([tracks.parent] if tracks else [])
-    out, seen = [], set()
-    for lineno, rec in read_jsonl(train, require=("id", "video", "conversations")):
-        where = f"{train}:{lineno}"
-        if rec["id"] in seen:
-            raise RecordError(f"{where}: duplicate id {rec['id']!r}")
-        seen.add(rec["id"])
-        try:
-            prompting.to_messages(rec["conversations"])
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise RecordError(f"{where}: {exc}") from None
-        out.append(Sample(rec["id"], spec_from_record(rec, track_recs, roots), rec["conversations"]))
-    if not out:
-        raise RecordError(f"{train}: no training samples")
-    return out
 
 
 class SampleLoader(torch.utils.data.Dataset):

@@ -11,7 +11,7 @@ import torch
 from fdacli.core.model import checkpoint as ckpt
 from fdacli.core.model import prompting
 from fdacli.core.model.config import FaceTrackMMConfig
-from fdacli.core.train.data import Sample
+from fdacli.core.train.samples import Sample
 from fdacli.core.train.options import TrainOptions, precision_of, weight_dtype
 from fdacli.core.train.schedule import Schedule
 
