@@ -16,7 +16,7 @@ prediction's), so the share of the gap each side explains is measured, not guess
 with the grammar's reading (part · action · direction); ``state``, ``head`` and ``repeat`` say what kind of
 candidate a cut or extra event was.
 
-    python bench/judge_causes.py --split tuning            # one line per cause, then the table
+    python bench/judge_causes.py --split tuning held-out   # the table of causes
     python bench/judge_causes.py --split tuning --detail   # every event of every case
 """
 
@@ -167,12 +167,12 @@ def diagnose(g: dict, p: dict, detail: bool) -> tuple[float, float, list[tuple[s
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=[*SPLITS, "all"], default="tuning")
+    ap.add_argument("--split", choices=[*SPLITS, "all"], nargs="+", default=["tuning"])
     ap.add_argument("--quality", default="good")
     ap.add_argument("--detail", action="store_true")
     ap.add_argument("--below", type=float, default=1.0, help="only predictions with judge / labels under this")
     args = ap.parse_args()
-    files = [f for name, fs in SPLITS.items() if args.split in (name, "all") for f in fs]
+    files = [f for name, fs in SPLITS.items() if name in args.split or "all" in args.split for f in fs]
     gold = load_gold([GOLD / f for f in files if (GOLD / f).exists()])
     counts, cases, steps = Counter(), Counter(), []
     kinds = Counter()
@@ -194,7 +194,7 @@ def main() -> None:
         for c in {c for c, _ in causes}:
             cases[c] += 1
     n = len(steps)
-    print(f"\n{n} {args.quality} predictions under {args.below:.2f} x their labelled TEM ({args.split})")
+    print(f"\n{n} {args.quality} predictions under {args.below:.2f} x their labelled TEM ({', '.join(args.split)})")
     if n:
         m = [sum(s[k] for s in steps) / n for k in range(4)]
         print(f"mean TEM: judge {m[0]:.3f} -> with the labelled reference events {m[1]:.3f} -> and the labelled prediction "
