@@ -2,7 +2,8 @@
 
 Prints, per split (tuning: gold_a, gold_b, gold_d, looked at while the grammar was written; held-out:
 gold_c, gold_e, measured once when grammar-v1 was frozen; fresh: gold_f, labelled for issue 23 and measured
-once when grammar-v2 was frozen) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref
+once when grammar-v2 was frozen — both looked at sample by sample while grammar-v3 was written; fresh-g:
+gold_g, labelled before grammar-v3 was written and measured once when it was frozen) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref
 and AutoDQ), the share of references ordered good > mixed > poor, mean TEM per quality beside the gold means
 and their ratio (calibration), event-extraction precision/recall against the gold events, relation accuracy
 on the gold event pairs, the references where the judge is furthest from the labels, and the human ceiling:
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 GOLD = ROOT / "tests" / "data" / "judge_gold"
 SPLITS = {"tuning": ("gold_a.jsonl", "gold_b.jsonl", "gold_d.jsonl"), "held-out": ("gold_c.jsonl", "gold_e.jsonl"),
-          "fresh": ("gold_f.jsonl",)}
+          "fresh": ("gold_f.jsonl",), "fresh-g": ("gold_g.jsonl",)}
 OVERLAP = ("overlap_ce.jsonl", ("gold_c.jsonl", "gold_e.jsonl"))  # second pass, and the passes it relabels
 
 from fdacli.core.score.agreement import QUALITIES, evaluate, label_agreement, load_gold, spearman  # noqa: E402

@@ -21,7 +21,7 @@ def _raw() -> dict:
 
 def test_the_package_ships_the_lexicon_and_the_grammar_version_is_the_files():
     lex = load_lexicon()
-    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v2"
+    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v3"
     assert LocalJudge().provenance()["grammar_version"] == lex.version
     assert grammar.REGIONS == lex.regions and grammar.DIRECTIONS == lex.directions and grammar.ACTIONS == lex.actions
     assert set(grammar.FAMILY) == set(lex.regions)
@@ -34,9 +34,19 @@ def test_the_file_lists_one_entry_per_line_so_a_synonym_is_a_one_line_change():
 
 
 def test_a_synonym_added_to_the_data_is_read_without_touching_the_parser():
-    # "straighten" was added to the move forms of lexicon-v2.json as one line (issue 23)
+    # "straighten" was added to the move forms of lexicon-v2.json as one line (issue 23), "slid" to those of v3
     assert [e.structure() for e in grammar.parse("She straightens her head.")] == ["head · move"]
     assert [e.structure() for e in grammar.parse("He looks straight ahead.")] == ["gaze · look · forward"]
+    assert [e.structure() for e in grammar.parse("Her eyes slid to the right.")] == ["gaze · look · right"]
+
+
+def test_the_words_around_actions_are_data_too(tmp_path):
+    """Which forms are no action in a context, which words only say how a face seems, which nouns name a state,
+    which states are a face at rest: each is a list in the file, read without touching the parser."""
+    lex = load_lexicon()
+    assert lex.not_before["goes"] == (" on",) and "first" in lex.not_after["part"]
+    assert {"calm", "relaxed"} <= lex.demeanour and "tension" in lex.nominal
+    assert ("eyes", "open", ()) in lex.resting and ("gaze", "look", ("forward",)) in lex.resting
 
 
 def _write(tmp_path: Path, raw: dict) -> Path:
@@ -55,7 +65,7 @@ def test_a_copy_of_the_shipped_file_loads_the_same(tmp_path):
     (lambda r: r["actions"]["smile"].append("frown"), "actions['frown']: form 'frown' is already a form of 'smile'"),
     (lambda r: r["actions"]["smile"].append("Grin "), "must be lower case"),
     (lambda r: r["region_words"].append(["(unclosed", "mouth"]), "does not compile"),
-    (lambda r: r["region_words"].append(["ear", "ears"]), "region_words[17]: must be [pattern, declared region]"),
+    (lambda r: r["region_words"].append(["ear", "ears"]), "region_words[18]: must be [pattern, declared region]"),
     (lambda r: r["family"].pop("lips"), "no family for region(s) lips"),
     (lambda r: r["meaning"].update({"mouth grin": [["smile", 1]]}), "'mouth grin' is not 'FAMILY ACTION'"),
     (lambda r: r["meaning"].update({"mouth smile": [["smile", 2]]}), "[axis, +1 or -1]"),
@@ -63,6 +73,10 @@ def test_a_copy_of_the_shipped_file_loads_the_same(tmp_path):
     (lambda r: r["direction_words"].append(["north", ["north"]]), "direction_words[11]"),
     (lambda r: r["dynamic"].append("jump"), "dynamic: unknown name(s) jump"),
     (lambda r: r["part_of"].update(speak=["mouth", ["voice"]]), "part_of['speak']: unknown name(s) voice"),
+    (lambda r: r["resting"].append("eyes stare"), "resting: 'eyes stare' is not 'FAMILY ACTION [DIRECTION ...]'"),
+    (lambda r: r["resting"].append("gaze look north"), "resting: 'gaze look north'"),
+    (lambda r: r["not_before"].update(goes=["on"]), "not_before['goes']: each entry must be the words that follow"),
+    (lambda r: r.pop("demeanour"), "demeanour: missing"),
 ])
 def test_a_bad_lexicon_stops_with_the_file_and_the_entry(tmp_path, spoil, says):
     raw = _raw()

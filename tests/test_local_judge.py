@@ -85,8 +85,9 @@ def test_past_the_cap_held_states_give_way_to_movements_in_order():
     ("He pushes his head slightly forward.", ["head · move · forward"]),
     ("The video focuses on her. The focus is on the facial expressions of the woman.", []),
     ("His expression does not change.", []),
-    ("His upper lip curls up as he starts to talk.", ["lips · move · up", "mouth · speak"]),  # no hair curls here
-    ("He then draws his lips into a tight pucker.", ["lips · pout"]),
+    ("His upper lip curls up as he starts to talk.", ["lips · raise", "mouth · speak"]),  # no hair curls, no speech in the curl
+    ("He then draws his lips into a tight pucker.", ["lips · press"]),  # a pucker is a purse (the guide's press)
+    ("Her eyeballs protrude slightly.", ["eyes · widen"]),  # eyes bulge; they do not pout
 ])
 def test_actions_bound_to_a_part_that_cannot_do_them_move_to_their_own(caption, expected):
     assert [e.structure().split(" (")[0] for e in grammar.parse(caption)] == expected
@@ -103,6 +104,13 @@ def test_actions_bound_to_a_part_that_cannot_do_them_move_to_their_own(caption, 
     ("she bows her head", "she lowers her head"),
     ("the corners of his mouth turn upward", "he grins"),
     ("she moves her lips as she talks", "she speaks"),
+    ("she juts her head forward", "her head tilts slightly forward"),  # where the head goes (labels: Same)
+    ("he draws his head back a little", "he leans his head slightly back"),
+    ("she puckers her lips", "she purses her lips"),
+    ("his upper lip curls up", "his upper lip lifts slightly"),
+    ("the tip of her tongue pokes out", "her tongue protrudes slightly"),
+    ("her eyes slide to the left", "she looks to the left"),
+    ("the lines on his forehead smooth out", "the wrinkles on his forehead relax"),
 ])
 def test_paraphrases_of_one_action_are_same_meaning(a, b):
     assert rel(a, b) == SAME and rel(b, a) == SAME
@@ -117,6 +125,9 @@ def test_paraphrases_of_one_action_are_same_meaning(a, b):
     ("she smiles", "the corners of her mouth droop"),
     ("he speaks", "he stops speaking"),
     ("her face tenses", "her facial muscles relax"),
+    ("she edges her head forward", "her head tilts back"),
+    ("her tongue sticks out", "she draws her tongue back in"),
+    ("his furrowed eyebrows relax", "he furrows his brows"),  # the predicate, not the adjective, is the action
 ])
 def test_antonyms_and_opposite_directions_are_opposite_meaning(a, b):
     assert rel(a, b) == OPPOSITE and rel(b, a) == OPPOSITE
@@ -224,6 +235,72 @@ def test_the_judge_costs_no_more_than_three_rouge_l_passes():
 ])
 def test_hard_wordings(caption, expected):
     assert [e.structure().split(" (")[0] for e in grammar.parse(caption)] == expected
+
+
+@pytest.mark.parametrize("caption, expected", [
+    # "DON'T repeat same events": an action said to go on is the event said before (every labeller, below the cap)
+    ("She opens her mouth and speaks. Later she continues to speak, her mouth remains open, revealing teeth.",
+     ["mouth · open", "mouth · speak"]),
+    ("Her mouth opens. It stays slightly open.", ["mouth · open"]),
+    ("She keeps her lips pressed together.", ["lips · close"]),  # said the first time, it is an event
+    ("She blinks, then opens her mouth to continue speaking.", ["eyes · blink", "mouth · open"]),  # "continue" is the speech's
+    ("He nods. Still smiling, he nods again.", ["head · nod", "face · smile", "head · nod"]),  # again is a new event
+    ("He begins talking, his lips moving.", ["mouth · speak"]),  # one event in two readings
+    ("The corners of her mouth lift, and a smile appears.", ["mouth corners · raise"]),
+    ("Her brow furrows, eyebrows pressed down.", ["brows · frown"]),
+    # the guide: pure emotion words are not events; a face that tenses is
+    ("She looks calm and thoughtful. Her face stays relaxed. He appears at ease.", []),
+    ("His facial muscles tense, then the expression gradually relaxes.", ["face · tense", "face · relax"]),
+    # the predicate is the action, not an adjective or a noun before the part
+    ("His furrowed eyebrows relax.", ["brows · relax"]),
+    ("The tension in his brows eases.", ["brows · relax"]),
+    ("Lines on his forehead smooth out.", ["forehead · relax"]),
+    ("The wrinkles between her eyebrows are clearly visible.", ["brows · frown"]),  # "visible" is no verb
+    # words of the lexicon (lexicon-v3.json)
+    ("Her eyes slid to the right, then flick to the left.", ["gaze · look · right", "gaze · look · left"]),
+    ("Her eyeballs pivot slightly to the left.", ["gaze · look · left"]),
+    ("She bent her head forward and threw her head back.", ["head · tilt · forward", "head · tilt · back"]),
+    ("She bursts into laughter.", ["face · laugh"]),
+    ("His eyes are cast down.", ["gaze · look · down"]),
+    ("She keeps her eyes downcast.", ["gaze · look · down"]),
+    ("He stares intently.", ["gaze · look"]),  # a stare is always the eyes, unlike "looks content"
+    ("His upper lip hikes up, then his lower lip moves down.", ["lips · raise", "lips · lower"]),
+    ("Her lips curl upwards.", ["mouth corners · raise"]),  # not speech: the mouth's corners
+    ("Her lips purse forward into an O shape.", ["lips · pout · forward"]),  # pushed out
+    ("Her upper lids draw up. His jaw moves downward.", ["eyes · widen", "mouth · open"]),
+    ("She drew her head back a little.", ["head · move · back"]),
+    # the tongue goes out or back in
+    ("The tip of her tongue poked out, then she retracts her tongue.", ["tongue · pout", "tongue · stretch"]),
+    ("Her tongue briefly extends.", ["tongue · pout"]),
+    # words that are no action where they stand, and directions that are none
+    ("He smiles as he goes on. During the first part, her brows knit.", ["face · smile", "brows · frown"]),
+    ("Her mouth is left hanging open.", ["mouth · open"]),
+    ("He tilts his head to the left side.", ["head · tilt · left"]),
+    ("As he finishes talking, he smiles.", ["mouth · not speak", "face · smile"]),
+    ("He has a small black mustache above his lips.", []),
+    ("In the video, a woman with messy blond curls stands in the dark, her eyes a little wide.", ["eyes · widen"]),
+    # a direction said before ("the same way", "accordingly", "follow suit")
+    ("He swivels his head to the right while his eyes drift the same way.", ["head · turn · right", "gaze · look · right"]),
+    ("She turns her head to the left, and her eyeballs follow suit.", ["head · turn · left", "gaze · look · left"]),
+    ("His forehead wrinkles, his eyes widen and gaze forward.", ["brows · wrinkle", "eyes · widen", "gaze · look · forward"]),
+])
+def test_grammar_v3_wordings(caption, expected):
+    """Issue 23's second pass: the causes found when good paraphrases scored under their labels (docs/benchmarks.md)."""
+    assert [e.structure().split(" (")[0] for e in grammar.parse(caption)] == expected
+
+
+def test_past_the_cap_a_face_at_rest_goes_first_and_pursing_is_a_clear_action():
+    """The most static information (eyes open, looking ahead, mouth closed) gives way before other held states
+    (the paper's own example drops "her eyes are open"); pursed lips and flared nostrils are facial actions."""
+    caption = ("At first her eyes are open, her lips are slightly parted and her brows are furrowed. Then she purses her "
+               "lips, flares her nostrils, raises her brows, blinks, opens her mouth, smiles, closes her eyes and nods.")
+    kept = [e.structure().split(" (")[0] for e in grammar.extract(caption)]
+    assert "eyes · open" not in kept and "lips · press" in kept and "nose · flare" in kept
+    assert len(kept) == 10 and kept[:2] == ["lips · open", "brows · frown"]  # the other states still open the ten
+    moves = ("She purses her lips, flares her nostrils, raises her brows, blinks, opens her mouth, smiles, her lips move, "
+             "frowns, closes her eyes, looks down and nods.")
+    kept = [e.structure().split(" (")[0] for e in grammar.extract(moves)]
+    assert len(kept) == 10 and "lips · move" not in kept and kept[:2] == ["lips · press", "nose · flare"]
 
 
 def test_an_event_is_the_same_as_itself_and_copies_keep_their_parse(judge):

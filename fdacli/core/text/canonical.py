@@ -30,6 +30,8 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         region, action, dirs = "gaze", "look", ("down",) if action == "lower" else ("up",)  # "she lowers her eyes"
     if region in ("eyes", "eyelids") and action == "press" and re.search(r"\b(?:shut|closed?)\b", clause):
         action = "close"  # "squeezes her eyes shut"
+    if region == "eyelids" and action in ("stretch", "move") and set(dirs) & {"up", "down"}:
+        action, dirs = ("raise" if "up" in dirs else "lower"), ()  # "her upper lids draw up": the lids lift
     if region == "eyelids":
         region = "eyes"
         action = {"raise": "widen", "lower": "narrow"}.get(action, action)
@@ -39,6 +41,8 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         action = "widen"
     if region in ("mouth", "lips", "jaw") and action == "widen":
         action = "open"
+    if region == "jaw" and action == "move" and set(dirs) & {"up", "down"}:
+        action, dirs = ("raise" if "up" in dirs else "lower"), ()  # "his jaw moves downward": the mouth opens
     if region == "jaw" and action in ("lower", "open"):
         region, action = "mouth", "open"
     if region == "teeth" and action in ("show", "open", "widen"):
@@ -47,8 +51,20 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         region, action = "mouth", "press"
     if region == "teeth" and action not in ("show", "press"):
         region = IMPLICIT_REGION.get(action, "mouth")  # "her teeth gleam in a smile": a smile that shows teeth
+    if region == "tongue":  # out (sticks out, extends, pokes out) or back in (retracts, draws back)
+        out = re.search(r"\b(?:extend\w*|out|outward)\b", clause) and not re.search(r"\b(?:retract\w*|back|withdr\w*)\b", clause)
+        action, dirs = ("pout" if out or action in ("show", "move") else action), ()
     if region == "jaw" and action == "raise":
         region, action = "mouth", "close"
+    if region == "lips" and action in ("move", "raise", "lower") and (dirs or action != "move"):
+        if re.search(r"\bupper lip", clause) and (action == "raise" or "up" in dirs):
+            return "lips", "raise", ()  # "his upper lip curls up": the upper lip lifts (a sneer), not a smile or speech
+        if re.search(r"\blower lip", clause) and (action == "lower" or "down" in dirs):
+            return "lips", "lower", ()  # "her lower lip moves down": the mouth opens
+        if re.search(r"\b(?:upper|lower) lip", clause):
+            return "lips", "close", ()  # "the lower lip moves up": the lips come together
+        if action == "move":
+            region = "mouth"  # "her lips curl upward": the mouth's corners, as for the mouth
     if (region == "mouth corners" or (region == "mouth" and action in ("move", "turn"))) and dirs \
             and action in ("move", "turn", "stretch", "raise", "lower"):
         if "up" in dirs:
@@ -59,6 +75,16 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
             region, action = "mouth corners", "stretch"
     if region == "mouth corners" and action in ("raise", "lower", "stretch"):
         dirs = ()
+    if FAMILY.get(region) == "mouth" and action == "press" and "forward" in dirs:
+        action = "pout"  # "her lips purse forward into an O", "push forward into a pucker": pushed out, not pressed
+    if FAMILY.get(region) in ("eyes", "gaze") and action == "pout" and re.search(r"\beye", clause):
+        region, action, dirs = "eyes", "widen", ()  # "her eyeballs protrude": the eyes bulge
+    if region in ("head", "chin") and action == "stretch":
+        action = "move"  # "draws his head back", "her chin pulled back": the head moves
+    if region == "brows" and action == "press" and "down" in dirs:
+        action, dirs = "lower", ()  # "eyebrows pressed down": lowered
+    if region == "brows" and action == "relax" and set(dirs) & {"up", "down"}:
+        action, dirs = ("raise" if "up" in dirs else "lower"), ()  # "her brows relax downward": they lower
     if region in ("head", "chin", "face", "body") and action == "pout":
         action = "move"  # "pushes her head forward": the head moves, the lips do not pout
     if region in ("head", "chin") and action in ("move", "turn", "tilt", "shake") and dirs and set(dirs) <= {"up", "down"}:

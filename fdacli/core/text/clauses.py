@@ -14,7 +14,7 @@ _BRACKETS = re.compile(r"\[[^\]\n.;]*\]|\([^)\n.;]*\)")  # an unclosed bracket s
 _SENTENCES = re.compile(r"[.;!?\n]+")
 _CLAUSES = re.compile(r",|\b(?:and then|and|while|as well as|as|before|after|followed by|whereas|but|until|when|"
                       r"which|with|meanwhile)\b|(?=\b(?:revealing|showing|exposing|baring|looking|gazing|she|he|they)\b)")
-_NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stopping|ceases?|ceased|without|nor|cannot|can't|"
+_NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stopping|ceases?|ceased|finish(?:es|ed|ing)?|without|nor|cannot|can't|"
                        r"doesn't|don't|didn't|isn't|aren't|wasn't)\b")
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
@@ -30,11 +30,15 @@ _PRONOUNS = [(re.compile(r"\b(?:she|he|they|the (?:young |old |middle-aged |elde
                          r"character|lady|gentleman|child|individual))\b"), "the person"),
              (re.compile(r"\b(?:her|his|their)\b"), "the")]
 # a sentence about looks, not actions ("He has short brown hair, thick eyebrows ..."): only clear actions count there
-_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|(?<!lip )(?<!lips )(?<!corner )(?<!corners )curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|skin|glasses|"
+_APPEARANCE = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|(?<!lip )(?<!lips )(?<!corner )(?<!corners )curls|bangs|ponytail|bun|earrings?|necklace|shirt|jacket|dress|scarf|hat|makeup|wears|wearing|dressed|years old|aged|complexion|hair|beard|m(?:o)?ustaches?|stubble|skin|glasses|"
                          r"video (?:shows|showcases|displays|depicts|features|captures|presents))\b")
 _POSSESSION = re.compile(r"\b(?:(?:has|have|had)\b(?! (?:\w+ly )?(?:\w+ed|\w+en|begun)(?:[ ,]+(?:his|her|their|the|a|its|\w+ly|to|into|again|and|as|while|before|after)\b|[,.;]|$)| been)|with|wearing|wears)\b")
 _DEGREE = re.compile(r"\b(?:slight(?:ly)?|little|bit|wide(?:ly)?|gradual(?:ly)?|sudden(?:ly)?|quick(?:ly)?|slow(?:ly)?|"
                      r"gentl[ey]|fully|half|deep(?:ly)?|strong(?:ly)?|firm(?:ly)?|tight(?:ly)?|noticeabl[ey]|subtl[ey]|lightly|much)\b")
+# "she continues to speak", "her mouth remains open": an action already said, going on (not said "again")
+_CONTINUES = re.compile(r"\b(?:continu\w*|still|keeps?|kept|keeping|remains?|remained|remaining|stays?|stayed|staying|"
+                        r"(?:go|goes|went|going) on|carr(?:y|ies|ied|ying) on|persist\w*)\b")
+_AGAIN = re.compile(r"\b(?:again|once more|another|anew|a second time)\b")
 _NOT_EVENTS = re.compile(r"\b(?:camera|scene|shot|zoom\w*|background|lighting|the focus)\b")
 
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),

@@ -4,19 +4,22 @@ Extraction follows the paper's rules (supplement Fig. 6): events are facial acti
 at a moment ("her mouth is slightly open") counts as in the paper's own example, static appearance does
 not; a clause whose subject is the camera, the scene or the video is not an event ("she smiles at the
 camera" is), nor are bracketed inferences or "no obvious change"; pronouns are resolved to "the person";
-at most 10 events, in caption order, atomic (one per clause).  Past the cap the prompt's "a specific facial
-action or motion, NOT STATIC INFORMATION" decides: held states give way to movements before any is cut.
+at most 10 events, in caption order, atomic (one per clause).  "DON'T repeat same events": an action said to go
+on ("continues to speak", "her mouth remains open") is the event said before, and one action read twice in a
+sentence ("begins talking, his lips moving") is one event; "again" makes a new one.  Past the cap the prompt's
+"a specific facial action or motion, NOT STATIC INFORMATION" decides: a face at rest, then other held states,
+give way to movements before any is cut.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from fdacli.core.text.canonical import FAMILY, IMPLICIT_REGION, normalise
-from fdacli.core.text.clauses import (_DEGREE, _ENDING, _MEDIA, _NEGATION, _NO_CHANGE, _NOT_EVENTS,
-                                      _POSSESSION, _SILENT, clauses, resolve)
+from fdacli.core.text.clauses import (_AGAIN, _CONTINUES, _DEGREE, _ENDING, _MEDIA, _NEGATION, _NO_CHANGE,
+                                      _NOT_EVENTS, _POSSESSION, _SILENT, clauses, resolve)
 from fdacli.core.text.lexicon import LEXICON
 from fdacli.core.text.words import REGION_RE, WORDS, word_action
 from fdacli.core.text.words import actions as find_actions, directions as find_directions, regions as find_regions
@@ -53,6 +56,7 @@ class Event:
 _OWN_REGION = LEXICON.own_region
 _LOOK_AT = re.compile(r"\b(?:look|gaz|star|glanc|peer|glar)\w* (?:\w+ )?(?:at|to|toward|towards|into|around|away|ahead|out|over|"
                       r"back|up|down|straight|directly|off|forward|downward|upward|sideways)\b")
+_EYE_VERB = re.compile(r"(?:star|gaz|glanc|peer|peek|glar)")  # always the eyes ("she stares intently"), unlike "looks content"
 _FROWN_WORD = re.compile(r"\b(?:frown|furrow|knit|scowl|glower)")
 _VERBISH = re.compile(r" (?:\w+ly )?(?!(?:becomes|remains|stays|seems|appears|looks|is|are|was|were|has|have|as|and)\b)"
                       r"\w+(?:s|ed|ing|en)\b")  # right after the face part: "her brows knitting", "the head bobbed"
@@ -76,14 +80,14 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
     dirs = find_directions(clause)
     text = " ".join(resolve(clause).split()[:10])
     degree = tuple(dict.fromkeys(m.group(0) for m in _DEGREE.finditer(clause)))
-    if not acts and regions and set(dirs) & {"up", "down"}:
-        acts = [(regions[0][1], "move")]
+    if not acts and regions and not looks and (set(dirs) & {"up", "down"} or dirs and FAMILY.get(regions[0][2]) == "gaze"):
+        acts = [(regions[0][1], "move")]  # "eyes slightly downward", "gaze forward": the part moves that way
     if not acts:
         if regions and _VERBISH.match(clause, regions[0][1]) and not _COPULA.search(clause):
             neg = bool(_NEGATION.search(clause))
             return Event(text, regions[0][2], "other", dirs, neg, degree, parsed=False)
         return None
-    if acts[0][1] == "look" and not dirs and not regions and not _LOOK_AT.search(clause):
+    if acts[0][1] == "look" and not dirs and not regions and not _LOOK_AT.search(clause) and not _EYE_VERB.match(clause, acts[0][0]):
         acts = acts[1:]  # "she looks content": how she seems, not where she looks
         if not acts:
             return None
@@ -97,6 +101,12 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
         acts = acts[1:]  # "draws them into a tight pucker", "breaks into a smile": the result is the action
         if len(acts) > 1 and clause.startswith(("tight", "wide", "broad"), acts[0][0]):
             acts = acts[1:]  # "tight" is the pucker's degree
+    if len(acts) > 1 and regions and acts[0][0] < regions[0][0] and (after := [a for a in acts if a[0] >= regions[0][1]]) \
+            and WORDS.match(clause, after[0][0]).group() not in _ADJECTIVAL \
+            and (WORDS.match(clause, acts[0][0]).group() in LEXICON.nominal or _ATTRIBUTIVE.match(clause[acts[0][0]:regions[0][0]])):
+        acts = after  # "his furrowed brows relax", "the tension in her brows eases": the predicate is the action
+        if len(acts) > 1 and " into a" in clause and _INTO.search(clause, acts[0][0], acts[1][0] + 1):
+            acts = acts[1:]
     pos, action = acts[0]
     if action == "frown" and not regions and not _FROWN_WORD.search(clause):
         return None  # "three women sit together": "together" knits brows only when brows are named
@@ -120,7 +130,20 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
     if "together" in clause and action in ("stretch", "move", "frown", "press"):
         action = {"brows": "frown", "forehead": "frown"}.get(region, "close" if FAMILY.get(region) == "mouth" else action)
     region, action, dirs = normalise(region, action, dirs, clause)
+    if FAMILY.get(region) == "face" and action in ("relax", "tense") and _demeanour(clause, pos, regions):
+        return None  # "she looks calm", "his face stays relaxed": how the person seems (the guide: pure emotion words)
     return Event(text, region, action, dirs, negated, degree, state=_is_state(clause, pos, action, past))
+
+
+def _demeanour(clause: str, pos: int, regions: list[tuple[int, int, str]]) -> bool:
+    """A word for how a whole face seems, not a verb the face does ("facial muscles tense", "the face relaxes")."""
+    m = WORDS.match(clause, pos)
+    if not m or m.group() not in LEXICON.demeanour:
+        return False
+    return not any(_RIGHT_AFTER.fullmatch(clause, end, pos) for _, end, _ in regions)
+
+
+_RIGHT_AFTER = re.compile(r" (?:\w+ly )?")
 
 
 # -- held states vs movements: the extraction prompt wants "a specific facial action or motion, NOT STATIC
@@ -133,7 +156,7 @@ _MOMENTARY = LEXICON.momentary
 
 _OPEN_VERB = re.compile(r"\b(?:his|her|their|the|its) (?:\w+ )?(?:eyes|lips|eyelids|lids) (?:then |again |slowly |gradually |"
                         r"suddenly )?open\b")
-_CHANGE = re.compile(r"\b(?:grows?|grew|becomes?|became|gets?|got|comes?|came|turns?|turned)\b")
+_CHANGE = re.compile(r"\b(?:grows?|grew|becomes?|became|gets?|got|comes?|came|turns?|turned|go|goes|went|gone)\b")
 
 
 def _is_state(clause: str, pos: int, action: str, past: bool) -> bool:
@@ -187,7 +210,7 @@ def parse(text: str) -> tuple[Event, ...]:
     """Every facial-action event of a text, in order, no limit (AutoDQ's entailment reads the whole text)."""
     events: list[Event] = []
     sentences: list[int] = []  # the sentence of each event, for the restatement rules of _append
-    carried, sentence, pending, acting = "", -1, [], False
+    carried, sentence, pending, acting, gone_on = "", -1, [], False, -1
     past = _past(text)
     for clause, k, looks, infers in clauses(text):
         if k != sentence:
@@ -198,8 +221,8 @@ def parse(text: str) -> tuple[Event, ...]:
             named = find_regions(clause)
             if ev is None and named and not looks:
                 carried = named[-1][2]  # "her upper lids, | then rise a touch": the subject carries on
-            if ev is None and not named and not carried and find_actions(clause, []):
-                pending.append(clause)  # "she opens | and closes her mouth": the part comes later
+            if ev is None and not named and not carried and not looks and find_actions(clause, []):
+                pending.append(clause)  # "she opens | and closes her mouth": the part comes later (not "blond curls")
             continue
         if looks and (ev.action not in _DYNAMIC or not ev.parsed or _POSSESSION.search(clause)):
             continue  # "thick eyebrows", "clear forehead wrinkles": how the face looks, not what it does
@@ -207,9 +230,53 @@ def parse(text: str) -> tuple[Event, ...]:
             if (back := _event(early, ev.region, False, past)) is not None:
                 _append(events, sentences, back, k, early)
         pending = []
+        if not ev.directions and _SAME_WAY.search(clause) and (led := _last_direction(events, sentences, k)):
+            ev = replace(ev, directions=led)  # "her eyes follow suit", "turning the same way": the direction said before
+        if _continues(clause) and _said(events, ev):
+            carried, acting, gone_on = ev.region, True, k
+            continue  # "she continues to speak", "her mouth remains open": the event said before, going on
+        if gone_on == k and ev.action == "show" and clause.startswith(_SHOWING):
+            continue  # "her mouth remains open, revealing teeth": what the same event showed
+        gone_on = -1
         _append(events, sentences, ev, k, clause)
         carried, acting = ev.region, True
     return tuple(events)
+
+
+_SAME_WAY = re.compile(r"\b(?:(?:in )?the same (?:way|direction)|accordingly|follow(?:s|ed|ing)? suit|likewise)\b")
+
+
+def _last_direction(events: list[Event], sentences: list[int], sentence: int) -> tuple[str, ...]:
+    """The directions of the sentence's last event that has one."""
+    for ev, k in zip(reversed(events), reversed(sentences)):
+        if k != sentence:
+            break
+        if ev.directions:
+            return ev.directions
+    return ()
+
+
+def _restates(last: Event, ev: Event) -> bool:
+    """Two readings of one action ("begins talking, his lips moving", "the corners lift, a smile appears")."""
+    fa, fb = LEXICON.meaning.get((last.family, last.action)), LEXICON.meaning.get((ev.family, ev.action))
+    return bool(fa) and set(fa) == set(fb or ()) and last.negated == ev.negated and last.directions == ev.directions \
+        and (last.family == ev.family or set(fa) == {("smile", 1)})
+
+
+_SHOWING = ("revealing", "showing", "exposing", "baring", "with")
+
+
+def _continues(clause: str) -> bool:
+    """An action said to go on ("continues to speak", "still squinting"), not to happen again, the marker before
+    the action ("opens her mouth to continue speaking" opens it)."""
+    m = _CONTINUES.search(clause)
+    return bool(m) and not _AGAIN.search(clause) and not find_actions(clause[:m.start()], [])
+
+
+def _said(events: list[Event], ev: Event) -> bool:
+    """Whether the caption said this action of this part before (the prompt: "DON'T repeat same events")."""
+    return any((e.family, e.action, e.negated) == (ev.family, ev.action, ev.negated)
+               and (not ev.directions or e.directions == ev.directions) for e in events)
 
 
 def _append(events: list[Event], sentences: list[int], ev: Event, sentence: int, clause: str) -> None:
@@ -218,9 +285,9 @@ def _append(events: list[Event], sentences: list[int], ev: Event, sentence: int,
     if same_sentence and ev.action == "show" and ev.family == "mouth" and last.family in ("mouth", "corners", "face") \
             and clause.startswith(("revealing", "showing", "exposing", "baring", "with")):
         return  # "her mouth opens slightly, revealing teeth" is one event (the paper's own example)
-    if same_sentence and (last.region, last.action, last.directions, last.negated) == (ev.region, ev.action, ev.directions, ev.negated) \
-            and "again" not in clause:
-        return  # "her mouth opens, opening wide": one event said twice
+    if same_sentence and ((last.region, last.action, last.directions, last.negated) == (ev.region, ev.action, ev.directions, ev.negated)
+                          or _restates(last, ev)) and not _AGAIN.search(clause) and not clause.startswith("then"):
+        return  # "her mouth opens, opening wide", "begins talking, his lips moving": one event said twice
     events.append(ev)
     sentences.append(sentence)
 
@@ -241,10 +308,13 @@ def extract(text: str, limit: int = MAX_EVENTS) -> list[Event]:
     return [events[i] for i in sorted(keep)]
 
 
-def _rank(ev: Event, repeat: bool) -> tuple[bool, bool, bool, bool, bool]:
+def _rank(ev: Event, repeat: bool) -> tuple[bool, bool, bool, bool, bool, bool]:
     """Which events a long caption keeps first (measured against the labels, docs/benchmarks.md): the
     grammar's parses before fallbacks; what a part did before what it stopped or did not do (labellers kept
-    none of those past the cap); movements before held states; the clear movements (opens, raises, turns,
-    blinks, ...) before the rest; an action's first mention before its repeats."""
-    return (not ev.parsed, ev.negated, ev.state, ev.action not in _DYNAMIC, repeat)
+    none of those past the cap); a face at rest (eyes open, looking ahead, mouth closed: the most static
+    information, dropped by the paper's own example) before other held states; movements before held states;
+    the clear movements (opens, raises, turns, blinks, purses, ...) before the rest; an action's first mention
+    before its repeats."""
+    resting = ev.state and (ev.family, ev.action, ev.directions) in LEXICON.resting
+    return (not ev.parsed, ev.negated, resting, ev.state, ev.action not in _DYNAMIC, repeat)
 

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEFAULT = "lexicon-v2.json"
+DEFAULT = "lexicon-v3.json"
 _VERSION = re.compile(r"^grammar-v\d+(?:\.\d+)?$")
 
 Pair = tuple[str, str]  # (family or region, action)
@@ -53,6 +53,11 @@ class Lexicon:
     dynamic: frozenset[str]  # clear movements, kept first past the cap
     momentary: frozenset[str]  # never a held state
     adjectival: frozenset[str]  # forms that describe a state ("ajar", "wide")
+    resting: frozenset[tuple[str, str, tuple[str, ...]]]  # (family, action, directions) of a face at rest: first to go
+    nominal: frozenset[str]  # forms that name a state as a noun ("the tension in his brows eases"): the verb decides
+    demeanour: frozenset[str]  # how a whole face seems ("calm", "relaxed"): an emotion word, not a facial action
+    not_before: dict[str, tuple[str, ...]]  # a form that is no action when these words follow ("part of", "goes on")
+    not_after: dict[str, frozenset[str]]  # a form that is no action after these words ("the first part")
 
 
 def load_lexicon(path: str | Path | None = None) -> Lexicon:
@@ -149,8 +154,31 @@ def _build(raw: dict, c: _Check) -> Lexicon:
         directional=frozenset(c.pair("directional", t, families, action_set) for t in c.names("directional", c.get(raw, "directional", list))),
         negative_valence=frozenset(c.pair("negative_valence", t, families, action_set)
                                    for t in c.names("negative_valence", c.get(raw, "negative_valence", list))),
-        adjectival=frozenset(c.names("adjectival", c.get(raw, "adjectival", list))), **sets,
+        adjectival=frozenset(c.names("adjectival", c.get(raw, "adjectival", list))),
+        resting=frozenset(_resting(c.names("resting", c.get(raw, "resting", list)), families, action_set, dir_set, c)),
+        nominal=frozenset(c.names("nominal", c.get(raw, "nominal", list))),
+        demeanour=frozenset(c.names("demeanour", c.get(raw, "demeanour", list))),
+        not_before=_not_before(c.get(raw, "not_before", dict), c),
+        not_after={w: frozenset(c.names(f"not_after[{w!r}]", v)) for w, v in c.get(raw, "not_after", dict).items()}, **sets,
     )
+
+
+def _resting(rows: list[str], families: set[str], actions: set[str], directions: set[str], c: _Check):
+    for row in rows:
+        words = row.split(" ")
+        k = next((i for i, w in enumerate(words) if w in actions and " ".join(words[:i]) in families), None)
+        if k is None or not set(words[k + 1:]) <= directions:
+            raise c.fail("resting", f"{row!r} is not 'FAMILY ACTION [DIRECTION ...]' of declared names")
+        yield " ".join(words[:k]), words[k], tuple(words[k + 1:])
+
+
+def _not_before(raw: dict, c: _Check) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for word, after in raw.items():
+        if not all(isinstance(a, str) and a.startswith(" ") and a.strip() for a in c.names(f"not_before[{word!r}]", after)):
+            raise c.fail(f"not_before[{word!r}]", "each entry must be the words that follow, starting with a space")
+        out[word] = tuple(after)
+    return out
 
 
 def _actions(raw: dict, c: _Check) -> dict[str, tuple[str, ...]]:

@@ -92,10 +92,18 @@ def _pose(ev: Event) -> tuple[str | None, str | None]:
     return vert, horiz
 
 
+def _depth(ev: Event) -> str | None:
+    """Forward or back: where a head that moves or tilts that way goes (pushed forward, drawn back)."""
+    return "forward" if "forward" in ev.directions else "back" if "back" in ev.directions else None
+
+
 def _head_pose(a: Event, b: Event) -> tuple[str, str]:
     """Head movements compared by where the head goes: pitch across words (lowers / bows / tilts down / dips
     toward the lower right), left and right across turns, tilts and shifts (the relation prompt's "similar
     facial actions")."""
+    depth_a, depth_b = _depth(a), _depth(b)
+    if depth_a and depth_b and {a.action, b.action} <= {"move", "tilt"}:  # "juts her head forward" / "tilts it forward"
+        return ("same" if depth_a == depth_b else "opposite"), f"head {depth_a} vs {depth_b}"
     (va, ha), (vb, hb) = _pose(a), _pose(b)
     kind_a = "turn" if a.action == "turn" else "tilt"
     sideways = ha and hb

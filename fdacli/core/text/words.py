@@ -39,6 +39,17 @@ _PHRASE_FORMS = [x for x in _FORMS if " " in x[0]]
 _WORD_ACTION = re.compile(_alternation(_WORD_FORMS))
 _PHRASE_ACTION = re.compile(r"\b(?:" + _alternation(_PHRASE_FORMS) + r")\b")
 WORDS = re.compile(r"[a-z_]+(?:-[a-z_]+)*")
+_NOT_BEFORE = LEXICON.not_before
+_NOT_AFTER = LEXICON.not_after
+_EXCEPTED = frozenset(_NOT_BEFORE) | frozenset(_NOT_AFTER)
+
+
+def _not_here(clause: str, word: str, m: re.Match) -> bool:
+    """A form that is no action where it stands: before the words of ``not_before``, after those of ``not_after``."""
+    if clause.startswith(_NOT_BEFORE.get(word, "\0"), m.end()):
+        return True
+    before = clause[:m.start()].rsplit(None, 1)
+    return bool(before) and before[-1] in _NOT_AFTER.get(word, ())
 
 @lru_cache(maxsize=None)
 def word_action(word: str) -> str | None:
@@ -60,29 +71,33 @@ def actions(clause: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, s
     found = [(m.start(), m.end(), _PHRASE_FORMS[int(m.lastgroup[1:])][1]) for m in _PHRASE_ACTION.finditer(clause)]
     phrases = list(found)
     for m in WORDS.finditer(clause):
-        if any(s <= m.start() < e for s, e, _ in phrases) or (m.group() in ("part", "parts") and clause.startswith(" of", m.end())):
-            continue  # "the front part of her brows" names a place
-        action = word_action(m.group())
+        word = m.group()
+        if phrases and any(s <= m.start() < e for s, e, _ in phrases) or word in _EXCEPTED and _not_here(clause, word, m):
+            continue  # "the front part of her brows", "the first part" name a place or a time, "as he goes on" a time
+        action = word_action(word)
         if action:
             found.append((m.start(), m.end(), action))
-        elif "-" in m.group():  # "wide-eyed", "half-smile": the parts
+        elif "-" in word:  # "wide-eyed", "half-smile": the parts
             at = m.start()
-            for part in m.group().split("-"):
+            for part in word.split("-"):
                 if (a := word_action(part)) is not None:
                     found.append((at, at + len(part), a))
                 at += len(part) + 1
     return [(start, a) for start, _, a in sorted(found) if not any(s <= start < e for s, e, _ in taken)]
 
 
-_SIDED_PART = re.compile(r"\b(?<!upper-)(?<!lower-)(?<!top-)(?<!bottom-)(?:left|right)(?= (?:eye|eyebrow|brow|corner|side|cheek|nostril|eyelid|lid|lip|ear|hand|shoulder|"
+_SIDED_PART = re.compile(r"\b(?<!upper-)(?<!lower-)(?<!top-)(?<!bottom-)(?<!to the )(?<!toward the )(?<!towards the )(?:left|right)(?= (?:eye|eyebrow|brow|corner|side|cheek|nostril|eyelid|lid|lip|ear|hand|shoulder|"
                          r"temple|half|one)s?\b)")
+
+
+_LEFT_AS = re.compile(r"\bleft(?= (?:\w+ly )?(?:hanging|open|ajar|agape|apart|parted|half|wide|closed|shut|slack)\b)")  # "left hanging open": left as it was
 
 
 def directions(clause: str) -> tuple[str, ...]:
     """Where the clause says the part moves.  "left" in "her left eye" names a part, not a direction; a clause
     going both ways ("looks left, then right") moves side to side."""
     found: list[str] = []
-    for m in _DIR_RE.finditer(_SIDED_PART.sub("", clause)):
+    for m in _DIR_RE.finditer(_LEFT_AS.sub("", _SIDED_PART.sub("", clause))):
         for d in _DIRS[int(m.lastgroup[1:])][1]:
             if d not in found:
                 found.append(d)
