@@ -4,8 +4,11 @@
     python scripts/tiny_models.py models/
 """
 
+import os
 import sys
 from pathlib import Path
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bar for dequantising the GGUF: it is a fixture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 

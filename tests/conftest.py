@@ -121,3 +121,19 @@ def llama_server(tmp_path_factory):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def labelstudio(tmp_path_factory):
+    """A real Label Studio server (its own venv; tests/labelstudio_server.py) with a lead, three annotators and a
+    reviewer, started once for the session: its first start runs migrations for about a minute and a half."""
+    import labelstudio_server as lss
+
+    if lss.binary() is None:
+        msg = f"Label Studio is not installed in {lss.VENV}: run `{lss.SETUP}` (README: Quick start)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    srv = lss.start(tmp_path_factory.mktemp("labelstudio"))
+    yield srv
+    srv.stop()

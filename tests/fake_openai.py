@@ -145,12 +145,26 @@ def fec_judge(body):
 
 
 if __name__ == "__main__":
-    # README's pre-annotation example: a loopback server that answers every request with a fixed caption,
-    # so the example runs without a vision model.  python tests/fake_openai.py [SECONDS]
-    import sys
+    # README's pre-annotation and review examples: a loopback server that answers every request with a fixed
+    # caption, or with FEC-Bench reference captions in turn (--refs), so the examples run without a vision model.
+    import argparse
+    import itertools
 
-    srv = FakeOpenAI(responder=lambda body: ("ok", "The man looks straight at the camera with a broad, relaxed smile; "
-                                                   "his eyebrows lift slightly, then his mouth closes."))
-    with srv:
+    ap = argparse.ArgumentParser(description="a loopback OpenAI-compatible server with scripted captions; prints its URL")
+    ap.add_argument("seconds", nargs="?", type=float, default=600.0, help="serve this long (default 600)")
+    ap.add_argument("--refs", help="answer with the captions of this FEC-Bench JSON file, one per request, in turn")
+    args = ap.parse_args()
+    if args.refs:
+        captions = itertools.cycle([r["caption"] for r in json.loads(open(args.refs, encoding="utf-8").read())])
+        lock = threading.Lock()
+
+        def reply(body):
+            with lock:
+                return ("ok", next(captions))
+    else:
+        def reply(body):
+            return ("ok", "The man looks straight at the camera with a broad, relaxed smile; "
+                          "his eyebrows lift slightly, then his mouth closes.")
+    with FakeOpenAI(responder=reply) as srv:
         print(srv.base_url, flush=True)
-        time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 600)
+        time.sleep(args.seconds)

@@ -36,15 +36,9 @@ def run(args, env=None, timeout=300):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if lss.binary() is None:
-        msg = f"Label Studio is not installed in {lss.VENV}: run `{lss.SETUP}` (README: Quick start)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    srv = lss.start(tmp_path_factory.mktemp("labelstudio"))
-    yield srv
-    srv.stop()
+def server(labelstudio):
+    """The session's Label Studio server (conftest: started once, shared with the README test)."""
+    return labelstudio
 
 
 @pytest.fixture(scope="module")
