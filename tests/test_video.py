@@ -86,8 +86,8 @@ def test_streaming_decodes_only_what_is_asked(tmp_path, monkeypatch):
     grabs = []
     real = video._ForwardReader.__init__
 
-    def counting(self, path, start=0):
-        real(self, path, start)
+    def counting(self, path, start=0, check=True):
+        real(self, path, start, check)
         cap = self.cap
 
         class Cap:
@@ -114,8 +114,8 @@ def test_a_seek_that_lands_elsewhere_is_caught_and_decord_reads_the_clip(tmp_pat
     want = read_frames(p, idx)
     real = video._ForwardReader.__init__
 
-    def off_by_two(self, path, start=0):  # a container whose timestamps mislead OpenCV's seek
-        real(self, path, start)
+    def off_by_two(self, path, start=0, check=True):  # a container whose timestamps mislead OpenCV's seek
+        real(self, path, start, check)
         if self.check_at is not None:
             self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, start + 2)
 

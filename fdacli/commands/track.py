@@ -193,7 +193,7 @@ def _settings(opts) -> dict:
     and how many threads work does not."""
     from dataclasses import asdict
 
-    return {k: v for k, v in asdict(opts).items() if k not in ("crops_dir", "viz_dir", "threads", "detect_threads")}
+    return {k: v for k, v in asdict(opts).items() if k not in ("crops_dir", "viz_dir", "threads", "detect_threads", "embed_threads")}
 
 
 def _others(output: Path, asked: int) -> str:

@@ -21,11 +21,13 @@ class SFaceEmbedder:
     def embed(self, rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
         if not faces:
             return np.zeros((0, self.dim), np.float32)
-        bgr = self._cv2.cvtColor(np.ascontiguousarray(rgb), self._cv2.COLOR_RGB2BGR)
-        feats = []
+        cv2, feats = self._cv2, []
         for f in faces:
             x1, y1, x2, y2 = (float(v) for v in f.box)
             row = np.array([x1, y1, x2 - x1, y2 - y1, *f.landmarks.reshape(-1), f.score], np.float32)[None]
-            crop = self._rec.alignCrop(bgr, row)
+            # Aligned on the RGB frame, then only the 112×112 crop made BGR (what FaceRecognizerSF takes): the
+            # alignment works on each channel alike, so this is the crop of a BGR frame, bit for bit, without
+            # converting the whole frame on every call.
+            crop = cv2.cvtColor(self._rec.alignCrop(rgb, row), cv2.COLOR_RGB2BGR)
             feats.append(self._rec.feature(crop).reshape(-1))
         return l2_normalise(np.stack(feats))

@@ -205,22 +205,31 @@ class Decoding:
         return "decord" if self.fallback else "opencv"
 
 
+PIECE = 8  # frames OpenCV's reader hands over at a time
+
+
 def iter_frames(
     path: str | Path, indices: list[int], size: tuple[int, int] | None = None, chunk: int = 32,
     decoding: Decoding | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(source_index, RGB frame)`` for sorted ``indices``, decoding forward in chunks.
+    """Yield ``(source_index, RGB frame)`` for sorted ``indices``, decoding forward in a thread.
 
-    Decoding runs one chunk ahead in a thread so that it overlaps with the caller's work, and no further: the
-    frames held are two chunks whatever the video's length.  A chunk OpenCV cannot deliver is read with
-    decord instead, and so is the rest of the video; ``decoding`` (when given) records that.
+    Decoding runs about ``chunk`` frames ahead of the caller so that it overlaps with the caller's work, and no
+    further: the frames held are about a chunk whatever the video's length.  OpenCV hands frames over
+    ``PIECE`` at a time, so the caller starts after a few frames, not after a whole chunk (a 56-frame first
+    chunk kept one of two cores waiting for a third of a second on a 10-s 720p clip); decord, which keeps
+    decoding while it waits for the next request, is asked for whole chunks.  A piece OpenCV cannot deliver is
+    read with decord instead, and so is the rest of the video; ``decoding`` (when given) records that.
     """
     _check_file(path)
-    chunks = [indices[i : i + chunk] for i in range(0, len(indices), chunk)]
+    piece = max(1, min(PIECE, chunk))
+    pieces = [indices[i : i + piece] for i in range(0, len(indices), piece)]
+    position = {f: k for k, f in enumerate(indices)}
     state = decoding or Decoding()
     readers: dict[str, Any] = {}  # opened in the decoding thread, on first use
+    window: dict[int, np.ndarray] = {}  # frames decord decoded for the pieces to come
 
-    def decode(batch: list[int]) -> np.ndarray:
+    def decode(batch: list[int]) -> list[np.ndarray] | np.ndarray:
         if state.fallback is None:
             try:
                 if "opencv" not in readers:
@@ -233,21 +242,26 @@ def iter_frames(
         if "decord" not in readers:
             w, h = size if size else (-1, -1)
             readers["decord"] = _reader(path, width=w, height=h)
-        try:
-            return _checked(readers["decord"].get_batch(batch).asnumpy(), len(batch), size)
-        except Exception as exc:
-            raise VideoError(f"cannot decode {Path(path).name} near frame {batch[0]}: {state.fallback}; "
-                             f"decord: {_first_line(exc)}") from None
+        if not all(i in window for i in batch):  # one request for the next chunk of frames
+            window.clear()
+            ask = indices[position[batch[0]] : position[batch[0]] + max(chunk, len(batch))]
+            try:
+                window.update(zip(ask, _checked(readers["decord"].get_batch(ask).asnumpy(), len(ask), size)))
+            except Exception as exc:
+                raise VideoError(f"cannot decode {Path(path).name} near frame {batch[0]}: {state.fallback}; "
+                                 f"decord: {_first_line(exc)}") from None
+        return [window.pop(i) for i in batch]
 
-    ahead = _prefetch(decode, chunks)
+    ahead = _prefetch(decode, pieces, depth=max(1, chunk // piece))
     try:
-        for batch, frames in zip(chunks, ahead):
+        for batch, frames in zip(pieces, ahead):
             yield from zip(batch, frames)
     finally:
         ahead.close()  # stops and joins the decoding thread; the readers go with this generator
         if "opencv" in readers:
             readers["opencv"].close()
         readers.clear()
+        window.clear()
 
 
 def read_frames(path: str | Path, indices: list[int]) -> np.ndarray:
@@ -283,13 +297,14 @@ class _ForwardReader:
     late in a long film is reached by one seek: OpenCV seeks to the key frame before it and decodes forward
     to the exact frame (tests/test_video.py compares it with decord's frames on H.264 and MPEG-4)."""
 
-    def __init__(self, path: str | Path, start: int = 0) -> None:
+    def __init__(self, path: str | Path, start: int = 0, check: bool = True) -> None:
         import cv2
 
         self.path, self.cv2 = Path(path), cv2
         self.cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
         self.pos = 0  # index of the next frame grab() returns
         self.check_at: int | None = None  # the frame a seek landed on, compared with decord's once it is read
+        self._decoded = self._resized = None  # reused buffers (read)
         if not self.cap.isOpened():
             raise VideoError(f"OpenCV cannot open {self.path.name}")
         # decord (probe, read_frames) does not apply a phone's rotation flag: frames and boxes must agree
@@ -298,14 +313,20 @@ class _ForwardReader:
             self.pos = int(round(self.cap.get(cv2.CAP_PROP_POS_FRAMES)))
             if self.pos > start:  # past it: read from the beginning instead
                 self._reopen()
-            else:
+            elif check:  # not when decord, the judge of a seek, is what failed (read_frames' fallback)
                 self.check_at = self.pos
 
     def _reopen(self) -> None:
         self.cap.release()
         self.__init__(self.path)
 
-    def read(self, indices: list[int], size: tuple[int, int] | None) -> np.ndarray:
+    def read(self, indices: list[int], size: tuple[int, int] | None) -> list[np.ndarray]:
+        """The frames at sorted ``indices``, one RGB array each.
+
+        The decoded picture and its resized copy go into buffers this reader keeps, and only the RGB frame
+        handed out is new: fresh source-size arrays (2.7 MB a 720p frame) and one stacked array per request
+        (56 MB at 512×288) made the kernel zero new pages for every frame, as much CPU as the decoding itself
+        on a busy machine (docs/benchmarks.md, issue 24)."""
         cv2, out = self.cv2, []
         for want in indices:
             if want < self.pos:  # asked to go back: start over (never happens for sorted chunks)
@@ -314,15 +335,16 @@ class _ForwardReader:
                 if not self.cap.grab():
                     raise VideoError(f"decoding stopped at frame {self.pos} of {self.path.name}")
                 self.pos += 1
-            ok, bgr = self.cap.retrieve()
+            ok, bgr = self.cap.retrieve(self._decoded)
             if not ok or bgr is None or bgr.ndim not in (2, 3):
                 raise VideoError(f"decoding failed at frame {want} of {self.path.name}")
             if self.check_at is not None and want >= self.check_at:
                 self._check_seek(want, bgr)
+            self._decoded = bgr
             if size and (bgr.shape[1], bgr.shape[0]) != tuple(size):  # resize first: converting fewer pixels
-                bgr = cv2.resize(bgr, tuple(size), interpolation=cv2.INTER_AREA)
+                bgr = self._resized = cv2.resize(bgr, tuple(size), dst=self._resized, interpolation=cv2.INTER_AREA)
             out.append(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB if bgr.ndim == 2 else cv2.COLOR_BGR2RGB))
-        return np.stack(out)
+        return out
 
     def _check_seek(self, index: int, bgr: np.ndarray) -> None:
         """The first frame after a seek, against decord's exact index: a container whose timestamps mislead
@@ -342,9 +364,9 @@ class _ForwardReader:
 
 def _opencv_frames(path: str | Path, indices: list[int], size: tuple[int, int] | None) -> np.ndarray:
     """The frames at sorted ``indices``, read forward with OpenCV."""
-    reader = _ForwardReader(path, start=indices[0] if indices else 0)
+    reader = _ForwardReader(path, start=indices[0] if indices else 0, check=False)
     try:
-        return reader.read(indices, size)
+        return np.stack(reader.read(indices, size))
     finally:
         reader.close()
 
@@ -358,9 +380,9 @@ def uniform_positions(length: int, n: int) -> list[int]:
     return [int(round(x)) for x in np.linspace(0, length - 1, n)]
 
 
-def _prefetch(fn, items: list) -> Iterator:
-    """Map ``fn`` over ``items`` in a background thread, one result ahead; errors re-raise in order."""
-    q: queue.Queue = queue.Queue(maxsize=1)
+def _prefetch(fn, items: list, depth: int = 1) -> Iterator:
+    """Map ``fn`` over ``items`` in a background thread, ``depth`` results ahead; errors re-raise in order."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def work() -> None:

@@ -69,5 +69,6 @@ class TrackOptions:
     crop_margin: float = 0.5
     crop_size: int = 224
     viz_dir: str | None = None
-    threads: int = 0  # 0 = library default
+    threads: int = 0  # OpenCV (and torch) threads; 0 = automatic: OpenCV 1 while detect_threads > 1, else the library's
     detect_threads: int = 2  # frames detected ahead, in parallel, while the tracker works on the current one
+    embed_threads: int = 2  # a frame's identity features (several faces) computed on this many threads

@@ -10,8 +10,8 @@ Detection runs at an analysis size (long side ``max_side``); everything written 
 from __future__ import annotations
 
 import queue
+import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,11 +44,20 @@ class FaceTrackingModule:
         detectors = [make_detector(opts.detector, opts.det_threshold, opts.min_face) for _ in range(max(1, opts.detect_threads))]
         self.detector = detectors[0]
         self.embedder = make_embedder("sface")
+        # one more model per extra thread: a frame's features are computed in parts, side by side (_embed)
+        self._embedders = [self.embedder, *(make_embedder("sface") for _ in range(max(1, opts.embed_threads) - 1))]
         self._free: queue.SimpleQueue = queue.SimpleQueue()  # detectors not in use by a detection thread
         for d in detectors:
             self._free.put(d)
         if opts.threads > 0:
             _limit_threads(opts.threads)
+        elif opts.detect_threads > 1:
+            # The detection threads, the decoding thread and the tracker are the parallelism; OpenCV's own pool
+            # on top of them (two threads by default on two cores) only adds hand-overs and spinning: 2-6 % of
+            # the CPU of a busy 720p clip, the same records (docs/benchmarks.md, issue 24).
+            import cv2
+
+            cv2.setNumThreads(1)
 
     def __call__(self, item: VideoItem, on_faces: FaceHook | None = None) -> Record:
         """The video's tracks record (an error record for a video that cannot be tracked).
@@ -85,15 +94,16 @@ class FaceTrackingModule:
         seen = None if on_faces is None else (
             lambda idx, frame, faces: on_faces(idx, frame, [_as_recorded(f, sx, sy) for f in faces], (info.width, info.height)))
         frames = self._detections(iter_frames(item.video, sampled, size=(aw, ah), chunk=decode_chunk(aw, ah), decoding=decoding),
-                                  seen)
-        for idx, frame, faces, shot in with_shots(frames, o.shots):
-            if shot.boundary:
-                tracker.new_shot()
-                starts.append(shot.index)
-            elif shot.index > 0:
-                changes.append(shot.change)
-            embed = lambda ids, fr=frame, fs=faces: self.embedder.embed(fr, [fs[i] for i in ids])  # noqa: E731
-            tracker.step(idx, faces, embed, patches=face_patches(frame, faces), changed=shot.change >= suspicious)
+                                  seen, ahead=detect_ahead(aw, ah, o.detect_threads))
+        with ThreadPoolExecutor(max_workers=len(self._embedders) - 1 or 1) as helpers:
+            for idx, frame, faces, shot in with_shots(frames, o.shots):
+                if shot.boundary:
+                    tracker.new_shot()
+                    starts.append(shot.index)
+                elif shot.index > 0:
+                    changes.append(shot.change)
+                embed = lambda ids, fr=frame, fs=faces: self._embed(helpers, fr, [fs[i] for i in ids])  # noqa: E731
+                tracker.step(idx, faces, embed, patches=face_patches(frame, faces), changed=shot.change >= suspicious)
 
         found = tracker.finished_tracks()
         tracks = [t for t in found if is_face_track(t.scores, t.landmarks, t.boxes, o.faceness)]
@@ -153,30 +163,76 @@ class FaceTrackingModule:
             self._write_images(item, rec)
         return rec
 
-    def _detections(self, frames: Iterator[tuple[int, np.ndarray]], seen: Callable | None = None
+    def _embed(self, helpers: ThreadPoolExecutor, frame: np.ndarray, faces: list) -> np.ndarray:
+        """Identity features of ``faces``, in parts on ``embed_threads`` threads when there are several.
+
+        They come in bursts — every face after a cut, every face on a refresh frame — on the tracker's thread,
+        which waits for them; on two cores the other core then idled once detection had run as far ahead as it
+        may (issue 24: the broadcast clip was bound by its tracker thread).  Each part is the same computation
+        by its own copy of the model, so the features are the same, bit for bit, however they are split."""
+        k = min(len(self._embedders), len(faces))
+        if k < 2:
+            return self.embedder.embed(frame, faces)
+        parts = np.array_split(np.arange(len(faces)), k)
+        others = [helpers.submit(e.embed, frame, [faces[i] for i in part]) for e, part in zip(self._embedders[1:], parts[1:])]
+        mine = self.embedder.embed(frame, [faces[i] for i in parts[0]])
+        return np.concatenate([mine, *(f.result() for f in others)])
+
+    def _detections(self, frames: Iterator[tuple[int, np.ndarray]], seen: Callable | None = None, ahead: int = 16
                     ) -> Iterator[tuple[int, np.ndarray, list]]:
-        """(index, frame, faces) in frame order, detecting a few frames ahead on worker threads.
+        """(index, frame, faces) in frame order, detecting ahead on worker threads.
 
         Detection does not depend on the tracker, so it runs ahead while the tracker (and the identity
         features it asks for) works on the current frame; OpenCV and torch release the GIL.  Measured
         10-20% faster on two cores than detecting inline (docs/benchmarks.md).  ``seen`` (the caller's
         face hook) runs on the same threads, after detection.
+
+        A feeding thread hands frames to the detection threads as they are decoded, up to ``ahead`` frames
+        ahead of the tracker (``detect_ahead``), whatever the tracker is doing.  The tracker's identity
+        features come in bursts (every face after a cut, every face on a refresh frame: 100-300 ms at ~30 ms a
+        face); when the tracker's own thread handed the frames over, detection stopped a few frames into
+        every burst and a core idled for the rest of it.
         """
         n = max(1, self.opts.detect_threads)
         if n == 1:
             for idx, frame in frames:
                 yield idx, frame, self._detect_here(idx, frame, seen)
             return
-        pending: deque = deque()
+        slots = threading.Semaphore(max(n, ahead))  # frames handed to detection, not yet to the tracker
+        handed: queue.SimpleQueue = queue.SimpleQueue()  # (index, frame, future) in frame order; None at the end
+        stop = threading.Event()
+
+        def feed(pool: ThreadPoolExecutor) -> None:
+            try:
+                for idx, frame in frames:
+                    while not slots.acquire(timeout=0.05):
+                        if stop.is_set():
+                            return
+                    if stop.is_set():
+                        return
+                    handed.put((idx, frame, pool.submit(self._detect_here, idx, frame, seen)))
+                handed.put(None)
+            except BaseException as exc:  # a decoding error: raised on the tracker's thread, in order
+                handed.put(exc)
+            finally:
+                close = getattr(frames, "close", None)
+                if close is not None:
+                    close()  # the decoding thread and its readers end with the feeder
+
         with ThreadPoolExecutor(max_workers=n) as pool:
-            for idx, frame in frames:
-                pending.append((idx, frame, pool.submit(self._detect_here, idx, frame, seen)))
-                if len(pending) > 2 * n:
-                    i, f, fut = pending.popleft()
-                    yield i, f, fut.result()
-            while pending:
-                i, f, fut = pending.popleft()
-                yield i, f, fut.result()
+            feeder = threading.Thread(target=feed, args=(pool,), name="fda-track-feed", daemon=True)
+            feeder.start()
+            try:
+                while (got := handed.get()) is not None:
+                    if isinstance(got, BaseException):
+                        raise got
+                    idx, frame, fut = got
+                    faces = fut.result()
+                    slots.release()
+                    yield idx, frame, faces
+            finally:
+                stop.set()
+                feeder.join()
 
     def _detect_here(self, idx: int, frame: np.ndarray, seen: Callable | None) -> list:
         det = self._free.get()  # a detector no other thread is using (they are not thread-safe)
@@ -229,6 +285,16 @@ def face_patches(frame: np.ndarray, faces: list) -> np.ndarray | None:
             p = cv2.resize(crop, (16, 16), interpolation=cv2.INTER_AREA)
             out[k] = p if p.ndim == 3 else p[..., None]
     return out
+
+
+DETECT_AHEAD_BYTES = 12 << 20
+
+
+def detect_ahead(width: int, height: int, threads: int) -> int:
+    """Frames detection may run ahead of the tracker: about 12 MB of frames, 2 to 16 per detection thread (28
+    at 512×288, ~250 ms of YuNet on two threads: a burst of identity features after a cut lasts up to 300 ms)."""
+    n = max(1, threads)
+    return max(2 * n, min(16 * n, DETECT_AHEAD_BYTES // max(1, width * height * 3)))
 
 
 DECODE_CHUNK_BYTES = 24 << 20
