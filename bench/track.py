@@ -16,6 +16,9 @@ Per clip and detector, in one run on this machine:
   * CPU seconds (all threads) of the track run and cpu ratio = track CPU / decode-only CPU: the work done,
     which other programs on a shared machine disturb far less than wall time (on 2 idle cores, wall time is
     about half the CPU time when the stages overlap well);
+  * others = cores that other programs kept busy during the track runs (median; from /proc/stat): 0 is an
+    idle machine, and only then is the wall time the one a user with these cores gets; --idle times only
+    such runs (each waits for an idle second; a disturbed one is measured again);
   * detections and identity features per analysed frame, and why the features were computed;
   * with --rss, peak RSS (VmHWM) of a fresh process doing the track (tracemalloc misses native buffers);
   * cut / no-cut = track time of the edited clip / of the three-person clip;
@@ -29,12 +32,14 @@ the load: read them, and the ratios, not the seconds.
     python bench/track.py --clips busy --repeat 5
     python bench/track.py --tree /tmp/old-fdacli  # the same clips tracked by another checkout (before/after)
     python bench/track.py --clips none --memory   # only peak memory at 1 and 8 minutes
+    python bench/track.py --clips busy --idle     # wall times only from runs no other program disturbed
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -132,18 +137,50 @@ def cpu_s() -> float:
 def decode_only(path: Path, max_side: int) -> tuple[float, float]:
     """(wall, CPU) seconds to decode the 16-fps frames at the size tracking decodes them: the floor of any
     tracking."""
+    import cv2
+
     info = probe(path)
     idx = resample_indices(info, 16.0)
-    c, t = cpu_s(), time.perf_counter()
-    for _ in iter_frames(path, idx, size=analysis_size(info, max_side)):
-        pass
-    return time.perf_counter() - t, cpu_s() - c
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(-1)  # OpenCV's default pool, whatever the tracker set for its own runs: the same baseline for every tree
+    try:
+        c, t = cpu_s(), time.perf_counter()
+        for _ in iter_frames(path, idx, size=analysis_size(info, max_side)):
+            pass
+        return time.perf_counter() - t, cpu_s() - c
+    finally:
+        cv2.setNumThreads(threads)
 
 
-def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, float, dict]:
-    c, t = cpu_s(), time.perf_counter()
+def machine_cpu_s() -> float | None:
+    """CPU seconds every process on the machine has used so far (Linux's /proc/stat; None elsewhere)."""
+    try:
+        with open("/proc/stat") as fh:
+            user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fh.readline().split()[1:8])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def track_once(module: FaceTrackingModule, path: Path) -> tuple[float, float, dict, float | None]:
+    """(wall, CPU, record, others): ``others`` is how many cores other programs kept busy during the run."""
+    m, c, t = machine_cpu_s(), cpu_s(), time.perf_counter()
     rec = module(VideoItem(id=path.stem, video=str(path)))
-    return time.perf_counter() - t, cpu_s() - c, rec
+    wall, cpu, m1 = time.perf_counter() - t, cpu_s() - c, machine_cpu_s()
+    others = None if m is None or m1 is None else max(0.0, (m1 - m - cpu) / wall)
+    return wall, cpu, rec, others
+
+
+def wait_until_idle(limit: float, deadline: float) -> None:
+    """Wait (until ``deadline``) for a second in which other programs keep fewer than ``limit`` cores busy."""
+    while time.monotonic() < deadline:
+        m0 = machine_cpu_s()
+        if m0 is None:
+            return
+        time.sleep(1.0)
+        if machine_cpu_s() - m0 < limit:
+            return
+        time.sleep(2.0)
 
 
 def peak_rss_mb(path: Path, detector: str, embed_every: int, actions: bool = False) -> float:
@@ -163,15 +200,24 @@ def peak_rss_mb(path: Path, detector: str, embed_every: int, actions: bool = Fal
     return float(out.strip().splitlines()[-1])
 
 
-def measure(module: FaceTrackingModule, path: Path, max_side: int, repeat: int) -> tuple[list[tuple], list[tuple], dict]:
-    """(wall, CPU) of decode-only and of track runs, alternating, after a warm-up; the last record."""
+def measure(module: FaceTrackingModule, path: Path, max_side: int, repeat: int, idle: float | None = None,
+            wait: float = 600.0) -> tuple[list[tuple], list[tuple], dict]:
+    """(wall, CPU) of decode-only and (wall, CPU, others) of track runs, alternating, after a warm-up; the last
+    record.  With ``idle``, each pair waits for an idle machine and a track run during which other programs
+    kept more than ``idle`` cores busy is measured again (for up to ``wait`` seconds per clip)."""
     decode_only(path, max_side)  # warm the page cache
     track_once(module, path)  # warm-up: first inference allocates
     decs, runs = [], []
-    for _ in range(repeat):
-        decs.append(decode_only(path, max_side))
-        runs.append(track_once(module, path))
-    return decs, [r[:2] for r in runs], runs[-1][2]
+    deadline = time.monotonic() + wait
+    while len(runs) < repeat:
+        if idle is not None:
+            wait_until_idle(idle, deadline)
+        dec, run = decode_only(path, max_side), track_once(module, path)
+        if idle is not None and run[3] is not None and run[3] > idle and time.monotonic() < deadline:
+            continue  # disturbed: measured again
+        decs.append(dec)
+        runs.append(run)
+    return decs, [(r[0], r[1], r[3]) for r in runs], runs[-1][2]
 
 
 def row_of(name: str, det: str, ee: int, video_s: float, dec_runs: list[tuple], track_runs: list[tuple], rec: dict) -> dict:
@@ -187,6 +233,7 @@ def row_of(name: str, det: str, ee: int, video_s: float, dec_runs: list[tuple], 
         "ratio": round(statistics.median(ratios), 2), "ratio_range": [round(ratios[0], 2), round(ratios[-1], 2)],
         "realtime_x": round(statistics.median(rts), 2), "realtime_range": [round(rts[0], 2), round(rts[-1], 2)],
         "track_cpu_s": round(statistics.median(t[1] for t in track_runs), 3), "cpu_ratio": round(cpu_ratio, 2),
+        "others_cores": None if any(t[2] is None for t in track_runs) else round(statistics.median(t[2] for t in track_runs), 2),
         "frames": n, "det_per_frame": round(rec["faces"] / n, 3), "feat_per_frame": round(rec["embedded_faces"] / n, 3),
         "features_why": rec.get("embedded_why", {}), "shots": len(rec["shots"]), "tracks": len(rec["tracks"]),
         "people": len(rec["identities"]), "main": len(rec["main_track_ids"]),
@@ -197,7 +244,7 @@ def print_row(row: dict) -> None:
     rr, xr = row["ratio_range"], row["realtime_range"]
     print(f"{row['clip']:26} {row['detector']:6} {row['decode_s']:>8.3f} {row['track_s']:>8.3f} "
           f"{row['ratio']:>6.2f} ({rr[0]:.2f}-{rr[1]:.2f}) {row['realtime_x']:>6.2f} ({xr[0]:.1f}-{xr[1]:.1f}) "
-          f"{row['track_cpu_s']:>7.2f} {row['cpu_ratio']:>6.2f} "
+          f"{row['track_cpu_s']:>7.2f} {row['cpu_ratio']:>6.2f} {row['others_cores'] if row['others_cores'] is not None else '-':>6} "
           f"{row['det_per_frame']:>6.2f} {row['feat_per_frame']:>6.3f} {row.get('peak_mb', '-'):>6} "
           f"{row['shots']:>5} {row['tracks']:>6} {row['people']:>6} {row['main']:>4}  {row['features_why']}", flush=True)
 
@@ -213,6 +260,10 @@ def main() -> None:
     ap.add_argument("--memory", action="store_true", help="also peak memory at 1 and 8 minutes of the same footage")
     ap.add_argument("--tree", type=Path, help="measure the fdacli of this checkout instead (same clips, same bench)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
+    ap.add_argument("--idle", type=float, nargs="?", const=0.15, metavar="CORES",
+                    help="time only while other programs keep fewer than CORES cores busy (default 0.15): each run "
+                         "waits for an idle second and a disturbed run is measured again (up to --idle-wait s a clip)")
+    ap.add_argument("--idle-wait", type=float, default=900.0)
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="fda-bench-"))
@@ -220,7 +271,7 @@ def main() -> None:
     max_side = TrackOptions().max_side
     print(f"fdacli from {TREE}")
     print(f"{'clip':26} {'det':6} {'decode s':>8} {'track s':>8} {'ratio (range)':>19} {'x realtime':>17} "
-          f"{'CPU s':>7} {'cpu x':>6} {'det/fr':>6} {'feat/fr':>6} {'peakMB':>6} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}  features: why")
+          f"{'CPU s':>7} {'cpu x':>6} {'others':>6} {'det/fr':>6} {'feat/fr':>6} {'peakMB':>6} {'shots':>5} {'tracks':>6} {'people':>6} {'main':>4}  features: why")
     rows = []
     for name, path in clips.items():
         video_s = probe(path).duration
@@ -228,7 +279,7 @@ def main() -> None:
             for ee in args.embed_every:
                 opts = TrackOptions(detector=det)
                 opts.tracker.embed_every = ee
-                decs, tracks, rec = measure(FaceTrackingModule(opts), path, max_side, args.repeat)
+                decs, tracks, rec = measure(FaceTrackingModule(opts), path, max_side, args.repeat, args.idle, args.idle_wait)
                 row = row_of(name, det, ee, video_s, decs, tracks, rec)
                 if args.rss:
                     row["peak_mb"] = round(peak_rss_mb(path, det, ee))

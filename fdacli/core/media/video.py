@@ -324,9 +324,9 @@ class _ForwardReader:
         """The frames at sorted ``indices``, one RGB array each.
 
         The decoded picture and its resized copy go into buffers this reader keeps, and only the RGB frame
-        handed out is new: fresh source-size arrays (2.7 MB a 720p frame) and one stacked array per request
-        (56 MB at 512×288) made the kernel zero new pages for every frame, as much CPU as the decoding itself
-        on a busy machine (docs/benchmarks.md, issue 24)."""
+        handed out is new: no fresh source-size array per frame (2.7 MB at 720p) and no stacked array per
+        request (56 MB at 512×288), whose fresh pages `perf` showed the kernel zeroing (issue 24; the CPU this
+        saves was within the noise of whole runs)."""
         cv2, out = self.cv2, []
         for want in indices:
             if want < self.pos:  # asked to go back: start over (never happens for sorted chunks)

@@ -56,8 +56,14 @@ def select_main(stats: list[TrackStats], seed: int = 0) -> list[bool]:
     if np.ptp(x, axis=0).max() < 1e-6:
         return [True] * n
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
-    labels = KMeans(n_clusters=2, n_init=10, random_state=seed).fit_predict(x)
+    # A few dozen points: OpenMP's threads cost far more than they share.  In the tracking process (OpenCV,
+    # FFmpeg and two BLAS libraries loaded) one clip's split took 155 ms of CPU with scikit-learn's default two
+    # threads — spinning at the barrier of every Lloyd iteration — and 6 ms on one; the same labels (under 256
+    # points scikit-learn's Lloyd works on one chunk, on one thread, either way).
+    with threadpool_limits(limits=1, user_api="openmp"):
+        labels = KMeans(n_clusters=2, n_init=10, random_state=seed).fit_predict(x)
     if len(set(labels.tolist())) < 2:
         return [True] * n
     mean_area = [areas[labels == k].mean() for k in (0, 1)]

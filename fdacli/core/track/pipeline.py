@@ -53,7 +53,7 @@ class FaceTrackingModule:
             _limit_threads(opts.threads)
         elif opts.detect_threads > 1:
             # The detection threads, the decoding thread and the tracker are the parallelism; OpenCV's own pool
-            # on top of them (two threads by default on two cores) only adds hand-overs and spinning: 2-6 % of
+            # on top of them (two threads by default on two cores) only adds hand-overs and spinning: 1-3 % of
             # the CPU of a busy 720p clip, the same records (docs/benchmarks.md, issue 24).
             import cv2
 
@@ -292,7 +292,7 @@ DETECT_AHEAD_BYTES = 12 << 20
 
 def detect_ahead(width: int, height: int, threads: int) -> int:
     """Frames detection may run ahead of the tracker: about 12 MB of frames, 2 to 16 per detection thread (28
-    at 512×288, ~250 ms of YuNet on two threads: a burst of identity features after a cut lasts up to 300 ms)."""
+    at 512×288, ~0.2 s of YuNet's work: a burst of identity features after a cut lasts up to 0.3 s)."""
     n = max(1, threads)
     return max(2 * n, min(16 * n, DETECT_AHEAD_BYTES // max(1, width * height * 3)))
 
