@@ -536,18 +536,21 @@ def _unique(path: Path) -> Iterator[tuple[int, Record, str]]:
     return ((n, rec, where) for n, rec, where, _ in _records(path))
 
 
+def _checked_unique(path: str | Path, check) -> Iterator[tuple[int, Record]]:
+    """``(line, record)`` of a file fda wrote, each record checked by ``check``; one id twice is refused."""
+    for lineno, rec, where in _unique(Path(path)):
+        check(rec, where)
+        yield lineno, rec
+
+
 def read_actions(path: str | Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of an `fda actions` file, every record checked; one id twice is refused with both lines."""
-    for lineno, rec, where in _unique(Path(path)):
-        check_actions(rec, where)
-        yield lineno, rec
+    return _checked_unique(path, check_actions)
 
 
 def read_tracks(path: str | Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of an `fda track` file, every record checked; one id twice is refused with both lines."""
-    for lineno, rec, where in _unique(Path(path)):
-        check_tracks(rec, where)
-        yield lineno, rec
+    return _checked_unique(path, check_tracks)
 
 
 def read_manifest(path: str | Path) -> Iterator[tuple[int, Record]]:
@@ -579,32 +582,24 @@ def read_annotations(path: str | Path, twice: list[Twice]) -> Iterator[tuple[int
 def read_drafts(path: str | Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of `fda preannotate`'s output, every record checked; one id twice is refused with both
     lines."""
-    for lineno, rec, where in _unique(Path(path)):
-        check_draft(rec, where)
-        yield lineno, rec
+    return _checked_unique(path, check_draft)
 
 
 def read_versions(path: str | Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of annotators' versions (`fda review pull` on the annotators' project), every record
     checked; one id twice is refused with both lines."""
-    for lineno, rec, where in _unique(Path(path)):
-        check_versions(rec, where)
-        yield lineno, rec
+    return _checked_unique(path, check_versions)
 
 
 def read_screen(path: str | Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of `fda screen`'s output, every record checked; one id twice is refused with both lines."""
-    for lineno, rec, where in _unique(Path(path)):
-        check_screen(rec, where)
-        yield lineno, rec
+    return _checked_unique(path, check_screen)
 
 
 def read_training(path: str | Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of training data, every record checked; one id twice is refused with both lines (a sample
     given twice would be trained on twice)."""
-    for lineno, rec, where in _unique(Path(path)):
-        check_training(rec, where)
-        yield lineno, rec
+    return _checked_unique(path, check_training)
 
 
 def where_of(path: str | Path) -> Callable[[int], str]:
