@@ -245,3 +245,25 @@ def test_screen_judges_the_person_actions_named(edited, tmp_path):
     assert without["criteria"]["face_size"]["value"] == round(m.face_share(t), 4)
     assert with_a["criteria"]["face_size"]["value"] < without["criteria"]["face_size"]["value"]  # his face is smaller
     assert with_a["criteria"]["static"]["value"]["face_motion"] == round(m.face_motion(t, talker), 4)
+
+
+def test_faces_fitted_in_batches_or_afterwards_give_the_same_record(edited):
+    """The one pass fits faces a batch at a time, and leaves a face smaller than another on its frame for later;
+    a face left for later that turns out to be main is fitted on its frames decoded again.  However the fits are
+    split, the record is the two-pass one: here every face is left for later (share above 1), or fitted one at a
+    time, or five at a time."""
+    from fdacli.core.actions.measure import ActionMeter, SeenFaces, items_from_tracks
+    from fdacli.core.run.inputs import VideoItem
+    from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions
+
+    d, tracks, acts = edited
+    tracker, meter = FaceTrackingModule(TrackOptions()), ActionMeter()
+    item = VideoItem("cutaway", str(d / "cutaway.mp4"))
+    want = {k: v for k, v in acts["cutaway"].items() if k != "seconds"}
+    for batch, share, refit in [(16, 2.0, True), (1, 1 / 3, False), (5, 1 / 3, False)]:
+        seen = SeenFaces(meter, batch=batch, share=share)
+        rec = tracker(item, on_faces=seen)
+        got = meter(items_from_tracks([rec])[0], seen=seen)
+        assert {k: v for k, v in got.items() if k != "seconds"} == want, (batch, share)
+        kept = sum(q > 0 for q in got["quality"])  # the subject's frames that were fitted and trusted
+        assert (seen.refitted >= kept > 0 and seen.fitted == 0) if refit else (seen.refitted == 0 and seen.fitted >= kept)

@@ -12,6 +12,7 @@ corners): a shape that wandered off the face is flagged by a low quality, not tr
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,19 +53,39 @@ class Landmarker:
         self._predictor = dlib.shape_predictor(str(model_path()))
 
     def fit(self, image: np.ndarray, box: list[float]) -> np.ndarray:
-        """(68, 2) float32 points in frame pixels for a uint8 RGB (or grey) frame and an ``[x1, y1, x2, y2]`` box.
+        """(68, 2) float32 points in frame pixels for a uint8 RGB (or grey) frame and an ``[x1, y1, x2, y2]`` box."""
+        return self.fit_crop(crop_face(image, box))
 
-        Only the box and a margin are converted and handed to dlib: a whole 720p frame cost more than the fit."""
-        import cv2
+    def fit_crop(self, crop: FaceCrop) -> np.ndarray:
+        """(68, 2) float32 points in the pixels of the frame the crop was cut from."""
+        x1, y1, x2, y2 = crop.box
+        shape = self._predictor(crop.grey, self._dlib.rectangle(x1, y1, x2, y2))
+        return np.array([(p.x + crop.left, p.y + crop.top) for p in shape.parts()], np.float32)
 
-        h, w = image.shape[:2]
-        x1, y1, x2, y2 = (int(round(v)) for v in box)
-        m = max(4, (x2 - x1 + y2 - y1) // 5)
-        cx1, cy1, cx2, cy2 = max(0, x1 - m), max(0, y1 - m), min(w, x2 + m), min(h, y2 + m)
-        crop = image[cy1:cy2, cx1:cx2]
-        crop = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else np.ascontiguousarray(crop)
-        shape = self._predictor(crop, self._dlib.rectangle(x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1))
-        return np.array([(p.x + cx1, p.y + cy1) for p in shape.parts()], np.float32)
+
+@dataclass(frozen=True)
+class FaceCrop:
+    """A face box and a margin around it, in grey: all a fit reads of the frame, so that fits can wait for a
+    batch after the frame itself is gone (``SeenFaces``)."""
+
+    grey: np.ndarray
+    left: int  # where the crop lies in the frame
+    top: int
+    box: tuple[int, int, int, int]  # the face box in the crop's pixels
+
+
+def crop_face(image: np.ndarray, box: list[float]) -> FaceCrop:
+    """The box and a fifth of its size around it, converted to grey: a whole 720p frame handed to dlib cost more
+    than the fit."""
+    import cv2
+
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    m = max(4, (x2 - x1 + y2 - y1) // 5)
+    cx1, cy1, cx2, cy2 = max(0, x1 - m), max(0, y1 - m), min(w, x2 + m), min(h, y2 + m)
+    crop = image[cy1:cy2, cx1:cx2]
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else np.array(crop)
+    return FaceCrop(grey, cx1, cy1, (x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1))
 
 
 def five_points(points: np.ndarray) -> np.ndarray:
