@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 GOLD = ROOT / "tests" / "data" / "judge_gold"
 SPLITS = {"tuning": ("gold_a.jsonl", "gold_b.jsonl", "gold_d.jsonl"), "held-out": ("gold_c.jsonl", "gold_e.jsonl"),
-          "fresh": ("gold_f.jsonl",), "fresh-g": ("gold_g.jsonl",)}
+          "fresh": ("gold_f.jsonl",), "fresh-g": ("gold_g.jsonl",), "fresh-h": ("gold_h.jsonl",)}
 OVERLAP = ("overlap_ce.jsonl", ("gold_c.jsonl", "gold_e.jsonl"))  # second pass, and the passes it relabels
 
 from fdacli.core.score.agreement import QUALITIES, evaluate, label_agreement, load_gold, spearman  # noqa: E402
