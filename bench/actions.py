@@ -10,9 +10,9 @@ public-domain photographs) and on carphone (real, 176x144), in one run on this m
     frames while it runs, the main people's fits are kept) / track  (issue 22 target: <= 1.3, moonshot 1.15);
   * the same two ratios in CPU seconds (all threads): far less disturbed by other programs on a shared machine;
   * fitted = faces fitted by the fused pass per main-face frame (the price of not knowing who is main until
-    tracking ends), and refit = those fitted afterwards on frames decoded again (faces left for later, under a
-    third of the largest face on their frame, that turned out to be main); same = the fused pass wrote the very
-    records the two passes wrote;
+    tracking ends), and refit = those fitted afterwards on frames decoded again (faces left for later, under
+    half the area of the largest face on their frame, that turned out to be main); same = the fused pass wrote
+    the very records the two passes wrote;
   * landmarks + signals per face in ms (the part that is not decoding).
 Each timing is the median of --repeat runs after one warm-up; track and actions runs alternate so both
 see the same load.  The 720p clips of bench/track.py's busy set are measured too.
