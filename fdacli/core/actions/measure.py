@@ -282,10 +282,10 @@ class SeenFaces:
     fits are the same: the same crop, the same numbers.
 
     A face under ``share`` (half) of the area of the largest face on its frame is left for later: such a face
-    is rarely main (a passer-by beside a speaker), and fitting every one doubled the fits on busy clips (the
-    handheld benchmark clip: 2.0 fits a main-face frame at every size, 1.5 leaving a third, 1.0 leaving half).  When
-    one does turn out to be main, ``measure_seen`` decodes its frames again and fits them there — the same
-    fits, so the records never depend on this guess, only the time does."""
+    is rarely main (a passer-by beside a speaker), and fitting every one doubled the fits on busy clips (on the
+    handheld benchmark clip, fits per main-face frame: 2.0 fitting all, 1.5 leaving a third, 1.0 leaving half).
+    When one does turn out to be main, ``measure_seen`` decodes its frames again and fits them there — the
+    same fits, so the records never depend on this guess, only the time does."""
 
     def __init__(self, meter: ActionMeter, batch: int = 16, share: float = 0.5) -> None:
         self.meter = meter
