@@ -5,8 +5,10 @@ The frames analysed are the ones `fda track` analysed (16 fps) where a main pers
 identity `fda track` marked main is measured on its own (two people's faces mixed frame by frame would make
 signals of nobody); the record's subject — whose events grounding, hints and the timeline captioner read —
 is the one with the most reliably measured time (choose_subject), the others are kept beside it.  Frames
-whose fit cannot be trusted (trust.py) are left out of signals and events, with a reason.  Decoding is the
-only other cost: the landmark fit is a fraction of a millisecond per face, and one decoding serves all people.
+whose fit cannot be trusted (trust.py) are left out of signals and events, with a reason.  The costs are
+decoding (one decoding serves all people; `fda track --actions` shares tracking's, SeenFaces) and the fits:
+1.2-1.5 ms a face when fits run one after another, three times that between other work (the model's trees
+leave the cache).
 """
 
 from __future__ import annotations
