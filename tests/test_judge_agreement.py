@@ -6,7 +6,8 @@ a change that makes the judge agree less with careful human labels fails here.  
 issue 23 before the judge was run on it and measured once, when grammar-v2 was frozen; both were looked at
 sample by sample while grammar-v3 was written.  gold_g was labelled before grammar-v3 was written and
 measured once, when it was frozen.  gold_h was labelled by a pass that never saw the judge's code, and measured
-once with grammar-v3.
+once with grammar-v3.  grammar-v4 was written looking at the tuning, held-out and fresh splits only; gold_g and
+gold_h were measured once more, in aggregate, when it was frozen.
 """
 
 from __future__ import annotations
@@ -46,22 +47,24 @@ def test_the_set_is_what_its_readme_says(gold):
 
 
 def test_tem_agrees_with_human_labels(result):
-    # grammar-v3 on all 80: Spearman 0.956 / 0.957 / 0.942, 80/80 ordered, good 0.879 (labels 0.995), mixed 0.487
-    # (0.507), poor 0.087 (0.086), calibration 0.88, mean |error| 0.070
-    assert result["spearman_tem"] >= 0.94 and result["spearman_tem_ref"] >= 0.94 and result["spearman_autodq"] >= 0.93
+    # grammar-v4 on all 80: Spearman 0.959 / 0.960 / 0.945, 80/80 ordered, good 0.892 (labels 0.995), mixed 0.495
+    # (0.507), poor 0.097 (0.086), calibration 0.90 (0.896 unrounded), mean |error| 0.064
+    # (grammar-v3: 0.956 / 0.957 / 0.942, good 0.879, mixed 0.487, poor 0.087, calibration 0.88, error 0.070)
+    assert result["spearman_tem"] >= 0.95 and result["spearman_tem_ref"] >= 0.95 and result["spearman_autodq"] >= 0.93
     assert result["ordered"] >= 0.95  # good > mixed > poor for nearly every reference
     mean, labelled = result["mean_tem"], result["gold_mean_tem"]
-    assert mean["good"] > 0.85 and 0.4 < mean["mixed"] < 0.58 and mean["poor"] < 0.12
+    assert mean["good"] > 0.87 and 0.4 < mean["mixed"] < 0.58 and mean["poor"] < 0.12
     assert abs(mean["mixed"] - labelled["mixed"]) < 0.06 and abs(mean["poor"] - labelled["poor"]) < 0.04
-    assert result["calibration"]["good"] >= 0.86  # good paraphrases score near what labellers give them
-    assert result["mean_abs_error_tem"] < 0.08
+    assert result["calibration"]["good"] >= 0.88  # good paraphrases score near what labellers give them
+    assert result["mean_abs_error_tem"] < 0.075
 
 
-@pytest.mark.parametrize("files, rho, good", [(HELD_OUT, 0.94, 0.9), (FRESH, 0.94, 0.87), (FRESH_G, 0.93, 0.84),
-                                              (FRESH_H, 0.94, 0.86)])
+@pytest.mark.parametrize("files, rho, good", [(HELD_OUT, 0.94, 0.91), (FRESH, 0.94, 0.9), (FRESH_G, 0.93, 0.85),
+                                              (FRESH_H, 0.94, 0.87)])
 def test_splits_the_grammar_was_not_tuned_on_agree_as_well(files, rho, good):
-    # grammar-v3: held-out 0.958 / 0.92, fresh 0.960 / 0.89, fresh gold_g (measured once) 0.952 / 0.86, gold_h
-    # (labelled without the judge's code, measured once) 0.958 / 0.88
+    # grammar-v4: held-out 0.957 / 0.93, fresh 0.956 / 0.92, gold_g 0.955 / 0.87, gold_h 0.957 / 0.885 (gold_g and
+    # gold_h in aggregate only); grammar-v3: 0.958 / 0.92, 0.960 / 0.89, 0.952 / 0.86 (gold_g measured once),
+    # 0.958 / 0.88 (gold_h, labelled without the judge's code, measured once)
     res = evaluate(LocalJudge(), load_gold(files))
     assert res["spearman_tem"] >= rho and res["ordered"] == 1.0
     assert res["calibration"]["good"] >= good
@@ -81,8 +84,9 @@ def test_the_human_ceiling_two_labellers_on_the_same_captions():
 
 def test_events_and_relations_match_the_labels(result):
     ex, rel = result["extraction"], result["relations"]
-    # grammar-v3 on all 70: extraction F1 0.896 (count error 0.26), relations 0.977 / macro-F1 0.945
-    assert ex["f1"] >= 0.87 and ex["mean_count_error"] < 0.35
+    # grammar-v4 on all 80: extraction F1 0.903 (count error 0.27), relations 0.979 / macro-F1 0.949
+    # (grammar-v3: 0.896, 0.979 / 0.948)
+    assert ex["f1"] >= 0.88 and ex["mean_count_error"] < 0.35
     assert rel["accuracy"] >= 0.97 and rel["macro_f1"] >= 0.93
     for cls in ("same", "opposite"):
         assert rel["per_class"][cls]["precision"] >= 0.85 and rel["per_class"][cls]["recall"] >= 0.9, cls

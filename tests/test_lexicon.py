@@ -21,7 +21,7 @@ def _raw() -> dict:
 
 def test_the_package_ships_the_lexicon_and_the_grammar_version_is_the_files():
     lex = load_lexicon()
-    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v3"
+    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v4"
     assert LocalJudge().provenance()["grammar_version"] == lex.version
     assert grammar.REGIONS == lex.regions and grammar.DIRECTIONS == lex.directions and grammar.ACTIONS == lex.actions
     assert set(grammar.FAMILY) == set(lex.regions)
@@ -38,6 +38,12 @@ def test_a_synonym_added_to_the_data_is_read_without_touching_the_parser():
     assert [e.structure() for e in grammar.parse("She straightens her head.")] == ["head · move"]
     assert [e.structure() for e in grammar.parse("He looks straight ahead.")] == ["gaze · look · forward"]
     assert [e.structure() for e in grammar.parse("Her eyes slid to the right.")] == ["gaze · look · right"]
+    # v4: "return" and "bring" move a part, "expand" widens it, and nostrils that widen flare (one line each)
+    assert [e.structure() for e in grammar.parse("His eyes return to the right.")] == ["gaze · look · right"]
+    assert [e.structure() for e in grammar.parse("She brings her head back.")] == ["head · move · back"]
+    assert [e.structure() for e in grammar.parse("Her eyes expand.")] == ["eyes · widen"]
+    flare, widen = grammar.parse("His nostrils flare. His nostrils widen.")
+    assert grammar.relation(flare, widen)[0] == "same"
 
 
 def test_the_words_around_actions_are_data_too(tmp_path):

@@ -103,6 +103,8 @@ def normalise(region: str, action: str, dirs: tuple[str, ...], clause: str) -> t
         region, action = "brows", ("raise" if action == "raise" else "wrinkle")  # a creased forehead: brows lifted
     if FAMILY.get(region) == "mouth" and action == "frown" and "together" in clause:
         action = "close"  # "her lips come partly together"
+    if region == "face" and action == "move" and re.search(r"\breturn", clause):
+        action = "relax"  # "returning to a more serene expression": the face goes back to rest
     if region == "face" and action == "frown":
         region = "brows"  # "she frowns": the brows knit
     if region == "face" and action in ("look", "turn") and dirs:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 # -- clause segmentation
-_BRACKETS = re.compile(r"\[[^\]\n.;]*\]|\([^)\n.;]*\)")  # an unclosed bracket swallows nothing
+_BRACKETS = re.compile(r"\[[^][\n]*\]|\([^)\n.;]*\)")  # "[She seems sad.]" whole; an unclosed bracket swallows nothing
 _SENTENCES = re.compile(r"[.;!?\n]+")
 _CLAUSES = re.compile(r",|\b(?:and then|and|while|as well as|as|before|after|followed by|whereas|but|until|when|"
                       r"which|with|meanwhile)\b|(?=\b(?:revealing|showing|exposing|baring|looking|gazing|she|he|they)\b)")
@@ -18,7 +18,7 @@ _NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stop
                        r"doesn't|don't|didn't|isn't|aren't|wasn't)\b")
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
-_MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording)\b")  # "as the video goes on" moves nothing
+_MEDIA = re.compile(r"\b(?:video|clip|footage|film(?:ed)?|record(?:ing|ed))\b")  # "as the video goes on" moves nothing
 _NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|(?:does|do|did) not change|(?:doesn't|don't|didn't|never) changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
                         r"remain(?:s|ed)? (?:the same|steady|still|stable|calm)|stay(?:s|ed)? (?:the same|steady|still|stable))\b")
 _SILENT = re.compile(r"\b(?:fall|falls|fell|falling|go|goes|went|going|become|becomes|became|grows?|grew|remains?|stays?|is)"
@@ -41,11 +41,20 @@ _CONTINUES = re.compile(r"\b(?:continu\w*|still|keeps?|kept|keeping|remains?|rem
 _AGAIN = re.compile(r"\b(?:again|once more|another|anew|a second time)\b")
 _NOT_EVENTS = re.compile(r"\b(?:camera|scene|shot|zoom\w*|background|lighting|the focus)\b")
 
+# "opens her mouth to speak", "closes her mouth to start speaking": the mouth's movement and the speech are two
+# atomic events (the prompt: "cannot be further split"); not "begins to speak", "continues to talk", "as if to speak"
+_TO_SPEAK = re.compile(r"\b((?:mouth|lips?|jaw|open\w*|clos\w*|part(?:s|ed|ing)?|separat\w*|relax\w*)"
+                       r"(?: (?:\w+ly|again|wide|further|a little|a bit))*) (?=to (?:(?:start|begin)\w* \w+|speak|talk|say)\b)")
+
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),
                   (re.compile(r"\bup and down\b"), "up_and_down"),
                   (re.compile(r"\b(up|down)(?:wards?)?,? and (?:to the |towards the )?(left|right)\b"), r"\1-\2"),
-                  (re.compile(r"\bback (to(?:wards?)? the)\b"), r"\1"),  # "turns back to the left": a return, not a direction
-                  (re.compile(r"\b(?:closed|open|tight)-(?:mouth|lipp)(?:ed)? (smile|grin)"), r"\1")]
+                  # "then back to the right": the part returns; "turns back to the left", "back to center": a return,
+                  # not a direction
+                  (re.compile(r"\b(then|and|before) ((?:then )?(?:\w+ly )?)back (?=to(?:wards?)? )"), r"\1 \2returns "),
+                  (re.compile(r"\bback (to(?:wards?)? (?:the|center|centre|normal|neutral))\b"), r"\1"),
+                  (re.compile(r"\b(?:closed|open|tight)-(?:mouth|lipp)(?:ed)? (smile|grin)"), r"\1"),
+                  (_TO_SPEAK, r"\1, ")]
 
 
 def clauses(text: str) -> list[tuple[str, int, bool, bool]]:
