@@ -51,12 +51,16 @@ def test_score_against_a_real_llama_cpp_server_is_bounded_structured_and_cached(
     # bounded replies: unbounded, this model wrote 1,000-1,760 tokens a reply
     assert calls["completion_tokens"] / calls["requests"] < 600, calls
     assert calls["mean_reply_seconds"] > 0
-    # the rerun is answered from the cache: only the calls that failed are asked again
+    # the rerun is answered from the cache: every reply the first run got is reused, and only what failed is asked
+    # again — with the calls that waited on it (a caption whose events failed to come back has its relation and
+    # entailment calls still to make: one failure under load was six calls on the rerun)
     p2 = fda(*args)
     assert p2.returncode in (0, 1), p2.stderr
-    again = json.loads((tmp_path / "s.json").read_text())
-    assert again["judge"]["calls"]["calls"] == calls["failures"] and again["judge"]["calls"]["cache_hits"] > 0
-    for first, second in zip(model["samples"], again["models"]["preds"]["samples"]):
+    rerun = json.loads((tmp_path / "s.json").read_text())
+    again = rerun["judge"]["calls"]
+    assert again["cache_hits"] >= calls["done"] > 0, (calls, again)
+    assert (again["calls"] == 0) if calls["failures"] == 0 else (again["calls"] >= calls["failures"]), (calls, again)
+    for first, second in zip(model["samples"], rerun["models"]["preds"]["samples"]):
         for key in ("tem", "autodq", "correctness", "detail", "context", "temporal"):
             if key in first:  # scored from cached replies: the same value
                 assert second.get(key) == first[key], (key, first, second)
