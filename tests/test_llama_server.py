@@ -51,15 +51,17 @@ def test_score_against_a_real_llama_cpp_server_is_bounded_structured_and_cached(
     # bounded replies: unbounded, this model wrote 1,000-1,760 tokens a reply
     assert calls["completion_tokens"] / calls["requests"] < 600, calls
     assert calls["mean_reply_seconds"] > 0
-    # the rerun is answered from the cache: every reply the first run got is reused, and only what failed is asked
-    # again — with the calls that waited on it (a caption whose events failed to come back has its relation and
-    # entailment calls still to make: one failure under load was six calls on the rerun)
+    # the rerun is answered from the cache: every reply the first run got (asked or reused) is reused, so only what
+    # failed is asked again — with the calls that waited on it (a caption whose events failed to come back still has
+    # its relation and entailment calls to make: one failure under load was six calls on the rerun).  A lost cache
+    # entry is a call instead of a hit, and fails the first line.
     p2 = fda(*args)
     assert p2.returncode in (0, 1), p2.stderr
     rerun = json.loads((tmp_path / "s.json").read_text())
     again = rerun["judge"]["calls"]
-    assert again["cache_hits"] >= calls["done"] > 0, (calls, again)
-    assert (again["calls"] == 0) if calls["failures"] == 0 else (again["calls"] >= calls["failures"]), (calls, again)
+    assert again["cache_hits"] >= calls["done"] + calls["cache_hits"] and calls["done"] > 0, (calls, again)
+    if calls["failures"] == 0:
+        assert again["calls"] == 0, again  # nothing failed, nothing waited: nothing to ask
     for first, second in zip(model["samples"], rerun["models"]["preds"]["samples"]):
         for key in ("tem", "autodq", "correctness", "detail", "context", "temporal"):
             if key in first:  # scored from cached replies: the same value

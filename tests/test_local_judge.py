@@ -334,6 +334,11 @@ def test_an_event_is_the_same_as_itself_and_copies_keep_their_parse(judge):
     # not the face acting: hair on the shoulders, what the camera sees or films
     ("She has long golden hair hanging loosely over her shoulders.", []),
     ("Only the back of his head remained visible. A young woman with long hair was filmed talking.", []),
+    # ... but the words that said so do not reach further (a fresh-eyes review of v4): a woman filmed from the
+    # side still smiles, moving closer is no mouth movement, "in return" returns nothing
+    ("A woman filmed from the side slowly smiles.", ["face · smile"]),
+    ("He leans closer to say something. She moves closer to speak.", []),
+    ("In return, she smiles.", ["face · smile"]),
     ("[She seems tired.] Her eyes stay wide open. [She appears to be holding back tears.]", ["eyes · widen"]),  # the guide
     # what is shown is the event: wrinkles, held
     ("Visible wrinkles appear between her eyebrows, showing wrinkles on the forehead.", ["brows · frown", "brows · wrinkle"]),

@@ -149,7 +149,9 @@ class ActionMeter:
         got = {who: {f: fit for f, box, _, five in face if (fit := seen.fit_of(f, box, five)) is not None}
                for who, face in faces.items()}
         # faces left for later while tracking (smaller than another face on their frame) that turned out to be
-        # main are fitted now, on the frames decoded again: the same pixels, the same fits
+        # main are fitted now, on their frames decoded again as `fda actions` decodes them: the same pixels as
+        # tracking's wherever decoding is exact (a clip past SEEK_FROM is reached by a seek that is checked
+        # against decord, within a mean of 1 level; a clip tracking read with decord starts with OpenCV here)
         later = {who: [x for x in face if x[0] not in got[who]] for who, face in faces.items()}
         later = {who: face for who, face in later.items() if face}
         for who, fits in (self._fit(video, rec, later) if later else {}).items():

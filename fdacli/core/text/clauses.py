@@ -18,7 +18,8 @@ _NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stop
                        r"doesn't|don't|didn't|isn't|aren't|wasn't)\b")
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
-_MEDIA = re.compile(r"\b(?:video|clip|footage|film(?:ed)?|record(?:ing|ed))\b")  # "as the video goes on" moves nothing
+_MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording|(?:is|was|are|were|being|been) (?:filmed|recorded))\b")
+# "as the video goes on", "he was filmed talking" move nothing; "a woman filmed from the side smiles" does
 _NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|(?:does|do|did) not change|(?:doesn't|don't|didn't|never) changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
                         r"remain(?:s|ed)? (?:the same|steady|still|stable|calm)|stay(?:s|ed)? (?:the same|steady|still|stable))\b")
 _SILENT = re.compile(r"\b(?:fall|falls|fell|falling|go|goes|went|going|become|becomes|became|grows?|grew|remains?|stays?|is)"
@@ -43,7 +44,7 @@ _NOT_EVENTS = re.compile(r"\b(?:camera|scene|shot|zoom\w*|background|lighting|th
 
 # "opens her mouth to speak", "closes her mouth to start speaking": the mouth's movement and the speech are two
 # atomic events (the prompt: "cannot be further split"); not "begins to speak", "continues to talk", "as if to speak"
-_TO_SPEAK = re.compile(r"\b((?:mouth|lips?|jaw|open\w*|clos\w*|part(?:s|ed|ing)?|separat\w*|relax\w*)"
+_TO_SPEAK = re.compile(r"\b((?:mouth|lips?|jaw|open(?:s|ed|ing)?|clos(?:e|es|ed|ing)|part(?:s|ed|ing)?|separat(?:e|es|ed|ing)|relax(?:es|ed|ing)?)"
                        r"(?: (?:\w+ly|again|wide|further|a little|a bit))*) (?=to (?:(?:start|begin)\w* \w+|speak|talk|say)\b)")
 
 _KEEP_TOGETHER = [(re.compile(r"\b(?:left and right|right and left|back and forth|to and fro)\b"), "side_to_side"),
