@@ -72,6 +72,7 @@ class FaceCrop:
     left: int  # where the crop lies in the frame
     top: int
     box: tuple[int, int, int, int]  # the face box in the crop's pixels
+    frame: tuple[int, int]  # the frame's width and height (the head pose's camera)
 
 
 def crop_face(image: np.ndarray, box: list[float]) -> FaceCrop:
@@ -85,7 +86,7 @@ def crop_face(image: np.ndarray, box: list[float]) -> FaceCrop:
     cx1, cy1, cx2, cy2 = max(0, x1 - m), max(0, y1 - m), min(w, x2 + m), min(h, y2 + m)
     crop = image[cy1:cy2, cx1:cx2]
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else np.array(crop)
-    return FaceCrop(grey, cx1, cy1, (x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1))
+    return FaceCrop(grey, cx1, cy1, (x1 - cx1, y1 - cy1, x2 - cx1, y2 - cy1), (w, h))
 
 
 def five_points(points: np.ndarray) -> np.ndarray:

@@ -215,14 +215,14 @@ class ActionMeter:
         why = trust.before_fit(box, five)
         if why is not None:
             return dict(UNMEASURED), 0.0, why
-        return self.fit_crop(lm.crop_face(img, box), (img.shape[1], img.shape[0]), box, five, score)
+        return self.fit_crop(lm.crop_face(img, box), box, five, score)
 
-    def fit_crop(self, crop: lm.FaceCrop, size: tuple[int, int], box: list[float], five: list | None,
-                 score: float | None) -> tuple[dict[str, float], float, str | None]:
-        """``fit_face`` once the face is cut out of its ``size`` (width, height) frame, for fits made later."""
+    def fit_crop(self, crop: lm.FaceCrop, box: list[float], five: list | None, score: float | None
+                 ) -> tuple[dict[str, float], float, str | None]:
+        """``fit_face`` once the face is cut out of its frame, for fits made later."""
         points = self.landmarker.fit_crop(crop)
         error = lm.fit_error(points, five)
-        sig = frame_signals(points, *size)
+        sig = frame_signals(points, *crop.frame)
         why = trust.after_fit(error, sig)
         if why is None:
             return sig, quality(box, score, error), None
@@ -299,26 +299,20 @@ class SeenFaces:
         self._waiting: list[tuple] = []  # (key, crop, box, five, score) cut out, not fitted yet
         self._lock = threading.Lock()
         self._scale: tuple[float, float] | None = None  # analysed frame pixels per source pixel
-        self._size: tuple[int, int] = (0, 0)  # the analysed frame's width and height
         self.fitted = 0  # faces fitted (for the benchmark: the price of fitting before knowing who is main)
-        self.deferred = 0  # faces not fitted while tracking: under ``share`` of the largest face's area on the frame
-        self.refitted = 0  # of those, the main people's faces, fitted afterwards on frames decoded again
+        self.refitted = 0  # main people's faces left for later, fitted after tracking on frames decoded again
 
     def __call__(self, index: int, frame: np.ndarray, faces: list[tuple], source_size: tuple[int, int]) -> None:
         sx, sy = self._scale = frame.shape[1] / source_size[0], frame.shape[0] / source_size[1]
-        self._size = (frame.shape[1], frame.shape[0])
         largest = max(((b[2] - b[0]) * (b[3] - b[1]) for b, _, _ in faces), default=0.0)
-        cut, later = [], 0
+        cut = []
         for box, score, five in faces:
             near = in_analysis(box, five, sx, sy)
-            if trust.before_fit(*near) is None:
-                if (box[2] - box[0]) * (box[3] - box[1]) < self.share * largest:
-                    later += 1
-                else:
-                    cut.append(((index, tuple(box)), lm.crop_face(frame, near[0]), *near, score))
-        if cut or later:
+            big = (box[2] - box[0]) * (box[3] - box[1]) >= self.share * largest  # smaller ones: later, if main
+            if big and trust.before_fit(*near) is None:
+                cut.append(((index, tuple(box)), lm.crop_face(frame, near[0]), *near, score))
+        if cut:
             with self._lock:
-                self.deferred += later
                 self._waiting += cut
                 ready, self._waiting = (self._waiting, []) if len(self._waiting) >= self.batch else ([], self._waiting)
             self._fit(ready)
@@ -331,7 +325,7 @@ class SeenFaces:
 
     def _fit(self, ready: list[tuple]) -> None:
         for key, crop, box, five, score in ready:
-            sig, q, why = self.meter.fit_crop(crop, self._size, box, five, score)
+            sig, q, why = self.meter.fit_crop(crop, box, five, score)
             self._fits[key] = (np.array([sig[k] for k in SIGNALS]), q, why)
         with self._lock:
             self.fitted += len(ready)
