@@ -10,7 +10,9 @@ and AutoDQ), the share of references ordered good > mixed > poor, mean TEM per q
 and their ratio (calibration), event-extraction precision/recall against the gold events, relation accuracy
 on the gold event pairs, the references where the judge is furthest from the labels, and the human ceiling:
 a second labelling pass over some references of gold_c and gold_e (overlap_ce.jsonl) against the first,
-beside the judge against either pass on the same captions.
+beside the judge against either pass on the same captions; and on the long references, which ten events each
+labelling pass kept (overlap_long.jsonl: two more passes each) against each other and against the judge's ten,
+with the TEM the judge gives each prediction against each pass's ten (fdacli/core/score/selection.py).
 
     python bench/judge_agreement.py --split all          # the local grammar judge, every split
     python bench/judge_agreement.py --judge openai:MODEL --base-url URL   # any LLM judge, same figures
@@ -28,9 +30,12 @@ GOLD = ROOT / "tests" / "data" / "judge_gold"
 SPLITS = {"tuning": ("gold_a.jsonl", "gold_b.jsonl", "gold_d.jsonl"), "held-out": ("gold_c.jsonl", "gold_e.jsonl"),
           "fresh": ("gold_f.jsonl",), "fresh-g": ("gold_g.jsonl",), "fresh-h": ("gold_h.jsonl",)}
 OVERLAP = ("overlap_ce.jsonl", ("gold_c.jsonl", "gold_e.jsonl"))  # second pass, and the passes it relabels
+SELECTIONS = "overlap_long.jsonl"  # the long references picked from again by two more passes each
+NEVER_READ = ("fresh-g", "fresh-h")  # splits measured in aggregate only
 
 from fdacli.core.score.agreement import QUALITIES, evaluate, label_agreement, load_gold, spearman  # noqa: E402
 from fdacli.core.score.judges import make_judge  # noqa: E402
+from fdacli.core.score.selection import load_selections, selection_agreement  # noqa: E402
 
 
 def show(name: str, res: dict) -> None:
@@ -71,6 +76,29 @@ def ceiling(judge) -> None:
           f"judge vs second pass: {spearman(tems, [by[(r['id'], r['quality'])] for r in rows]):.3f}")
 
 
+def which_ten(judge) -> None:
+    """On the long references: the ten each labelling pass kept, against each other and the judge's (selection.py)."""
+    if not (GOLD / SELECTIONS).exists():
+        return
+    selections = load_selections([GOLD / SELECTIONS])
+    groups = {"read while tuning": [f for n, fs in SPLITS.items() if n not in NEVER_READ for f in fs],
+              "never read": [f for n in NEVER_READ for f in SPLITS[n]]}
+    res = {name: selection_agreement(judge, load_gold([GOLD / f for f in files]), selections) for name, files in groups.items()}
+    print(f"\n[which ten] long references picked from again by two more passes ({SELECTIONS}): "
+          + ", ".join(f"{r['references']} {name}" for name, r in res.items()))
+    print("  " + " " * 46 + "".join(f"{name:>20}" for name in res))
+    for key in next(iter(res.values()))["f1"]:
+        print(f"  event F1, {key:<36}" + "".join(f"{_num(r['f1'].get(key)):>20}" for r in res.values()))
+    for q in QUALITIES:
+        for key in ("labels", "judge's ten", "first's ten", "another pass's ten"):
+            label = f"{q} TEM, " + ("labelled" if key == "labels" else f"judge against {key}")
+            print(f"  {label:<46}" + "".join(f"{_num(r['tem'][q][key]):>20}" for r in res.values()))
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--judge", default="local")
@@ -100,6 +128,7 @@ def main() -> None:
         show("all", res)
     if args.split == "all" or args.ceiling:
         ceiling(judge)
+        which_ten(judge)
     print(f"\nfurthest from the labels ({args.worst}):")
     for r in sorted(res["rows"], key=lambda r: -abs(r["tem"] - r["gold_tem"]))[: args.worst]:
         print(f"  {r['id']:>4} {r['quality']:<5} TEM {r['tem']:.3f} gold {r['gold_tem']:.3f}")

@@ -21,7 +21,7 @@ def _raw() -> dict:
 
 def test_the_package_ships_the_lexicon_and_the_grammar_version_is_the_files():
     lex = load_lexicon()
-    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v4"
+    assert lex.version == grammar.VERSION == _raw()["version"] == "grammar-v5"
     assert LocalJudge().provenance()["grammar_version"] == lex.version
     assert grammar.REGIONS == lex.regions and grammar.DIRECTIONS == lex.directions and grammar.ACTIONS == lex.actions
     assert set(grammar.FAMILY) == set(lex.regions)

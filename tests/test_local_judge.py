@@ -34,9 +34,8 @@ def test_events_follow_the_papers_extraction_rules():
                "The camera zooms in. As the video progresses, he blinks, and his mouth opens and closes as he speaks. "
                "Towards the end, he stops speaking.")
     ev = grammar.extract(caption)
-    assert [e.structure() for e in ev] == [
-        "eyes · open", "gaze · look · forward", "mouth · close", "eyes · blink", "mouth · open", "mouth · close",
-        "mouth · speak", "mouth · not speak"]
+    assert [e.structure() for e in ev] == [  # a mouth that opens and closes as he speaks is the speech (the paper's example)
+        "eyes · open", "gaze · look · forward", "mouth · close", "eyes · blink", "mouth · speak", "mouth · not speak"]
     assert not any("hair" in e.text or "wrinkles" in e.text or "calm" in e.text or "camera" in e.text for e in ev)
     assert ev[1].text == "looks forward" and ev[0].text == "the person opens the eyes"  # pronouns resolved
     assert grammar.extract("") == [] and grammar.extract("She seems happy overall.") == []
@@ -358,3 +357,57 @@ def test_v4_a_movement_after_a_held_state_is_no_repeat_and_a_returning_gaze_move
     assert len(kept) == 10 and kept[-1] == "eyes · widen" and kept.count("eyes · blink") == 1
     gaze = grammar.parse("His eyes glance left before returning to the right.")
     assert [e.structure() for e in gaze] == ["gaze · look · left", "gaze · look · right"] and not gaze[1].state
+
+
+# The paper's own extraction example (supplement Fig. 6): its caption, and the eight events ChatGPT extracted from it.
+PAPER_CAPTION = (
+    "this video shows the facial expressions of a young woman. she has short reddish-brown hair, large eyes, and a hooked "
+    "nose, at the beginning of the video, her eyes are open, looking to the left, her mouth is slightly open, showing her "
+    "upper teeth, with the corners of her mouth slightly upturned. as the video progresses, she turns her head to the "
+    "right, with her eyeballs moving accordingly. her mouth opens and closes as she speaks, then, her mouth slowly "
+    "closes, and the corners of her mouth stretch to both sides, in the middle of the video, she tilts her head slightly "
+    "to the right. subsequently, she closes her mouth and then opens it wide, before closing it slowly again. at the end "
+    "of the video, her mouth is slightly open, and her eyes look to the left. overall, she displays a relaxed and joyful "
+    "demeanor.")
+PAPER_EVENTS = ["Eyes looking to the left", "Mouth slightly open showing teeth", "Head turning to the right",
+                "Speaking with mouth opening and closing", "Mouth stretching to both sides",
+                "Head tilting slightly to the right", "Mouth opening wide", "Eyes looking to the left"]
+
+
+def _found_in_order(wanted: list, events: list) -> int:
+    """How many of ``wanted`` appear, in order, among ``events`` as the same action."""
+    it = iter(events)
+    return sum(any(relation(w, e)[0] == SAME for e in it) for w in wanted)
+
+
+def test_v5_the_papers_own_example():
+    """Every event the paper extracted is a candidate, in order, and what it names is read as it reads it: the
+    speech with its mouth opening and closing is one event, "the corners stretch to both sides" a movement.  Past the
+    cap the judge keeps the paper's six movements; where the paper kept two opening states, the judge keeps returns
+    to rest (measured: labellers of this project keep 82 % of those, docs/benchmarks.md)."""
+    wanted = [e for t in PAPER_EVENTS for e in grammar.parse(t)]
+    assert len(wanted) == 8 and wanted[3].action == "speak"
+    assert _found_in_order(wanted, list(grammar.parse(PAPER_CAPTION))) == 8
+    kept = grammar.extract(PAPER_CAPTION)
+    assert len(kept) == 10 and _found_in_order([wanted[i] for i in (2, 3, 4, 5, 6, 7)], kept) == 6
+
+
+@pytest.mark.parametrize("caption, expected", [
+    # the open-close cycle of speech is the speech (the paper's example); a single opening before it is not
+    ("Her lips keep opening and closing while talking.", ["mouth · speak"]),
+    ("She speaks, her mouth opening and closing.", ["mouth · speak"]),
+    ("Her mouth opens and closes.", ["mouth · open", "mouth · close"]),
+    ("She opens her mouth to speak, then closes it.", ["mouth · open", "mouth · speak", "mouth · close"]),
+    # an action the part carried from the clause before cannot do waits for the part named after it
+    ("She tilts her head to the right and opens and closes her mouth.", ["head · tilt · right", "mouth · open", "mouth · close"]),
+    ("The corners of his mouth tug to both sides, then close tightly.", ["mouth corners · stretch", "mouth · close"]),
+    # an inference reaches from its word on: the closing before "as if" is seen, the speech after it inferred
+    ("His mouth starts opening and closing as if speaking.", ["mouth · open", "mouth · close"]),
+    ("She blinks, and her mouth starts to move as if speaking.", ["eyes · blink", "mouth · move"]),
+    # the video as a time or place is no subject; as a subject it still is
+    ("Throughout the clip his mouth repeatedly opens.", ["mouth · open"]),
+    ("The top of the video slightly shakes.", []),
+])
+def test_grammar_v5_wordings(caption, expected):
+    """Issue 23's fourth pass (docs/benchmarks.md, grammar-v5): wordings of the paper's example and of dev references."""
+    assert [e.structure().split(" (")[0] for e in grammar.parse(caption)] == expected

@@ -18,6 +18,9 @@ _NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stop
                        r"doesn't|don't|didn't|isn't|aren't|wasn't)\b")
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
+# "throughout the clip his mouth opens", "a woman in the video smiles": the video as a time or place, not a subject
+_MEDIA_WHEN = re.compile(r"\b(?:throughout|during|in|across|over|through|by|at|from|into|until|till) (?:the |this |that |a )?"
+                         r"(?:whole |entire |rest of the |short )?(?:video|clip|footage|recording|film)\b")
 _MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording|(?:is|was|are|were|being|been) (?:filmed|recorded))\b")
 # "as the video goes on", "he was filmed talking" move nothing; "a woman filmed from the side smiles" does
 _NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|(?:does|do|did) not change|(?:doesn't|don't|didn't|never) changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
@@ -66,11 +69,13 @@ def clauses(text: str) -> list[tuple[str, int, bool, bool]]:
         text = pat.sub(rep, text)
     out = []
     for k, sentence in enumerate(_SENTENCES.split(text)):
-        looks, infers = bool(_APPEARANCE.search(sentence)), bool(_INFERENCE.search(sentence))
+        looks, marker = bool(_APPEARANCE.search(sentence)), _INFERENCE.search(sentence)
+        at = 0
         for part in _CLAUSES.split(sentence):
+            at = sentence.find(part, at) if part else at
             c = " ".join((part or "").replace("'s", "").split()).strip(" ,:-\"'")
-            if c:
-                out.append((c, k, looks, infers))
+            if c:  # an inference reaches the clauses from its word on: "opening and closing | as if speaking"
+                out.append((c, k, looks, bool(marker) and at + len(part) > marker.start()))
     return out
 
 

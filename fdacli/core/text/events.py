@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from fdacli.core.text.canonical import FAMILY, IMPLICIT_REGION, normalise
-from fdacli.core.text.clauses import (_AGAIN, _CONTINUES, _DEGREE, _ENDING, _MEDIA, _NEGATION, _NO_CHANGE,
+from fdacli.core.text.clauses import (_AGAIN, _CONTINUES, _DEGREE, _ENDING, _MEDIA, _MEDIA_WHEN, _NEGATION, _NO_CHANGE,
                                       _NOT_EVENTS, _POSSESSION, _SILENT, clauses, resolve)
 from fdacli.core.text.lexicon import LEXICON
 from fdacli.core.text.words import REGION_RE, WORDS, word_action
@@ -75,7 +75,7 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
         return Event(" ".join(resolve(clause).split()[:10]), "mouth", "speak", (), True)
     regions = find_regions(clause)
     acts = find_actions(clause, regions)
-    stage = _NOT_EVENTS.search(clause) or _MEDIA.search(clause)
+    stage = _NOT_EVENTS.search(clause) or _MEDIA.search(_MEDIA_WHEN.sub(lambda m: " " * len(m.group()), clause))
     if stage and (not acts or stage.start() < acts[0][0]):
         return None  # "the camera zooms in on her face", "the video focuses on ...": not the face acting
     dirs = find_directions(clause)
@@ -125,6 +125,10 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
             return None  # "raises her hand to her mouth": the hand moves, not the mouth
     elif action in _OWN_REGION:
         region = IMPLICIT_REGION[action]
+    elif _cannot(carried, action):
+        if FAMILY.get(carried) != "corners":
+            return None  # "she tilts her head and opens | and closes her mouth": the head does not open; the part comes later
+        region = "mouth"  # "the corners of his mouth tug to both sides, then close tightly": the mouth they belong to
     else:  # "then slowly relaxes it": the part the sentence was about
         region = carried or IMPLICIT_REGION.get(action, "")
     if action == "show" and len(acts) == 1 and region in ("head", "face", "body"):
@@ -141,6 +145,14 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
         return None  # "she looks calm", "his face stays relaxed": how the person seems (the guide: pure emotion words)
     state = bool(shown) or _is_state(clause, pos, action, past)
     return Event(text, region, action, dirs, negated, degree, state=state, part=named)
+
+
+def _cannot(carried: str, action: str) -> bool:
+    """A part carried from the clause before that cannot do this action (only eyes and a mouth open and close)."""
+    return bool(carried) and action in _APERTURE_ONLY and FAMILY.get(carried, carried) not in ("mouth", "eyes")
+
+
+_APERTURE_ONLY = frozenset({"open", "close", "blink"})
 
 
 def _demeanour(clause: str, pos: int, regions: list[tuple[int, int, str]]) -> bool:
@@ -230,7 +242,8 @@ def parse(text: str) -> tuple[Event, ...]:
             named = find_regions(clause)
             if ev is None and named and not looks:
                 carried = named[-1][2]  # "her upper lids, | then rise a touch": the subject carries on
-            if ev is None and not named and not carried and not looks and find_actions(clause, []):
+            if ev is None and not named and not looks and (acts := find_actions(clause, [])) \
+                    and (not carried or _cannot(carried, acts[0][1])):
                 pending.append(clause)  # "she opens | and closes her mouth": the part comes later (not "blond curls")
             bare = ev is None and not looks and len(named) == 1 and named[0][1] == len(clause)
             parts = parts + [clause] if bare and _DETERMINERS.fullmatch(clause, 0, named[0][0]) else []
@@ -255,7 +268,25 @@ def parse(text: str) -> tuple[Event, ...]:
         gone_on = -1
         _append(events, sentences, ev, k, clause)
         carried, acting = _named(ev), True
-    return tuple(events)
+    return tuple(_speech_cycles(events, sentences))
+
+
+def _speech_cycles(events: list[Event], sentences: list[int]) -> list[Event]:
+    """A mouth that opens and closes as the person speaks is what speaking looks like: one event (the paper's own
+    example extracts "her mouth opens and closes as she speaks" as 'Speaking with mouth opening and closing').
+    A single opening before speech stays an event of its own ("opens her mouth to speak")."""
+    out, i = [], 0
+    while i < len(events):
+        pair = events[i:i + 2]
+        if len(pair) == 2 and sentences[i] == sentences[i + 1] and {e.action for e in pair} == {"open", "close"} \
+                and all(e.family == "mouth" and not e.state and not e.negated for e in pair) \
+                and any(events[j].action == "speak" and sentences[j] == sentences[i] and not events[j].negated
+                        for j in (i - 1, i + 2) if 0 <= j < len(events)):
+            i += 2
+            continue
+        out.append(events[i])
+        i += 1
+    return out
 
 
 def _named(ev: Event) -> str:

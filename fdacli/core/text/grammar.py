@@ -7,7 +7,7 @@ Embeddings see shared words, not shared actions.  Parsing each clause into a reg
 and a direction set makes those verdicts explicit, deterministic and explainable, with no model at all.
 
 This module is the grammar's public face; the work is split along its seams:
-  * lexicon.py   — the vocabulary, a versioned data file (fdacli/data/grammar/lexicon-v4.json), checked;
+  * lexicon.py   — the vocabulary, a versioned data file (fdacli/data/grammar/lexicon-v5.json), checked;
   * words.py     — a clause's face parts, action words and directions, looked up in the lexicon;
   * clauses.py   — sentences and clauses, appearance and inference sentences, pronouns;
   * canonical.py — one action put in the region and form its paraphrases share;

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEFAULT = "lexicon-v4.json"
+DEFAULT = "lexicon-v5.json"
 _VERSION = re.compile(r"^grammar-v\d+(?:\.\d+)?$")
 
 Pair = tuple[str, str]  # (family or region, action)
