@@ -1,6 +1,6 @@
 """Benchmark: reading 10,000 records of each kind a command reads, with its contract checked (issue 25).
 
-Every reader goes through core/run/schemas.py; this measures what that costs against plain ``json.loads`` of
+Every reader goes through core/run/readers.py; this measures what that costs against plain ``json.loads`` of
 every line (the least any reader pays).  The files are made from the real FEC-Bench references in
 ../shared/data (or tests/data's slice), copied round-robin under new ids:
   * predictions and references: what `fda score` reads (``load_captions``);
@@ -96,7 +96,7 @@ def main() -> None:
     from fdacli.core.score.scoring import load_captions
 
     try:
-        from fdacli.core.run.schemas import read_drafts
+        from fdacli.core.run.readers import read_drafts
     except ImportError:  # before the drafts contract
         read_drafts = None
 
@@ -111,7 +111,7 @@ def main() -> None:
         if read_drafts is not None:
             readers["drafts"] = lambda: list(read_drafts(f["drafts"]))
         try:
-            from fdacli.core.run.schemas import read_screen, read_versions
+            from fdacli.core.run.readers import read_screen, read_versions
             from fdacli.core.train.samples import load_samples
         except ImportError:  # before the versions, screen and training contracts
             pass

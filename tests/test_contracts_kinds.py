@@ -1,5 +1,5 @@
 """Contracts between commands (issue 25), the kinds besides actions and tracks: manifests, predictions and references,
-annotations, drafts and scores.json, each checked where a command reads it (core/run/schemas.py).
+annotations, drafts and scores.json, each checked where a command reads it (core/run/contracts.py).
 
 Every corruption runs the real command (a subprocess, as a user runs it) and must end in one line with the file, the
 line (or a JSON list's item) and what was expected, exit code 2 — never a traceback, never a silent default.
@@ -264,7 +264,7 @@ def test_broken_drafts_are_refused_by_review_push(tmp_path):
 # -- scores.json --------------------------------------------------------------------------------------------------------
 def test_scores_json_is_written_and_read_by_its_contract(tmp_path):
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_scores
+    from fdacli.core.run.readers import read_scores
 
     preds = write(tmp_path / "p.jsonl", *({"id": r["id"], "caption": r["caption"]} for r in REFS[:4]))
     out = tmp_path / "s.json"

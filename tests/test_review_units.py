@@ -186,7 +186,7 @@ def test_a_clip_most_annotators_drop_is_dropped_whatever_their_reasons():
 def test_exports_of_unexpected_shape_are_read_not_crashed_on():
     from fdacli.core.review.push import merge_tasks
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import check_versions
+    from fdacli.core.run.contracts import check_versions
 
     t = _task([(1, {"attributes": "A man.", "facial_changes": "He smiles.", "summary": ""}, [], False)])
     t["annotations"] += [None, {"id": 9, "completed_by": None, "was_cancelled": False, "created_at": "2026-12-04T10:00:09Z",

@@ -31,7 +31,7 @@ def actions(
     from fdacli.core.actions.measure import ActionMeter, items_from_tracks
     from fdacli.core.run import outputs, runner
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_tracks
+    from fdacli.core.run.readers import read_tracks
 
     try:
         recs = [r for _, r in read_tracks(tracks)]

@@ -59,7 +59,7 @@ def caption(
     from fdacli.core.run.inputs import collect_videos
     from fdacli.core.run.outputs import OutputError
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_tracks
+    from fdacli.core.run.readers import read_tracks
 
     if model is not None and backend is not None:
         fail("give one of --model CHECKPOINT or --backend openai:MODEL|timeline, not both")
@@ -155,7 +155,7 @@ def _timeline(videos, actions: Optional[Path], output: Optional[Path], overwrite
     from fdacli.core.run.inputs import VideoItem, collect_videos
     from fdacli.core.run.outputs import OutputError
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import actions_by_id, read_tracks
+    from fdacli.core.run.readers import actions_by_id, read_tracks
 
     if actions is None and not videos:
         fail("--backend timeline needs --actions actions.jsonl (from `fda actions`) or videos to track and measure now"

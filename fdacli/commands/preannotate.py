@@ -41,7 +41,7 @@ def preannotate(
     from fdacli.core.llm import prompts
     from fdacli.core.run import outputs, runner
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_tracks
+    from fdacli.core.run.readers import read_tracks
 
     # everything that would fail every clip is checked before the output is touched
     client = ep.open_client(model, "preannotate", base_url=base_url, api_key_env=api_key_env, temperature=temperature,
@@ -92,7 +92,7 @@ def preannotate(
 
 def _timelines(path: Path) -> dict[str, str]:
     """id -> the measured timeline in words, from an `fda actions` file (clips measured without error)."""
-    from fdacli.core.run.schemas import actions_by_id
+    from fdacli.core.run.readers import actions_by_id
     from fdacli.core.text.timeline import hints, reliable
 
     # a clip without a well-measured face gets the paper's prompt, not "nothing moved"

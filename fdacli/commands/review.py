@@ -66,13 +66,13 @@ def _media(media: Path | None, document_root: Path | None, media_url: str | None
 
 
 def _by_id(path: Path, read, ok_only: bool = True) -> dict[str, dict[str, Any]]:
-    """The records of a file by id, read (and checked) by ``read`` of core/run/schemas.py."""
+    """The records of a file by id, read (and checked) by ``read`` of core/run/readers.py."""
     return {rec["id"]: rec for _, rec in read(path) if not ok_only or rec.get("status", "ok") == "ok"}
 
 
 def _actions(path: Path) -> dict[str, dict[str, Any]]:
     """`fda actions` records by id (failed ones too: the panel says why a clip was not measured)."""
-    from fdacli.core.run.schemas import actions_by_id
+    from fdacli.core.run.readers import actions_by_id
 
     return actions_by_id(path, ok_only=False)
 
@@ -108,14 +108,14 @@ def push(
     from fdacli.core.review.inputs import annotate_clips
     from fdacli.core.review.push import LOCAL_FILES
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_drafts, read_screen, read_tracks
+    from fdacli.core.run.readers import read_drafts, read_screen, read_tracks
 
     require("review", "fda review push")
     if annotators < 1 or chunk < 1:
         fail("--annotators and --chunk must be at least 1")
     if to_files is None and not project:
         fail("give --project TITLE (or --to-files DIR to write the config and tasks without the API)")
-    try:  # every input checked by its contract (core/run/schemas.py) before the server is asked anything
+    try:  # every input checked by its contract (core/run/contracts.py) before the server is asked anything
         pre = [r for _, r in read_drafts(drafts)]
         trk = _by_id(tracks, read_tracks)
         act = _actions(actions) if actions is not None else None
@@ -354,13 +354,13 @@ def consolidate(
     from fdacli.core.review.inputs import consolidate_clips
     from fdacli.core.review.labelstudio import ReviewError
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import read_versions
+    from fdacli.core.run.readers import read_versions
 
     if to_files is None and not project:
         fail("give --project TITLE for the final review (or --to-files DIR)")
     if chunk < 1:
         fail("--chunk must be at least 1")
-    try:  # every record checked by its contract (core/run/schemas.py) before the server is asked anything
+    try:  # every record checked by its contract (core/run/contracts.py) before the server is asked anything
         recs = [rec for _, rec in read_versions(versions)]
     except RecordError as exc:
         fail(str(exc))

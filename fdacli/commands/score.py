@@ -74,7 +74,8 @@ def score(
     from fdacli.core.run.records import RecordError, atomic_write_pair
     from fdacli.core.llm.replies import JUDGE_TASKS
     from fdacli.core.score.scoring import METRICS, EventStore, add_grounding, ground_only, load_captions, score_model
-    from fdacli.core.run.schemas import SCORES, check_scores
+    from fdacli.core.run.contracts import check_scores
+    from fdacli.core.run.schemas import SCORES
 
     preds, refs = split_refs(preds, refs, grounding is not None)
     if refs is None and report is not None:
@@ -200,7 +201,7 @@ class _Ids:
 
 def _load_actions(path: Path) -> dict[str, dict]:
     """Actions records by id (the measured ones: a clip whose measurement failed checks nothing)."""
-    from fdacli.core.run.schemas import actions_by_id
+    from fdacli.core.run.readers import actions_by_id
 
     return actions_by_id(path)
 

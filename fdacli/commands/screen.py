@@ -67,7 +67,7 @@ def _prepare(tracks: Path, actions: Path | None, output: Path, keep: Path | None
              overwrite: bool, retry_errors: bool, quiet: bool) -> tuple[Any, list, list, Any]:
     """Everything that can refuse the run, before anything is written: the actions file, a resume with other
     settings, the outputs, every tracks record (screened as it is read), the output's plan."""
-    from fdacli.core.run import outputs, runner, schemas
+    from fdacli.core.run import outputs, readers, runner
     from fdacli.core.run.records import RecordError
     from fdacli.core.screen import screening
 
@@ -85,7 +85,7 @@ def _prepare(tracks: Path, actions: Path | None, output: Path, keep: Path | None
         plan = runner.plan(items, output, overwrite=overwrite, retry_errors=retry_errors, command="screen",
                            inputs=inputs, settings=shaped_by, sync_every=1.0)
         if plan.skipped:  # the verdicts already there join the summary, --keep and --plot: checked like any input
-            for _ in schemas.read_screen(output):
+            for _ in readers.read_screen(output):
                 pass
     except (RecordError, outputs.OutputError) as exc:
         fail(str(exc))

@@ -10,7 +10,7 @@ from typing import Any
 from fdacli.core.dataset import instructions as ins
 from fdacli.core.dataset.statistics import Stats, source_of
 from fdacli.core.model.instructions import choose_instruction
-from fdacli.core.run.schemas import read_annotations, read_tracks
+from fdacli.core.run.readers import read_annotations, read_tracks
 
 
 @dataclass
@@ -32,7 +32,7 @@ class BuildResult:
 
 def build(annotations: list[Path], tracks: Path | None, opts: BuildOptions) -> BuildResult:
     """Raises ``RecordError`` for malformed input files (with ``file:line``): every annotation is checked by the
-    annotations contract (core/run/schemas.py).  One id twice keeps the first record, within a file and across
+    annotations contract (core/run/contracts.py).  One id twice keeps the first record, within a file and across
     files; each later one is left out, naming the first."""
     track_info = {rec["id"]: rec for _, rec in read_tracks(tracks) if rec.get("status") == "ok"} if tracks else {}
     out, seen = BuildResult(), {}

@@ -1,6 +1,6 @@
 """What a push reads — drafts, tracks, the measured timeline, screening verdicts, annotators' versions — turned
 into the clips to push, with a reason for every clip that is not pushed.  Every record comes here checked by its
-contract (core/run/schemas.py).
+contract (core/run/contracts.py).
 """
 
 from __future__ import annotations

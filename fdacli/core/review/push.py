@@ -179,7 +179,7 @@ def write_files(folder: Path, kind: str, clips: list[Clip], media: Media | None,
 def read_export(path: Path) -> list[dict[str, Any]]:
     """A JSON export downloaded from Label Studio (Export → JSON), as the API returns it."""
     from fdacli.core.run.records import RecordError
-    from fdacli.core.run.schemas import check_export_task
+    from fdacli.core.run.contracts import check_export_task
 
     if not path.is_file():
         raise RecordError(f"{path}: no such file")
@@ -190,7 +190,7 @@ def read_export(path: Path) -> list[dict[str, Any]]:
     if not isinstance(tasks, list) or (tasks and not any(isinstance(t, dict) and "data" in t for t in tasks)):
         raise RecordError(f"{path}: not a Label Studio JSON export (expected a list of tasks with 'data'; "
                           "export the project as JSON, not JSON_MIN or CSV)")
-    for n, task in enumerate(tasks, start=1):  # the export's shape, by its contract (core/run/schemas.py)
+    for n, task in enumerate(tasks, start=1):  # the export's shape, by its contract (core/run/contracts.py)
         check_export_task(task, f"{path}: item {n}:")
     return tasks
 

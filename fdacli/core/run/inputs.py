@@ -71,8 +71,8 @@ def resolve_video(video: str, roots: list[Path], listed_in: Path | None = None) 
 
 def read_manifest(path: str | Path) -> list[VideoItem]:
     """Items from a manifest JSONL (``fda sample`` output, or written by hand), each record checked by the manifest
-    contract (core/run/schemas.py); relative videos resolve against its folder."""
-    from fdacli.core.run.schemas import read_manifest as records
+    contract (core/run/contracts.py); relative videos resolve against its folder."""
+    from fdacli.core.run.readers import read_manifest as records
 
     path = Path(path)
     items = []

@@ -44,7 +44,7 @@ def read_index(path: Path) -> list[Candidate]:
             for lineno, row in enumerate(reader, start=2):
                 rows.append((f"{path}:{lineno}", {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}))
     else:
-        from fdacli.core.run.schemas import check_index_row
+        from fdacli.core.run.contracts import check_index_row
 
         for n, rec in read_jsonl(path, require=()):
             check_index_row(rec, f"{path}:{n}:")

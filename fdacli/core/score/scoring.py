@@ -30,20 +30,20 @@ class Captions:
     seconds: dict[str, str] = field(default_factory=dict)  # optional second prediction (consistency)
     persons: dict[str, int] = field(default_factory=dict)  # whom a caption is about, where it says (grounding)
     duplicates: list[str] = field(default_factory=list)
-    twice: list[Any] = field(default_factory=list)  # schemas.Twice: each later record of an id, with both places
+    twice: list[Any] = field(default_factory=list)  # readers.Twice: each later record of an id, with both places
     empty: list[str] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
 def load_captions(path: str | Path) -> Captions:
     """Read ``{"id", "caption"}`` records (JSONL or a JSON list, e.g. the FEC-Bench release), each checked by the
-    captions contract (core/run/schemas.py): another kind of file, a missing caption, a wrong type, NaN, a version
+    captions contract (core/run/contracts.py): another kind of file, a missing caption, a wrong type, NaN, a version
     this fda does not read stop with ``file:line``.
 
     A duplicate id keeps its first caption and is reported with both places; a null or empty caption (and a failed
     `fda caption` record) is reported as empty.
     """
-    from fdacli.core.run.schemas import read_captions
+    from fdacli.core.run.readers import read_captions
 
     caps = Captions(path=str(path), captions={})
     for _, rec in read_captions(path, caps.twice):

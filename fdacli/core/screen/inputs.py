@@ -1,5 +1,5 @@
 """The two inputs of a screen, checked at the door: tracks records (`fda track`) and actions records
-(`fda actions`), each by its contract (core/run/schemas.py).
+(`fda actions`), each by its contract (core/run/contracts.py).
 
 A file of another command, a record with a missing or mistyped field, a NaN, or one id twice is refused
 with ``file:line`` and what was expected (a RecordError), before anything is written — never a traceback
@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fdacli.core.run import schemas
+from fdacli.core.run import readers
 from fdacli.core.run.records import Record, RecordError
 
 
 def _screenable(rec: Record, where: str) -> None:
-    """Raise RecordError unless a tracks record that passed the tracks contract (core/run/schemas.py) has what the
+    """Raise RecordError unless a tracks record that passed the tracks contract (core/run/contracts.py) has what the
     screen measures, which the contract leaves optional.  The main character's boxes and landmarks are left as numpy
     arrays (the record is read, never written back)."""
     for key in _MEASURED:
@@ -69,8 +69,8 @@ def _finite_array(seq: list, ndim: int, last: int) -> Any:
 
 def read_tracks(path: Path) -> Iterator[tuple[int, Record]]:
     """``(line, record)`` of a tracks file, checked, in file order; one id twice is refused with both lines."""
-    where = schemas.where_of(path)
-    for lineno, rec in schemas.read_tracks(path):
+    where = readers.where_of(path)
+    for lineno, rec in readers.read_tracks(path):
         if rec.get("status", "ok") != "error":
             _screenable(rec, where(lineno))
         yield lineno, rec
@@ -86,5 +86,5 @@ def compact_actions(rec: Record) -> Record:
 
 
 def read_actions(path: Path) -> dict[str, Record]:
-    """id -> compact actions record, each checked by the actions contract (core/run/schemas.py)."""
-    return {rec["id"]: compact_actions(rec) for _, rec in schemas.read_actions(path)}
+    """id -> compact actions record, each checked by the actions contract (core/run/contracts.py)."""
+    return {rec["id"]: compact_actions(rec) for _, rec in readers.read_actions(path)}
