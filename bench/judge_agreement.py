@@ -86,13 +86,13 @@ def which_ten(judge) -> None:
     res = {name: selection_agreement(judge, load_gold([GOLD / f for f in files]), selections) for name, files in groups.items()}
     print(f"\n[which ten] long references picked from again by two more passes ({SELECTIONS}): "
           + ", ".join(f"{r['references']} {name}" for name, r in res.items()))
-    print("  " + " " * 46 + "".join(f"{name:>20}" for name in res))
+    print("  " + " " * 58 + "".join(f"{name:>20}" for name in res))
     for key in next(iter(res.values()))["f1"]:
-        print(f"  event F1, {key:<36}" + "".join(f"{_num(r['f1'].get(key)):>20}" for r in res.values()))
+        print(f"  event F1, {key:<48}" + "".join(f"{_num(r['f1'].get(key)):>20}" for r in res.values()))
     for q in QUALITIES:
-        for key in ("labels", "judge's ten", "first's ten", "another pass's ten"):
-            label = f"{q} TEM, " + ("labelled" if key == "labels" else f"judge against {key}")
-            print(f"  {label:<46}" + "".join(f"{_num(r['tem'][q][key]):>20}" for r in res.values()))
+        for key in next(iter(res.values()))["tem"][q]:
+            label = f"{q} TEM, " + ("labelled" if key == "labels" else f"judge against {key}" if key.endswith("ten") else key)
+            print(f"  {label:<58}" + "".join(f"{_num(r['tem'][q][key]):>20}" for r in res.values()))
 
 
 def _num(x: float | None) -> str:

@@ -10,7 +10,12 @@ references that more labelling passes picked from again (``overlap_long.jsonl``,
     ten and each other pass's, between two other passes, and between the judge's ten and each of them;
   * the TEM the judge gives each prediction when its reference events are the judge's own ten, the first
     labeller's ten, or another pass's ten (labelled events read by the judge from their texts), beside the
-    labels: a careful human's ten in place of the judge's show what a better choice of ten could gain.
+    labels: a careful human's ten in place of the judge's show what a better choice of ten could gain;
+  * the protocol's ceiling on good paraphrases: the paper extracts each caption's events on its own, then
+    relates them.  Two more passes picked the good paraphrase's events without seeing its reference
+    (``good.passes``); their events against the reference passes', related by the judge, are what careful
+    humans following the protocol would score.  The first labeller's events on both sides, related by the
+    judge, are the same relations on events picked with both captions in view.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ def load_selections(paths: Iterable[str | Path]) -> list[dict]:
             seen[rec["id"]] = where
             if len(rec["passes"]) < 2:
                 raise RecordError(f"{where}: a selection needs two passes or more")
-            for p in rec["passes"]:
+            for p in rec["passes"] + rec.get("good", {}).get("passes", []):
                 n, kept = len(p.get("candidates", [])), p.get("kept", [])
                 if not n or any(set(e) != {"text", "region", "action", "direction"} for e in p["candidates"]):
                     raise RecordError(f"{where}: pass {p.get('pass')!r} has no candidates or a malformed one")
@@ -60,12 +65,13 @@ def selection_agreement(judge: Any, gold: list[dict], selections: list[dict]) ->
     by_id = {g["id"]: g for g in gold}
     picked = [s for s in selections if s["id"] in by_id]
     for s in picked:
-        if s["reference"] != by_id[s["id"]]["reference"]:
-            raise RecordError(f"id {s['id']!r}: the selection and the gold label different references")
+        if s["reference"] != by_id[s["id"]]["reference"] or ("good" in s and s["good"]["caption"] != _good(by_id[s["id"]])):
+            raise RecordError(f"id {s['id']!r}: the selection and the gold label different captions")
     f1: dict[str, list[float]] = {"first ~ another pass": [], "two other passes": [], "judge ~ first": [],
                                   "judge ~ another pass": []}
     tem: dict[str, dict[str, list[float]]] = {q: {"labels": [], "judge's ten": [], "first's ten": [], "another pass's ten": []}
                                               for q in QUALITIES}
+    tem["good"] |= {"careful passes, each caption on its own": [], "first labeller, both captions in view": []}
     if not picked:
         return {"references": 0, "f1": {}, "tem": {}}
     refs = [by_id[s["id"]]["reference"] for s in picked]
@@ -89,10 +95,16 @@ def selection_agreement(judge: Any, gold: list[dict], selections: list[dict]) ->
             theirs = next(pred_events)
             q = p["quality"]
             tem[q]["labels"].append(tem_score(gold_matrix(p, len(first)), len(p["events"]), len(first)).tem)
-            for name, ten in [("judge's ten", judged), ("first's ten", [e["text"] for e in g["ref_events"]]),
-                              *[("another pass's ten", [e["text"] for e in kept(o)]) for o in s["passes"]]]:
+            for name, ten in [("judge's ten", judged), ("first's ten", _texts(g["ref_events"])),
+                              *[("another pass's ten", _texts(kept(o))) for o in s["passes"]]]:
                 pairs.append((theirs, ten))
                 slots.append((q, name))
+            if q == "good":
+                pairs.append((_texts(p["events"]), _texts(g["ref_events"])))
+                slots.append((q, "first labeller, both captions in view"))
+                for mine_, ref_pass in ((gp, rp) for gp in s.get("good", {}).get("passes", []) for rp in s["passes"]):
+                    pairs.append((_texts(kept(mine_)), _texts(kept(ref_pass))))
+                    slots.append((q, "careful passes, each caption on its own"))
     rels = judge.relations(pairs)
     if failed := sum(isinstance(r, Exception) for r in rels):
         raise RuntimeError(f"the judge failed on {failed} relation calls")
@@ -101,6 +113,14 @@ def selection_agreement(judge: Any, gold: list[dict], selections: list[dict]) ->
     mean = lambda v: sum(v) / len(v) if v else None  # noqa: E731
     return {"references": len(picked), "f1": {k: mean(v) for k, v in f1.items()},
             "tem": {q: {k: mean(v) for k, v in d.items()} for q, d in tem.items()}}
+
+
+def _texts(events: list[dict]) -> list[str]:
+    return [e["text"] for e in events]
+
+
+def _good(rec: dict) -> str:
+    return next(p["caption"] for p in rec["predictions"] if p["quality"] == "good")
 
 
 def _event_f1(a: list, b: list) -> float:
