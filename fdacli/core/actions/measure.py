@@ -27,7 +27,8 @@ from fdacli.core.actions import events as ev
 from fdacli.core.actions import landmarks as lm
 from fdacli.core.actions import trust
 from fdacli.core.actions.signals import SIGNALS, Series, frame_signals, neutral_levels, quality, shot_rest
-from fdacli.core.media.video import VideoError, changed_since, iter_frames
+from fdacli.core.media.fingerprint import changed_since
+from fdacli.core.media.video import VideoError, iter_frames
 from fdacli.core.run.inputs import resolve_video
 from fdacli.core.run.records import Record, error_record
 

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from fdacli.core.media.crops import square_crop
-from fdacli.core.media.video import VideoError, changed_since, read_frames, uniform_positions
+from fdacli.core.media.fingerprint import changed_since
+from fdacli.core.media.video import VideoError, read_frames, uniform_positions
 from fdacli.core.run.inputs import resolve_video
 
 
@@ -25,7 +26,7 @@ class ClipSpec:
     video: str
     key_frames: tuple[int, ...]
     key_frame_boxes: tuple[Any, ...]
-    fingerprint: str | None = None  # of the video `fda track` analysed (media/video.py: changed_since)
+    fingerprint: str | None = None  # of the video `fda track` analysed (media/fingerprint.py: changed_since)
 
     def check_video(self) -> None:
         """Stop with the reason when the file is not the video that was tracked (replaced, re-encoded)."""

@@ -12,7 +12,7 @@ from typing import Any
 from fdacli.core.review.clips import ClipWindow, boxes_from_tracks
 from fdacli.core.review.push import Clip
 from fdacli.core.review.tasks import NOT_IN_ACTIONS, annotate_task, consolidate_task
-from fdacli.core.media.video import changed_since
+from fdacli.core.media.fingerprint import changed_since
 from fdacli.core.run.inputs import resolve_video
 from fdacli.core.text import timeline
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fdacli.core.media.video import (Decoding, VideoError, analysis_size, effective_fps, fingerprint, iter_frames, probe,
+from fdacli.core.media.fingerprint import fingerprint
+from fdacli.core.media.video import (Decoding, VideoError, analysis_size, effective_fps, iter_frames, probe,
                                      resample_indices)
 from fdacli.core.run.inputs import VideoItem, safe_relpath
 from fdacli.core.run.records import Record, error_record
