@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 import media  # noqa: E402
 
 from fdacli.core.faces import make_detector, make_embedder  # noqa: E402
-from fdacli.core.media.video import analysis_size, iter_frames, probe, resample_indices  # noqa: E402
+from fdacli.core.media.schedule import analysis_size, resample_indices  # noqa: E402
+from fdacli.core.media.video import iter_frames, probe  # noqa: E402
 
 FACES = ("obama", "biden", "hopper")
 SIZES = (60, 100, 170, 250)

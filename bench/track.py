@@ -65,7 +65,8 @@ sys.path.insert(0, str(TREE))
 import footage  # noqa: E402
 from media import ONE_PERSON, THREE_PEOPLE, Person, Shot, compose, compose_shots, read_video  # noqa: E402
 
-from fdacli.core.media.video import analysis_size, iter_frames, probe, resample_indices  # noqa: E402
+from fdacli.core.media.schedule import analysis_size, resample_indices  # noqa: E402
+from fdacli.core.media.video import iter_frames, probe  # noqa: E402
 from fdacli.core.run.inputs import VideoItem  # noqa: E402
 from fdacli.core.track.pipeline import FaceTrackingModule, TrackOptions  # noqa: E402
 from fdacli.core.track.tracker import TrackerConfig  # noqa: E402

@@ -10,7 +10,8 @@ from fdacli.core.track.tracker import Tracker, TrackerConfig
 from fdacli.core.track.tracker.association import assign, iou_matrix
 from fdacli.core.track.config import CHI2_95_4DOF
 from fdacli.core.track.tracker.kalman import BoxKalman, xyah_to_xyxy, xyxy_to_xyah
-from fdacli.core.media.video import VideoInfo, resample_indices, uniform_positions
+from fdacli.core.media.schedule import resample_indices, uniform_positions
+from fdacli.core.media.video import VideoInfo
 
 
 def face(box, score=0.95):

@@ -14,7 +14,8 @@ import numpy as np
 
 from fdacli.core.media.crops import square_crop
 from fdacli.core.media.fingerprint import changed_since
-from fdacli.core.media.video import VideoError, read_frames, uniform_positions
+from fdacli.core.media.schedule import uniform_positions
+from fdacli.core.media.video import VideoError, read_frames
 from fdacli.core.run.inputs import resolve_video
 
 

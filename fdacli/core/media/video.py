@@ -1,4 +1,4 @@
-"""Video decoding: probing, 16-fps resampling, streaming frames in order, random access, uniform sampling.
+"""Video decoding: probing, streaming frames in order, random access (which frames: schedule.py).
 
 Two FFmpeg-based decoders, each where it is right:
 * streaming (``iter_frames``: tracking, measuring, sampling) reads forward with OpenCV, on demand.  decord's
@@ -156,40 +156,6 @@ def probe(path: str | Path) -> VideoInfo:
         raise VideoError(f"cannot decode {Path(path).name}: {_first_line(exc)}") from None
     finally:
         del vr
-
-
-def resample_indices(
-    info: VideoInfo, target_fps: float, start: float | None = None, end: float | None = None
-) -> list[int]:
-    """Source frame indices that resample [start, end) to ``target_fps`` (never upsampling)."""
-    t0 = max(0.0, start or 0.0)
-    t1 = min(info.duration, end if end is not None else info.duration)
-    if t1 <= t0:
-        return []
-    if target_fps <= 0 or target_fps >= info.fps:
-        first, last = _round(t0 * info.fps), int(math.ceil(t1 * info.fps - 1e-6))
-        return list(range(first, min(last, info.num_frames)))
-    count = max(1, int(math.ceil((t1 - t0) * target_fps - 1e-6)))
-    idx = [min(info.num_frames - 1, _round((t0 + k / target_fps) * info.fps)) for k in range(count)]
-    return sorted(set(idx))
-
-
-def effective_fps(info: VideoInfo, target_fps: float) -> float:
-    """The rate actually analysed: the target, or the source's own when it is slower."""
-    return info.fps if target_fps <= 0 or target_fps >= info.fps else target_fps
-
-
-def _round(x: float) -> int:
-    """Half up, not to even: Python's round() makes 24/30 fps sampling steps uneven."""
-    return int(math.floor(x + 0.5 + 1e-9))
-
-
-def analysis_size(info: VideoInfo, max_side: int) -> tuple[int, int]:
-    """(width, height) to decode at: the source size, or scaled so the long side is ``max_side``."""
-    if max_side <= 0 or max(info.width, info.height) <= max_side:
-        return info.width, info.height
-    s = max_side / max(info.width, info.height)
-    return max(2, int(round(info.width * s / 2)) * 2), max(2, int(round(info.height * s / 2)) * 2)
 
 
 class Decoding:
@@ -369,15 +335,6 @@ def _opencv_frames(path: str | Path, indices: list[int], size: tuple[int, int] |
         return np.stack(reader.read(indices, size))
     finally:
         reader.close()
-
-
-def uniform_positions(length: int, n: int) -> list[int]:
-    """``n`` evenly spaced positions in ``range(length)``, ends included (repeats when length < n)."""
-    if length <= 0 or n <= 0:
-        return []
-    if n == 1:
-        return [length // 2]
-    return [int(round(x)) for x in np.linspace(0, length - 1, n)]
 
 
 def _prefetch(fn, items: list, depth: int = 1) -> Iterator:

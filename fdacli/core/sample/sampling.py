@@ -200,7 +200,8 @@ def movie_clips(
 ) -> tuple[list[Candidate], list[tuple[str, str]]]:
     """Random windows with a large enough face; returns kept clips and (source, reason) for rejects."""
     from fdacli.core.faces import make_detector
-    from fdacli.core.media.video import analysis_size, iter_frames
+    from fdacli.core.media.schedule import analysis_size
+    from fdacli.core.media.video import iter_frames
 
     detector = make_detector(detector_name)
     rng = random.Random(seed)

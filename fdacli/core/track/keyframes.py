@@ -8,7 +8,7 @@ frames onto one — unless there is nothing else to choose.
 
 from __future__ import annotations
 
-from fdacli.core.media.video import uniform_positions
+from fdacli.core.media.schedule import uniform_positions
 
 
 def select_key_frames(sampled: list[int], with_main: set[int], n: int) -> list[int]:

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from fdacli.core.media.fingerprint import fingerprint
-from fdacli.core.media.video import (Decoding, VideoError, analysis_size, effective_fps, iter_frames, probe,
-                                     resample_indices)
+from fdacli.core.media.schedule import analysis_size, effective_fps, resample_indices
+from fdacli.core.media.video import Decoding, VideoError, iter_frames, probe
 from fdacli.core.run.inputs import VideoItem, safe_relpath
 from fdacli.core.run.records import Record, error_record
 from fdacli.core.track.config import TrackOptions
