@@ -5,7 +5,8 @@ gold_c, gold_e, measured once when grammar-v1 was frozen; fresh: gold_f, labelle
 once when grammar-v2 was frozen — both looked at sample by sample while grammar-v3 was written; fresh-g:
 gold_g, labelled before grammar-v3 was written and measured once when it was frozen; fresh-h: gold_h, labelled
 by a pass that never saw the judge's code, measured once with grammar-v3; grammar-v4 was written reading the
-first three only, and measured fresh-g and fresh-h once more, in aggregate) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref
+first three only, and measured fresh-g and fresh-h once more, in aggregate; grammar-v5 likewise, with gold_h's
+ordered count read once per new rule) and over all: Spearman of the judge's TEM against gold TEM (and of TEM-ref
 and AutoDQ), the share of references ordered good > mixed > poor, mean TEM per quality beside the gold means
 and their ratio (calibration), event-extraction precision/recall against the gold events, relation accuracy
 on the gold event pairs, the references where the judge is furthest from the labels, and the human ceiling:
