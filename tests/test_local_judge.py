@@ -34,8 +34,9 @@ def test_events_follow_the_papers_extraction_rules():
                "The camera zooms in. As the video progresses, he blinks, and his mouth opens and closes as he speaks. "
                "Towards the end, he stops speaking.")
     ev = grammar.extract(caption)
-    assert [e.structure() for e in ev] == [  # a mouth that opens and closes as he speaks is the speech (the paper's example)
-        "eyes · open", "gaze · look · forward", "mouth · close", "eyes · blink", "mouth · speak", "mouth · not speak"]
+    assert [e.structure() for e in ev] == [
+        "eyes · open", "gaze · look · forward", "mouth · close", "eyes · blink", "mouth · open", "mouth · close",
+        "mouth · speak", "mouth · not speak"]
     assert not any("hair" in e.text or "wrinkles" in e.text or "calm" in e.text or "camera" in e.text for e in ev)
     assert ev[1].text == "looks forward" and ev[0].text == "the person opens the eyes"  # pronouns resolved
     assert grammar.extract("") == [] and grammar.extract("She seems happy overall.") == []
@@ -376,37 +377,46 @@ PAPER_EVENTS = ["Eyes looking to the left", "Mouth slightly open showing teeth",
 
 def _found_in_order(wanted: list, events: list) -> int:
     """How many of ``wanted`` appear, in order, among ``events`` as the same action."""
-    it = iter(events)
-    return sum(any(relation(w, e)[0] == SAME for e in it) for w in wanted)
+    found, at = 0, 0
+    for w in wanted:
+        hit = next((k for k in range(at, len(events)) if relation(w, events[k])[0] == SAME), None)
+        if hit is not None:
+            found, at = found + 1, hit + 1
+    return found
 
 
 def test_v5_the_papers_own_example():
-    """Every event the paper extracted is a candidate, in order, and what it names is read as it reads it: the
-    speech with its mouth opening and closing is one event, "the corners stretch to both sides" a movement.  Past the
-    cap the judge keeps the paper's six movements; where the paper kept two opening states, the judge keeps returns
-    to rest (measured: labellers of this project keep 82 % of those, docs/benchmarks.md)."""
-    wanted = [e for t in PAPER_EVENTS for e in grammar.parse(t)]
-    assert len(wanted) == 8 and wanted[3].action == "speak"
+    """Every event the paper extracted is a candidate, in order, read as the paper's own event text reads.  Past the
+    cap the judge keeps four of the paper's six movements: it keeps the mouth's opening and closing as atomic events
+    beside the speech and its returns to rest, which the paper's ChatGPT folded or dropped and this project's
+    labellers keep (82 % of returns past the cap, docs/benchmarks.md); merging the cycle into the speech was tried
+    and not kept (a paraphrase without the speech then lost the events it shared)."""
+    wanted = [grammar.parse(t)[0] for t in PAPER_EVENTS]
+    assert [e.action for e in wanted][2:4] == ["turn", "speak"]
     assert _found_in_order(wanted, list(grammar.parse(PAPER_CAPTION))) == 8
     kept = grammar.extract(PAPER_CAPTION)
-    assert len(kept) == 10 and _found_in_order([wanted[i] for i in (2, 3, 4, 5, 6, 7)], kept) == 6
+    assert len(kept) == 10 and _found_in_order([wanted[i] for i in (2, 3, 4, 5, 6, 7)], kept) == 4
 
 
 @pytest.mark.parametrize("caption, expected", [
-    # the open-close cycle of speech is the speech (the paper's example); a single opening before it is not
-    ("Her lips keep opening and closing while talking.", ["mouth · speak"]),
-    ("She speaks, her mouth opening and closing.", ["mouth · speak"]),
-    ("Her mouth opens and closes.", ["mouth · open", "mouth · close"]),
-    ("She opens her mouth to speak, then closes it.", ["mouth · open", "mouth · speak", "mouth · close"]),
-    # an action the part carried from the clause before cannot do waits for the part named after it
+    # an action the part carried from the clause before cannot do waits for the part named after it; a part whose
+    # opening is another's passes it on; a clause that is no bare verb does not wait
     ("She tilts her head to the right and opens and closes her mouth.", ["head · tilt · right", "mouth · open", "mouth · close"]),
     ("The corners of his mouth tug to both sides, then close tightly.", ["mouth corners · stretch", "mouth · close"]),
-    # an inference reaches from its word on: the closing before "as if" is seen, the speech after it inferred
+    ("Her eyes look down and then close. His eyes glance down, then open again.",
+     ["gaze · look · down", "eyes · close", "gaze · look · down", "eyes · open"]),
+    ("The eyebrows are slightly raised, especially on the inner part, and her eyes widen.", ["brows · raise", "eyes · widen"]),
+    ("He turns his head and then slowly opens.", ["head · turn"]),
+    ("Her eyebrows rise and come together, and her eyes narrow.", ["brows · raise", "brows · frown", "eyes · narrow"]),
+    # an inference reaches from its word to the next comma: what is said before or after it was seen
     ("His mouth starts opening and closing as if speaking.", ["mouth · open", "mouth · close"]),
     ("She blinks, and her mouth starts to move as if speaking.", ["eyes · blink", "mouth · move"]),
+    ("His mouth closes as if he is speaking, he blinks, then nods.", ["mouth · close", "eyes · blink", "head · nod"]),
+    ("She seems happy overall. She seems nervous.", []),
     # the video as a time or place is no subject; as a subject it still is
     ("Throughout the clip his mouth repeatedly opens.", ["mouth · open"]),
-    ("The top of the video slightly shakes.", []),
+    ("At the end of the video her mouth closes. A woman in the video clip smiles.", ["mouth · close", "face · smile"]),
+    ("The top of the video slightly shakes. The camera zooms in on her face.", []),
 ])
 def test_grammar_v5_wordings(caption, expected):
     """Issue 23's fourth pass (docs/benchmarks.md, grammar-v5): wordings of the paper's example and of dev references."""

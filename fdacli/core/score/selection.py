@@ -44,6 +44,9 @@ def load_selections(paths: Iterable[str | Path]) -> list[dict]:
             seen[rec["id"]] = where
             if len(rec["passes"]) < 2:
                 raise RecordError(f"{where}: a selection needs two passes or more")
+            if "good" in rec and not (isinstance(rec["good"], dict) and isinstance(rec["good"].get("caption"), str)
+                                      and rec["good"].get("passes")):
+                raise RecordError(f"{where}: 'good' needs the good prediction's caption and its passes")
             for p in rec["passes"] + rec.get("good", {}).get("passes", []):
                 n, kept = len(p.get("candidates", [])), p.get("kept", [])
                 if not n or any(set(e) != {"text", "region", "action", "direction"} for e in p["candidates"]):
@@ -72,8 +75,6 @@ def selection_agreement(judge: Any, gold: list[dict], selections: list[dict]) ->
     tem: dict[str, dict[str, list[float]]] = {q: {"labels": [], "judge's ten": [], "first's ten": [], "another pass's ten": []}
                                               for q in QUALITIES}
     tem["good"] |= {"careful passes, each caption on its own": [], "first labeller, both captions in view": []}
-    if not picked:
-        return {"references": 0, "f1": {}, "tem": {}}
     refs = [by_id[s["id"]]["reference"] for s in picked]
     preds = [p["caption"] for s in picked for p in by_id[s["id"]]["predictions"]]
     events = judge.extract_events(refs + preds)
@@ -120,6 +121,7 @@ def _texts(events: list[dict]) -> list[str]:
 
 
 def _good(rec: dict) -> str:
+    """The good prediction's caption (load_gold holds every record to one good, one mixed, one poor)."""
     return next(p["caption"] for p in rec["predictions"] if p["quality"] == "good")
 
 

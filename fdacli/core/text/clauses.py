@@ -19,8 +19,9 @@ _NEGATION = re.compile(r"\b(?:not|no longer|no|nothing|never|stops?|stopped|stop
 _ENDING = re.compile(r"\b(?:fad(?:e|es|ed|ing)|disappear\w*|vanish\w*|subsid\w*|dissipat\w*|reced\w*|wan(?:e|es|ed|ing)|"
                      r"gone|no more)\b")
 # "throughout the clip his mouth opens", "a woman in the video smiles": the video as a time or place, not a subject
-_MEDIA_WHEN = re.compile(r"\b(?:throughout|during|in|across|over|through|by|at|from|into|until|till) (?:the |this |that |a )?"
-                         r"(?:whole |entire |rest of the |short )?(?:video|clip|footage|recording|film)\b")
+_MEDIA_WHEN = re.compile(r"\b(?:throughout|during|in|across|over|through|by|at|from|into|until|till|(?:beginning|start|end|middle|"
+                         r"rest|course) of) (?:the |this |that |a )?(?:whole |entire |short )?(?:video|clip|footage|recording|film)"
+                         r"(?: clip)?\b")
 _MEDIA = re.compile(r"\b(?:video|clip|footage|film|recording|(?:is|was|are|were|being|been) (?:filmed|recorded))\b")
 # "as the video goes on", "he was filmed talking" move nothing; "a woman filmed from the side smiles" does
 _NO_CHANGE = re.compile(r"\b(?:no (?:\w+ )?changes?|(?:does|do|did) not change|(?:doesn't|don't|didn't|never) changes?|without (?:any )?(?:\w+ )?changes?|unchanged|holds? steady|"
@@ -69,14 +70,25 @@ def clauses(text: str) -> list[tuple[str, int, bool, bool]]:
         text = pat.sub(rep, text)
     out = []
     for k, sentence in enumerate(_SENTENCES.split(text)):
-        looks, marker = bool(_APPEARANCE.search(sentence)), _INFERENCE.search(sentence)
-        at = 0
-        for part in _CLAUSES.split(sentence):
-            at = sentence.find(part, at) if part else at
-            c = " ".join((part or "").replace("'s", "").split()).strip(" ,:-\"'")
-            if c:  # an inference reaches the clauses from its word on: "opening and closing | as if speaking"
-                out.append((c, k, looks, bool(marker) and at + len(part) > marker.start()))
+        looks, inferred = bool(_APPEARANCE.search(sentence)), _inferred(sentence)
+        start = 0
+        for cut in [*_CLAUSES.finditer(sentence), None]:
+            end = cut.start() if cut else len(sentence)
+            c = " ".join(sentence[start:end].replace("'s", "").split()).strip(" ,:-\"'")
+            if c:
+                out.append((c, k, looks, any(a < end and b > start for a, b in inferred)))
+            start = cut.end() if cut else end
     return out
+
+
+def _inferred(sentence: str) -> list[tuple[int, int]]:
+    """Where a sentence infers: from each inference word to the next comma ("opening and closing | as if speaking",
+    "as if he is speaking, | he blinks"); the clauses before the word and after the comma say what was seen."""
+    spans = []
+    for m in _INFERENCE.finditer(sentence):
+        comma = sentence.find(",", m.end())
+        spans.append((m.start(), comma if comma >= 0 else len(sentence)))
+    return spans
 
 
 def resolve(clause: str) -> str:

@@ -125,10 +125,10 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
             return None  # "raises her hand to her mouth": the hand moves, not the mouth
     elif action in _OWN_REGION:
         region = IMPLICIT_REGION[action]
-    elif _cannot(carried, action):
-        if FAMILY.get(carried) != "corners":
+    elif _cannot(carried, action) and "together" not in clause:  # brows that "come together" knit (below)
+        if FAMILY.get(carried) not in _OPENS_WITH:
             return None  # "she tilts her head and opens | and closes her mouth": the head does not open; the part comes later
-        region = "mouth"  # "the corners of his mouth tug to both sides, then close tightly": the mouth they belong to
+        region = _OPENS_WITH[FAMILY[carried]]  # "the corners ... then close tightly", "her eyes look down and then close"
     else:  # "then slowly relaxes it": the part the sentence was about
         region = carried or IMPLICIT_REGION.get(action, "")
     if action == "show" and len(acts) == 1 and region in ("head", "face", "body"):
@@ -137,7 +137,7 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
         return None  # "hair tied into a bundle hanging over her right shoulder": the hair, not the body
     if looks and regions and _ATTRIBUTIVE.match(clause[pos:regions[0][0]]):
         return None  # "slightly arched eyebrows" in a sentence about looks: a feature, not a movement
-    if "together" in clause and action in ("stretch", "move", "frown", "press"):
+    if "together" in clause and action in ("stretch", "move", "frown", "press", "close"):  # brows that come together knit
         action = {"brows": "frown", "forehead": "frown"}.get(region, "close" if FAMILY.get(region) == "mouth" else action)
     named = region
     region, action, dirs = normalise(region, action, dirs, clause)
@@ -149,10 +149,11 @@ def _event(clause: str, carried: str, looks: bool = False, past: bool = False) -
 
 def _cannot(carried: str, action: str) -> bool:
     """A part carried from the clause before that cannot do this action (only eyes and a mouth open and close)."""
-    return bool(carried) and action in _APERTURE_ONLY and FAMILY.get(carried, carried) not in ("mouth", "eyes")
+    return bool(carried) and action in ("open", "close") and FAMILY.get(carried, carried) not in ("mouth", "eyes")
 
 
-_APERTURE_ONLY = frozenset({"open", "close", "blink"})
+_OPENS_WITH = {"corners": "mouth", "gaze": "eyes"}  # a carried part whose opening and closing are another's
+_BARE_VERB = re.compile(r"(?:(?:and|then|and then|but|before|after) )?(?:\w+ly )?(?:\w+ )?\w+$")  # "opens", "then slowly closes"
 
 
 def _demeanour(clause: str, pos: int, regions: list[tuple[int, int, str]]) -> bool:
@@ -243,7 +244,7 @@ def parse(text: str) -> tuple[Event, ...]:
             if ev is None and named and not looks:
                 carried = named[-1][2]  # "her upper lids, | then rise a touch": the subject carries on
             if ev is None and not named and not looks and (acts := find_actions(clause, [])) \
-                    and (not carried or _cannot(carried, acts[0][1])):
+                    and (not carried or _cannot(carried, acts[0][1]) and _BARE_VERB.fullmatch(clause)):
                 pending.append(clause)  # "she opens | and closes her mouth": the part comes later (not "blond curls")
             bare = ev is None and not looks and len(named) == 1 and named[0][1] == len(clause)
             parts = parts + [clause] if bare and _DETERMINERS.fullmatch(clause, 0, named[0][0]) else []
@@ -268,25 +269,7 @@ def parse(text: str) -> tuple[Event, ...]:
         gone_on = -1
         _append(events, sentences, ev, k, clause)
         carried, acting = _named(ev), True
-    return tuple(_speech_cycles(events, sentences))
-
-
-def _speech_cycles(events: list[Event], sentences: list[int]) -> list[Event]:
-    """A mouth that opens and closes as the person speaks is what speaking looks like: one event (the paper's own
-    example extracts "her mouth opens and closes as she speaks" as 'Speaking with mouth opening and closing').
-    A single opening before speech stays an event of its own ("opens her mouth to speak")."""
-    out, i = [], 0
-    while i < len(events):
-        pair = events[i:i + 2]
-        if len(pair) == 2 and sentences[i] == sentences[i + 1] and {e.action for e in pair} == {"open", "close"} \
-                and all(e.family == "mouth" and not e.state and not e.negated for e in pair) \
-                and any(events[j].action == "speak" and sentences[j] == sentences[i] and not events[j].negated
-                        for j in (i - 1, i + 2) if 0 <= j < len(events)):
-            i += 2
-            continue
-        out.append(events[i])
-        i += 1
-    return out
+    return tuple(events)
 
 
 def _named(ev: Event) -> str:
