@@ -96,7 +96,7 @@ def spearman(xs: list[float], ys: list[float]) -> float:
     return cov / (vx * vy) ** 0.5 if vx and vy else 0.0
 
 
-def _matches(found: list[Event], gold: list[Event]) -> int:
+def event_matches(found: list[Event], gold: list[Event]) -> int:
     """Order-preserving matches (LCS) between found and labelled events, two events matching when the grammar
     reads them as one action (its normal forms absorb labellers' vocabulary: "face frown" is "brows frown").
     The grammar judges its own events here, so the figure is lenient where its relations are."""
@@ -135,11 +135,11 @@ def evaluate(judge: Any, gold: list[dict]) -> dict[str, Any]:
         n, m = len(r["pred_events"]), len(r["ref_events"])
         t = tem_score(rel, n, m)
         r["tem"], r["tem_ref"], r["relations"] = t.tem, t.tem_ref, rel
-        r["autodq"] = _f1(sum(pr) / len(pr) if pr else 0.0, sum(re_) / len(re_) if re_ else 0.0)
+        r["autodq"] = f1_of(sum(pr) / len(pr) if pr else 0.0, sum(re_) / len(re_) if re_ else 0.0)
         gp, gr = r["gold"], r["gold_ref"]
         gt = tem_score(gold_matrix(gp, len(gr["ref_events"])), len(gp["events"]), len(gr["ref_events"]))
         r["gold_tem"], r["gold_tem_ref"] = gt.tem, gt.tem_ref
-        r["gold_autodq"] = _f1(len(gp["pred_entailed"]) / len(gp["events"]) if gp["events"] else 0.0,
+        r["gold_autodq"] = f1_of(len(gp["pred_entailed"]) / len(gp["events"]) if gp["events"] else 0.0,
                                len(gp["ref_entailed"]) / len(gr["ref_events"]))
     return {**_agreement(rows), **_extraction(gold, ref_ev, rows), **_relation_accuracy(judge, gold), "rows": rows}
 
@@ -177,7 +177,8 @@ def label_agreement(first: list[dict], second: list[dict]) -> dict[str, Any]:
     }
 
 
-def _f1(p: float, r: float) -> float:
+def f1_of(p: float, r: float) -> float:
+    """The harmonic mean of precision and recall, 0 when both are 0 (shared with selection.py)."""
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
@@ -216,18 +217,19 @@ def _extraction(gold: list[dict], ref_ev: dict[str, list], rows: list[dict]) -> 
     count_err = []
     texts = [(ref_ev[g["reference"]], g["ref_events"]) for g in gold] + [(r["pred_events"], r["gold"]["events"]) for r in rows]
     for events, labelled in texts:
-        mine = [_parsed(e) for e in events]
+        mine = [parsed_event(e) for e in events]
         if any(e is None for e in mine):
             return {"extraction": None}
         theirs = [gold_event(e) for e in labelled]
-        found, gold_n, matched = found + len(mine), gold_n + len(theirs), matched + _matches(mine, theirs)
+        found, gold_n, matched = found + len(mine), gold_n + len(theirs), matched + event_matches(mine, theirs)
         count_err.append(abs(len(mine) - len(theirs)))
     p, r = matched / found if found else 0.0, matched / gold_n if gold_n else 0.0
-    return {"extraction": {"precision": p, "recall": r, "f1": _f1(p, r), "captions": len(texts),
+    return {"extraction": {"precision": p, "recall": r, "f1": f1_of(p, r), "captions": len(texts),
                            "mean_count_error": sum(count_err) / len(count_err), "events_found": found, "events_gold": gold_n}}
 
 
-def _parsed(e: str) -> Event | None:
+def parsed_event(e: str) -> Event | None:
+    """The grammar's parse an event carries (the local judge's), None for an LLM judge's plain text."""
     return getattr(e, "event", None)
 
 
@@ -256,6 +258,6 @@ def _relation_accuracy(judge: Any, gold: list[dict]) -> dict[str, Any]:
         said = sum(confusion[a][c] for a in confusion)
         truth = sum(confusion[c].values())
         pc, rc = tp / said if said else 0.0, tp / truth if truth else 0.0
-        per[c] = {"precision": pc, "recall": rc, "f1": _f1(pc, rc), "gold": truth}
+        per[c] = {"precision": pc, "recall": rc, "f1": f1_of(pc, rc), "gold": truth}
     return {"relations": {"pairs": total, "accuracy": sum(confusion[c][c] for c in confusion) / total if total else 0.0,
                           "macro_f1": sum(v["f1"] for v in per.values()) / 3, "per_class": per, "confusion": confusion}}

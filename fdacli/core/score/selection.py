@@ -6,7 +6,7 @@ paraphrase around the ten they kept, so a judge that keeps another ten loses TEM
 that paraphrase 1.0.  Whether that loss is the judge's fault or the task's is measured here, on the long
 references that more labelling passes picked from again (``overlap_long.jsonl``, README there):
 
-  * event agreement (an F1 of order-preserving matches, ``agreement._matches``) between the first labeller's
+  * event agreement (an F1 of order-preserving matches, ``agreement.event_matches``) between the first labeller's
     ten and each other pass's, between two other passes, and between the judge's ten and each of them;
   * the TEM the judge gives each prediction when its reference events are the judge's own ten, the first
     labeller's ten, or another pass's ten (labelled events read by the judge from their texts), beside the
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fdacli.core.run.records import RecordError, read_jsonl
-from fdacli.core.score.agreement import QUALITIES, _f1, _matches, _parsed, gold_event, gold_matrix
+from fdacli.core.score.agreement import QUALITIES, event_matches, f1_of, gold_event, gold_matrix, parsed_event
 from fdacli.core.score.metrics.tem import tem_score
 
 MAX_KEPT = 10
@@ -81,31 +81,17 @@ def selection_agreement(judge: Any, gold: list[dict], selections: list[dict]) ->
     if any(isinstance(e, Exception) for e in events):
         raise RuntimeError(f"the judge failed on {sum(isinstance(e, Exception) for e in events)} captions")
     pred_events = iter(events[len(refs):])
-    pairs, slots = [], []
+    pairs: list[tuple[list, list]] = []
+    slots: list[tuple[str, str]] = []
     for s, judged in zip(picked, events):
         g = by_id[s["id"]]
-        first = [gold_event(e) for e in g["ref_events"]]
-        others = [[gold_event(e) for e in kept(p)] for p in s["passes"]]
-        f1["first ~ another pass"] += [_event_f1(first, o) for o in others]
-        f1["two other passes"] += [_event_f1(a, b) for a, b in combinations(others, 2)]
-        if all(_parsed(e) is not None for e in judged):  # a judge whose events carry a parse (the local grammar)
-            mine = [_parsed(e) for e in judged]
-            f1["judge ~ first"].append(_event_f1(mine, first))
-            f1["judge ~ another pass"] += [_event_f1(mine, o) for o in others]
+        _agree(f1, g, s, judged)
         for p in g["predictions"]:
-            theirs = next(pred_events)
             q = p["quality"]
-            tem[q]["labels"].append(tem_score(gold_matrix(p, len(first)), len(p["events"]), len(first)).tem)
-            for name, ten in [("judge's ten", judged), ("first's ten", _texts(g["ref_events"])),
-                              *[("another pass's ten", _texts(kept(o))) for o in s["passes"]]]:
-                pairs.append((theirs, ten))
+            tem[q]["labels"].append(tem_score(gold_matrix(p, len(g["ref_events"])), len(p["events"]), len(g["ref_events"])).tem)
+            for name, pair in _tem_pairs(g, s, p, judged, next(pred_events)):
+                pairs.append(pair)
                 slots.append((q, name))
-            if q == "good":
-                pairs.append((_texts(p["events"]), _texts(g["ref_events"])))
-                slots.append((q, "first labeller, both captions in view"))
-                for mine_, ref_pass in ((gp, rp) for gp in s.get("good", {}).get("passes", []) for rp in s["passes"]):
-                    pairs.append((_texts(kept(mine_)), _texts(kept(ref_pass))))
-                    slots.append((q, "careful passes, each caption on its own"))
     rels = judge.relations(pairs)
     if failed := sum(isinstance(r, Exception) for r in rels):
         raise RuntimeError(f"the judge failed on {failed} relation calls")
@@ -114,6 +100,30 @@ def selection_agreement(judge: Any, gold: list[dict], selections: list[dict]) ->
     mean = lambda v: sum(v) / len(v) if v else None  # noqa: E731
     return {"references": len(picked), "f1": {k: mean(v) for k, v in f1.items()},
             "tem": {q: {k: mean(v) for k, v in d.items()} for q, d in tem.items()}}
+
+
+def _agree(f1: dict[str, list[float]], g: dict, s: dict, judged: list) -> None:
+    """Event F1 between the first labeller's ten, each other pass's and (for a judge whose events carry a parse,
+    the local grammar) the judge's."""
+    first = [gold_event(e) for e in g["ref_events"]]
+    others = [[gold_event(e) for e in kept(p)] for p in s["passes"]]
+    f1["first ~ another pass"] += [_event_f1(first, o) for o in others]
+    f1["two other passes"] += [_event_f1(a, b) for a, b in combinations(others, 2)]
+    if all(parsed_event(e) is not None for e in judged):
+        mine = [parsed_event(e) for e in judged]
+        f1["judge ~ first"].append(_event_f1(mine, first))
+        f1["judge ~ another pass"] += [_event_f1(mine, o) for o in others]
+
+
+def _tem_pairs(g: dict, s: dict, p: dict, judged: list, theirs: list) -> list[tuple[str, tuple[list, list]]]:
+    """The (prediction events, reference events) pairs whose TEM each figure averages, by figure."""
+    out = [("judge's ten", (theirs, judged)), ("first's ten", (theirs, _texts(g["ref_events"]))),
+           *[("another pass's ten", (theirs, _texts(kept(o)))) for o in s["passes"]]]
+    if p["quality"] == "good":
+        out.append(("first labeller, both captions in view", (_texts(p["events"]), _texts(g["ref_events"]))))
+        out += [("careful passes, each caption on its own", (_texts(kept(gp)), _texts(kept(rp))))
+                for gp in s.get("good", {}).get("passes", []) for rp in s["passes"]]
+    return out
 
 
 def _texts(events: list[dict]) -> list[str]:
@@ -126,5 +136,5 @@ def _good(rec: dict) -> str:
 
 
 def _event_f1(a: list, b: list) -> float:
-    m = _matches(a, b)
-    return _f1(m / len(a), m / len(b)) if a and b else 0.0
+    m = event_matches(a, b)
+    return f1_of(m / len(a), m / len(b)) if a and b else 0.0
